@@ -1,0 +1,112 @@
+//! Small text helpers the identifier parsers share: invisible characters, full-width forms, and the
+//! accent-free lowercase twin used to match names ("Ngoại thương" → "ngoai thuong").
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Characters that render as nothing and that scammers insert to split words and numbers.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// Maps full-width ASCII (U+FF01..U+FF5E) and the ideographic space to plain ASCII; other
+/// characters are returned unchanged.
+pub fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Any Unicode decimal digit we accept in a number (ASCII, full-width, Arabic-Indic, ...), as its value.
+pub fn digit_value(c: char) -> Option<u8> {
+    if c.is_ascii_digit() {
+        return Some(c as u8 - b'0');
+    }
+    let c = fold_width(c);
+    if c.is_ascii_digit() {
+        return Some(c as u8 - b'0');
+    }
+    // Other scripts' decimal digits come in contiguous blocks of ten starting at a zero.
+    const ZEROS: &[u32] = &[0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6];
+    let u = c as u32;
+    ZEROS.iter().find(|&&z| u >= z && u < z + 10).map(|&z| (u - z) as u8)
+}
+
+/// Removes invisible characters, folds full-width forms and trims surrounding whitespace.
+/// Every strict parser starts with this.
+pub fn clean(input: &str) -> String {
+    input
+        .chars()
+        .filter(|&c| !is_invisible(c))
+        .map(fold_width)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Lowercase, accent-free ASCII-ish twin of `input` for matching names: NFD, combining marks dropped,
+/// `đ` → `d`. Characters with no ASCII base are kept lowercased.
+pub fn fold_accents_lower(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.nfd() {
+        if ('\u{0300}'..='\u{036F}').contains(&c) || is_invisible(c) {
+            continue;
+        }
+        match fold_width(c) {
+            'đ' | 'Đ' => out.push('d'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Luhn check over ASCII digits.
+pub fn luhn_valid(digits: &str) -> bool {
+    let mut sum = 0u32;
+    for (i, b) in digits.bytes().rev().enumerate() {
+        if !b.is_ascii_digit() {
+            return false;
+        }
+        let mut d = (b - b'0') as u32;
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    !digits.is_empty() && sum % 10 == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_vietnamese_names() {
+        assert_eq!(fold_accents_lower("Ngoại Thương"), "ngoai thuong");
+        assert_eq!(fold_accents_lower("ĐÔNG Á"), "dong a");
+        assert_eq!(fold_accents_lower("Ｖｉｅｔｃｏｍｂａｎｋ"), "vietcombank");
+    }
+
+    #[test]
+    fn digits_and_invisibles() {
+        assert_eq!(digit_value('７'), Some(7));
+        assert_eq!(digit_value('٣'), Some(3));
+        assert_eq!(digit_value('a'), None);
+        assert_eq!(clean(" 09\u{200B}12\u{FEFF} "), "0912");
+    }
+
+    #[test]
+    fn luhn() {
+        assert!(luhn_valid("4111111111111111"));
+        assert!(!luhn_valid("4111111111111112"));
+        assert!(!luhn_valid(""));
+    }
+}
