@@ -1,3 +1,158 @@
-use super::{Identifier};
-use crate::error::Result;
-pub fn detect(input: &str) -> Result<Identifier> { super::IdentifierKind::Phone.parse(input) }
+//! Guesses the kind of one value typed into a search box: a phone number, an account, a link, a
+//! whole VietQR payload, ...
+
+use super::bank::CardNumber;
+use super::{
+    BankAccount, CryptoAddress, Domain, Email, Ewallet, Identifier, IdentifierKind, IpAddress, PhoneNumber, SocialAccount,
+    Url, VietQr, extract, guard_length,
+};
+use crate::error::{Error, ErrorCode, Result};
+use crate::text;
+
+/// Canonical prefixes and the kind they announce.
+const PREFIXES: &[(&str, IdentifierKind)] = &[
+    ("bank:", IdentifierKind::BankAccount),
+    ("card:", IdentifierKind::Card),
+    ("short:", IdentifierKind::Phone),
+    ("tel:", IdentifierKind::Phone),
+    ("mailto:", IdentifierKind::Email),
+    ("btc:", IdentifierKind::Crypto),
+    ("bitcoin:", IdentifierKind::Crypto),
+    ("eth:", IdentifierKind::Crypto),
+    ("ethereum:", IdentifierKind::Crypto),
+    ("tron:", IdentifierKind::Crypto),
+    ("trx:", IdentifierKind::Crypto),
+    ("momo:", IdentifierKind::Ewallet),
+    ("zalopay:", IdentifierKind::Ewallet),
+    ("viettelmoney:", IdentifierKind::Ewallet),
+    ("vnpay:", IdentifierKind::Ewallet),
+    ("shopeepay:", IdentifierKind::Ewallet),
+    ("vnptmoney:", IdentifierKind::Ewallet),
+    ("facebook:", IdentifierKind::Social),
+    ("fb:", IdentifierKind::Social),
+    ("zalo:", IdentifierKind::Social),
+    ("telegram:", IdentifierKind::Social),
+    ("tg:", IdentifierKind::Social),
+    ("tiktok:", IdentifierKind::Social),
+    ("instagram:", IdentifierKind::Social),
+    ("youtube:", IdentifierKind::Social),
+    ("x:", IdentifierKind::Social),
+    ("twitter:", IdentifierKind::Social),
+    ("vietqr:", IdentifierKind::Vietqr),
+];
+
+/// Guesses the kind of `input` and parses it strictly as that kind.
+pub fn detect(input: &str) -> Result<Identifier> {
+    let input = guard_length(input)?;
+    let cleaned = text::clean(input);
+    let lower = cleaned.to_ascii_lowercase();
+
+    if lower.starts_with("000201") {
+        return VietQr::parse(&cleaned).map(Identifier::Vietqr);
+    }
+    if let Some(&(_, kind)) = PREFIXES.iter().find(|(prefix, _)| lower.starts_with(prefix)) {
+        return kind.parse(&cleaned);
+    }
+    let is_link = lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("hxxp") || lower.starts_with("www.");
+    if is_link {
+        if let Ok(social) = SocialAccount::parse(&cleaned) {
+            return Ok(Identifier::Social(social));
+        }
+        return Url::parse(&cleaned).map(Identifier::Url);
+    }
+    if cleaned.starts_with('@') {
+        return SocialAccount::parse(&cleaned).map(Identifier::Social);
+    }
+    if cleaned.contains('@') || lower.contains("[at]") || lower.contains("(at)") {
+        return Email::parse(&cleaned).map(Identifier::Email);
+    }
+    if let Ok(crypto) = CryptoAddress::parse(&cleaned) {
+        return Ok(Identifier::Crypto(crypto));
+    }
+
+    let digit_count = cleaned.chars().filter(|&c| text::digit_value(c).is_some()).count();
+    let letter_count = cleaned.chars().filter(|c| c.is_alphabetic()).count();
+    if digit_count > 0 && letter_count == 0 {
+        return detect_number(&cleaned);
+    }
+    if digit_count >= 6 {
+        // Digits with words: "0011004123456 VCB", "MoMo 0912345678", "Zalo 0912 345 678".
+        if let Ok(wallet) = Ewallet::parse(&cleaned) {
+            return Ok(Identifier::Ewallet(wallet));
+        }
+        if let Ok(account) = BankAccount::parse(&cleaned) {
+            return Ok(Identifier::BankAccount(account));
+        }
+        if let Ok(social) = SocialAccount::parse(&cleaned) {
+            return Ok(Identifier::Social(social));
+        }
+    }
+    if let Ok(social) = SocialAccount::parse(&cleaned) {
+        return Ok(Identifier::Social(social));
+    }
+    if let Ok(ip) = IpAddress::parse(&cleaned) {
+        return Ok(Identifier::Ip(ip));
+    }
+    if !cleaned.contains(char::is_whitespace) && (cleaned.contains('.') || lower.contains("[.]") || lower.contains("(.)")) {
+        if cleaned.contains('/') || cleaned.contains('?') {
+            return Url::parse(&cleaned).map(Identifier::Url);
+        }
+        return Domain::parse(&cleaned).map(Identifier::Domain);
+    }
+    // A longer text: if it holds exactly one identifier, that is what was meant.
+    let mut found = extract(&cleaned);
+    if found.len() == 1 {
+        return Ok(found.remove(0).identifier);
+    }
+    Err(Error::new(
+        ErrorCode::UnknownKind,
+        "could not tell what kind of contact this is: enter one phone number, bank account with its bank, link, e-mail, social account, crypto address or VietQR code",
+    )
+    .with_field("value"))
+}
+
+fn detect_number(cleaned: &str) -> Result<Identifier> {
+    let digits: String = cleaned.chars().filter_map(text::digit_value).map(|d| (b'0' + d) as char).collect();
+    let parts: Vec<&str> = cleaned.split('.').collect();
+    if parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())) {
+        return IpAddress::parse(cleaned).map(Identifier::Ip);
+    }
+    if (16..=19).contains(&digits.len()) && text::luhn_valid(&digits) && CardNumber::network_of(&digits).is_some() {
+        return CardNumber::parse(cleaned).map(Identifier::Card);
+    }
+    // Vietcombank accounts start with 00, like international dialling: without a `+` or 0084, a long
+    // 00-number is far more likely an account.
+    let looks_like_account = digits.len() > 11 && !cleaned.starts_with('+') && (digits.starts_with("00") && !digits.starts_with("0084"));
+    if !looks_like_account {
+        match PhoneNumber::parse(cleaned) {
+            Ok(phone) => return Ok(Identifier::Phone(phone)),
+            Err(error) if digits.len() <= 11 || cleaned.starts_with('+') => return Err(error.with_field("value")),
+            Err(_) => {}
+        }
+    }
+    Err(Error::new(ErrorCode::UnknownBank, "this looks like a bank account number: add the bank's name, e.g. `0011004123456 Vietcombank`")
+        .with_field("value"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_and_canonical(value: &str) -> (IdentifierKind, String) {
+        let identifier = detect(value).unwrap_or_else(|e| panic!("{value}: {e}"));
+        (identifier.kind(), identifier.canonical())
+    }
+
+    #[test]
+    fn detects_numbers() {
+        assert_eq!(kind_and_canonical("0912.345.678"), (IdentifierKind::Phone, "+84912345678".into()));
+        assert_eq!(kind_and_canonical("+84 912 345 678"), (IdentifierKind::Phone, "+84912345678".into()));
+        assert_eq!(kind_and_canonical("5656"), (IdentifierKind::Phone, "short:5656".into()));
+        assert_eq!(kind_and_canonical("4111 1111 1111 1111"), (IdentifierKind::Card, "card:411111******1111".into()));
+        assert_eq!(kind_and_canonical("0011004123456 VCB"), (IdentifierKind::BankAccount, "bank:970436:0011004123456".into()));
+        assert_eq!(kind_and_canonical("bank:970436:0011004123456"), (IdentifierKind::BankAccount, "bank:970436:0011004123456".into()));
+        assert_eq!(detect("0011004123456").unwrap_err().code, ErrorCode::UnknownBank);
+        assert_eq!(detect("").unwrap_err().code, ErrorCode::EmptyInput);
+        assert_eq!(detect("xin chào các bạn").unwrap_err().code, ErrorCode::UnknownKind);
+    }
+}

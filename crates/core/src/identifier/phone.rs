@@ -1,25 +1,507 @@
-//! STUB: to be replaced.
-use crate::error::{Error, ErrorCode, Result};
-use serde_json::{Map, Value};
+//! Phone numbers: every way Vietnamese people write them, canonical as E.164 (`+84912345678`), short
+//! codes as `short:5656`.
+//!
+//! Validation follows libphonenumber's Vietnamese metadata (9.0.43), widened where the numbering plan
+//! has moved ahead of it (052/055 mobiles). Pre-2018 11-digit mobiles are mapped by the 2018
+//! conversion table (Circular 11/2018/TT-BTTTT). The carrier is the one the prefix was allocated to:
+//! number portability (since 2019) makes it a hint, and the JSON says so.
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+use crate::error::{Error, ErrorCode, Result};
+use crate::text;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneType {
+    Mobile,
+    Fixed,
+    TollFree,
+    Premium,
+    ShortCode,
+    Voip,
+    /// Special numbers of libphonenumber's "UAN" class ([17]99xxxx, 069...).
+    Special,
+    /// A number outside Vietnam; its type is not classified.
+    International,
+}
+
+impl PhoneType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhoneType::Mobile => "mobile",
+            PhoneType::Fixed => "fixed",
+            PhoneType::TollFree => "toll_free",
+            PhoneType::Premium => "premium",
+            PhoneType::ShortCode => "short_code",
+            PhoneType::Voip => "voip",
+            PhoneType::Special => "special",
+            PhoneType::International => "international",
+        }
+    }
+}
+
+/// Two numbers are equal when their canonical forms are: how a number was written (an old 11-digit
+/// form) is provenance, not identity.
+#[derive(Debug, Clone)]
 pub struct PhoneNumber {
+    /// `+84912345678`, `+14155552671` or `short:5656`.
     canonical: String,
+    phone_type: PhoneType,
+    carrier: Option<&'static str>,
+    /// The pre-2018 national form this number was converted from (`01689123456`).
+    converted_from: Option<String>,
+}
+
+const SHORT_PREFIX: &str = "short:";
+
+impl PartialEq for PhoneNumber {
+    fn eq(&self, other: &Self) -> bool {
+        self.canonical == other.canonical
+    }
+}
+
+impl Eq for PhoneNumber {}
+
+impl std::hash::Hash for PhoneNumber {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.canonical.hash(state);
+    }
 }
 
 impl PhoneNumber {
     pub fn parse(input: &str) -> Result<Self> {
-        let _ = input;
-        Err(Error::new(ErrorCode::InvalidPhone, "not yet implemented"))
+        let cleaned = text::clean(input);
+        let mut rest = cleaned.as_str();
+        for scheme in ["tel:", "sms:", "callto:"] {
+            if rest.len() >= scheme.len() && rest[..scheme.len()].eq_ignore_ascii_case(scheme) {
+                rest = rest[scheme.len()..].trim_start();
+            }
+        }
+        if rest.len() >= SHORT_PREFIX.len() && rest[..SHORT_PREFIX.len()].eq_ignore_ascii_case(SHORT_PREFIX) {
+            let digits = &rest[SHORT_PREFIX.len()..];
+            if (3..=6).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0') {
+                return Ok(Self::short_code(digits));
+            }
+            return Err(invalid("a short code has 3 to 6 digits and does not start with 0"));
+        }
+
+        let (plus, digits) = collect_digits(rest)?;
+        Self::from_digits(plus, &digits)
     }
+
+    /// Interprets a digit string as written (with or without a leading `+`).
+    pub(crate) fn from_digits(plus: bool, digits: &str) -> Result<Self> {
+        if digits.is_empty() {
+            return Err(invalid("there are no digits"));
+        }
+        if plus {
+            if let Some(national) = digits.strip_prefix("84") {
+                // "+84 0912..." is a common mistake: the 0 is dropped.
+                let national = national.strip_prefix('0').unwrap_or(national);
+                return Self::vietnamese(national);
+            }
+            return Self::international(digits);
+        }
+        if let Some(international) = digits.strip_prefix("00") {
+            if let Some(national) = international.strip_prefix("84") {
+                return Self::vietnamese(national.strip_prefix('0').unwrap_or(national));
+            }
+            return Self::international(international);
+        }
+        if let Some(national) = digits.strip_prefix('0') {
+            return Self::vietnamese(national);
+        }
+        // "84912345678": the country code written without `+`.
+        if let Some(national) = digits.strip_prefix("84")
+            && (national.len() == 9 || national.len() == 10)
+            && classify_national(national).is_some()
+        {
+            return Self::vietnamese(national);
+        }
+        // Toll-free, premium and special numbers are dialled without a 0; so is a mobile number whose
+        // leading 0 a spreadsheet ate ("912345678").
+        if classify_national(digits).is_some() {
+            return Self::vietnamese(digits);
+        }
+        if (3..=6).contains(&digits.len()) {
+            return Ok(Self::short_code(digits));
+        }
+        Err(invalid(&format!(
+            "{} digits without a leading 0 or +: write Vietnamese numbers as 0912 345 678 or +84 912 345 678, and other countries' numbers with +",
+            digits.len()
+        )))
+    }
+
+    fn short_code(digits: &str) -> Self {
+        PhoneNumber {
+            canonical: format!("{SHORT_PREFIX}{digits}"),
+            phone_type: PhoneType::ShortCode,
+            carrier: None,
+            converted_from: None,
+        }
+    }
+
+    fn international(digits: &str) -> Result<Self> {
+        if digits.starts_with('0') {
+            return Err(invalid("a country code never starts with 0"));
+        }
+        if !(7..=15).contains(&digits.len()) {
+            return Err(invalid(&format!(
+                "an international number has 7 to 15 digits with its country code, this one has {}",
+                digits.len()
+            )));
+        }
+        Ok(PhoneNumber {
+            canonical: format!("+{digits}"),
+            phone_type: PhoneType::International,
+            carrier: None,
+            converted_from: None,
+        })
+    }
+
+    /// `national` is the national significant number (no leading 0).
+    fn vietnamese(national: &str) -> Result<Self> {
+        if let Some(phone_type) = classify_national(national) {
+            return Ok(PhoneNumber {
+                canonical: format!("+84{national}"),
+                phone_type,
+                carrier: if phone_type == PhoneType::Mobile { carrier_of(national) } else { None },
+                converted_from: None,
+            });
+        }
+        // Pre-2018 mobile: 01XY + 7 digits.
+        if national.len() == 10
+            && national.starts_with('1')
+            && let Some(&(_, new_prefix, carrier)) =
+                CONVERSION_2018.iter().find(|(old, _, _)| national.as_bytes()[..3] == old.as_bytes()[1..])
+        {
+            let converted = format!("{}{}", &new_prefix[1..], &national[3..]);
+            if classify_national(&converted) == Some(PhoneType::Mobile) {
+                return Ok(PhoneNumber {
+                    canonical: format!("+84{converted}"),
+                    phone_type: PhoneType::Mobile,
+                    carrier: Some(carrier),
+                    converted_from: Some(format!("0{national}")),
+                });
+            }
+        }
+        Err(invalid(&describe_invalid_national(national)))
+    }
+
+    /// E.164 (`+84912345678`) or `short:5656`.
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
-    pub fn display(&self) -> String {
-        self.canonical.clone()
+
+    pub fn phone_type(&self) -> PhoneType {
+        self.phone_type
     }
+
+    /// The carrier the prefix was allocated to; a hint, since numbers can be ported.
+    pub fn carrier(&self) -> Option<&'static str> {
+        self.carrier
+    }
+
+    pub fn is_vietnamese(&self) -> bool {
+        self.canonical.starts_with("+84")
+    }
+
+    /// The national significant number of a Vietnamese number (`912345678`).
+    pub fn national_number(&self) -> Option<&str> {
+        self.canonical.strip_prefix("+84")
+    }
+
+    /// Vietnamese style: `0912 345 678`, `024 3825 4321`, `1800 1234`; E.164 for other countries.
+    pub fn display(&self) -> String {
+        if let Some(short) = self.canonical.strip_prefix(SHORT_PREFIX) {
+            return short.to_string();
+        }
+        let Some(national) = self.national_number() else {
+            return self.canonical.clone();
+        };
+        match self.phone_type {
+            PhoneType::Mobile | PhoneType::Voip => {
+                format!("0{} {} {}", &national[..3], &national[3..6], &national[6..])
+            }
+            PhoneType::Fixed => {
+                // Hanoi (024) and Ho Chi Minh City (028) have 2-digit area codes and 8-digit numbers.
+                let area = if national.starts_with("24") || national.starts_with("28") { 2 } else { 3 };
+                let subscriber = &national[area..];
+                let split = subscriber.len() - 4;
+                format!("0{} {} {}", &national[..area], &subscriber[..split], &subscriber[split..])
+            }
+            PhoneType::TollFree | PhoneType::Premium => {
+                let (head, tail) = national.split_at(4);
+                if tail.len() > 4 {
+                    format!("{head} {} {}", &tail[..3], &tail[3..])
+                } else {
+                    format!("{head} {tail}")
+                }
+            }
+            PhoneType::Special if national.starts_with("69") => format!("0{national}"),
+            _ => national.to_string(),
+        }
+    }
+
     pub(crate) fn details(&self, map: &mut Map<String, Value>) {
-        let _ = map;
+        map.insert("type".into(), Value::from(self.phone_type.as_str()));
+        map.insert("carrier".into(), self.carrier.map_or(Value::Null, Value::from));
+        if self.carrier.is_some() {
+            map.insert("carrier_is_hint".into(), Value::from(true));
+        }
+        if let Some(old) = &self.converted_from {
+            map.insert("converted_from".into(), Value::from(old.as_str()));
+        }
+        map.insert("country".into(), Value::from(if self.is_vietnamese() || self.phone_type == PhoneType::ShortCode { "VN" } else { "" }));
     }
 }
-pub enum PhoneType { Mobile }
+
+fn invalid(reason: &str) -> Error {
+    Error::new(ErrorCode::InvalidPhone, format!("not a valid phone number: {reason}"))
+}
+
+/// Keeps the digits of a written number; spaces, dots, dashes, brackets and slashes may separate
+/// groups, and a `+` may lead. Anything else is an error.
+fn collect_digits(input: &str) -> Result<(bool, String)> {
+    let mut digits = String::with_capacity(input.len());
+    let mut plus = false;
+    for c in input.chars() {
+        if let Some(d) = text::digit_value(c) {
+            digits.push((b'0' + d) as char);
+        } else if c == '+' && digits.is_empty() && !plus {
+            plus = true;
+        } else if c.is_whitespace() || matches!(c, '.' | '-' | '(' | ')' | '/' | '_' | '\u{2010}'..='\u{2015}') {
+            continue;
+        } else {
+            return Err(invalid(&format!("unexpected character `{c}`; a phone number holds digits, spaces, dots, dashes and brackets")));
+        }
+        if digits.len() > 20 {
+            return Err(invalid("too many digits"));
+        }
+    }
+    Ok((plus, digits))
+}
+
+/// Classifies a Vietnamese national significant number (no leading 0), or None if invalid.
+pub(crate) fn classify_national(n: &str) -> Option<PhoneType> {
+    let b = n.as_bytes();
+    if !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let digit = |i: usize| b.get(i).map(|d| d - b'0');
+    let len = b.len();
+    match (len, digit(0)?) {
+        (9, _) if is_mobile(b) => Some(PhoneType::Mobile),
+        (10, 2) if is_fixed_area(digit(1)?, digit(2)?) => Some(PhoneType::Fixed),
+        (8..=10, 1) if n.starts_with("1800") => Some(PhoneType::TollFree),
+        (8, 1) if n.starts_with("1201") || n.starts_with("1203") || n.starts_with("1228") => Some(PhoneType::TollFree),
+        (8..=10, 1) if n.starts_with("1900") => Some(PhoneType::Premium),
+        (9, 6) if n.starts_with("672") => Some(PhoneType::Voip),
+        (7, 1 | 7) if &n[1..3] == "99" => Some(PhoneType::Special),
+        (7 | 8, 6) if n.starts_with("69") => Some(PhoneType::Special),
+        _ => None,
+    }
+}
+
+/// libphonenumber's mobile pattern for 9-digit national numbers, with 052x and 055x opened up
+/// (allocated to Vietnamobile and Reddi).
+fn is_mobile(b: &[u8]) -> bool {
+    let d = |i: usize| b[i] - b'0';
+    match d(0) {
+        1 => (d(1) == 2 && d(2) == 1 && d(3) <= 3) || (d(2) == 0 && (d(1) == 4 || d(1) == 6)),
+        3 => true,
+        5 => matches!(d(1), 1 | 2 | 5 | 6 | 8 | 9),
+        7 => matches!(d(1), 0 | 6..=9),
+        8 => (1..=8).contains(&d(1)) || (d(1) == 9 && d(2) >= 6),
+        9 => d(1) <= 8 || (d(1) == 9 && d(2) != 2),
+        _ => false,
+    }
+}
+
+/// Area codes of libphonenumber's fixed-line pattern: 2(?:0[3-9]|1[0-689]|2[0-25-9]|[38][2-9]|4[2-8]|5[124-9]|6[0-39]|7[0-7]|9[0-4679]).
+fn is_fixed_area(second: u8, third: u8) -> bool {
+    match second {
+        0 => (3..=9).contains(&third),
+        1 => matches!(third, 0..=6 | 8 | 9),
+        2 => matches!(third, 0..=2 | 5..=9),
+        3 | 8 => (2..=9).contains(&third),
+        4 => (2..=8).contains(&third),
+        5 => matches!(third, 1 | 2 | 4..=9),
+        6 => matches!(third, 0..=3 | 9),
+        7 => third <= 7,
+        9 => matches!(third, 0..=4 | 6 | 7 | 9),
+        _ => false,
+    }
+}
+
+fn describe_invalid_national(national: &str) -> String {
+    match national.len() {
+        0 => "there are no digits after the prefix".to_string(),
+        n if n < 9 => format!("too few digits ({} after the leading 0; mobile numbers have 9)", n),
+        9 => "no Vietnamese mobile network uses this prefix".to_string(),
+        10 if national.starts_with('2') => "no Vietnamese area code matches this landline number".to_string(),
+        10 if national.starts_with('1') => "this 11-digit number uses a prefix that the 2018 conversion did not cover".to_string(),
+        n => format!("too many digits ({n} after the leading 0; mobile numbers have 9, landlines 10)"),
+    }
+}
+
+/// The 2018 conversion table: (old 4-digit prefix, new 3-digit prefix, carrier).
+static CONVERSION_2018: LazyLock<Vec<(&'static str, &'static str, &'static str)>> = LazyLock::new(|| {
+    include_str!("../../data/vn_mobile_prefix_conversion_2018.tsv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut cols = line.split('\t');
+            Some((cols.next()?, cols.next()?, normalise_carrier(cols.next()?)))
+        })
+        .collect()
+});
+
+/// National prefix → carrier, longest prefix first (libphonenumber 9.0.43 plus allocations it lacks).
+static CARRIERS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
+    let mut table: Vec<(&str, &str)> = include_str!("../../data/vn_carrier_prefixes_libphonenumber_9.0.43.tsv")
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut cols = line.split('\t');
+            let _e164 = cols.next()?;
+            let national = cols.next()?.strip_prefix('0')?;
+            Some((national, normalise_carrier(cols.next()?)))
+        })
+        .collect();
+    // 087 was allocated to iTel (Indochina Telecom); libphonenumber files it under 08 → Vinaphone.
+    table.push(("87", "Indochina Telecom"));
+    table.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+    table
+});
+
+fn normalise_carrier(name: &str) -> &'static str {
+    match name.trim() {
+        "Viettel" | "Viettel Mobile" => "Viettel",
+        "Vinaphone" => "Vinaphone",
+        "MobiFone" => "MobiFone",
+        "Vietnamobile" => "Vietnamobile",
+        "G-Mobile" | "Gmobile" => "Gmobile",
+        "Reddi" => "Reddi",
+        "Indochina Telecom" => "Indochina Telecom",
+        _ => "other",
+    }
+}
+
+fn carrier_of(national: &str) -> Option<&'static str> {
+    CARRIERS.iter().find(|(prefix, _)| national.starts_with(prefix)).map(|&(_, carrier)| carrier)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canonical(input: &str) -> String {
+        PhoneNumber::parse(input).unwrap_or_else(|e| panic!("{input}: {e}")).canonical
+    }
+
+    #[test]
+    fn vietnamese_written_forms() {
+        for input in [
+            "0912345678",
+            "0912.345.678",
+            "0912-345-678",
+            "0912 345 678",
+            "(0912) 345 678",
+            "+84912345678",
+            "+84 912 345 678",
+            "+84 (0) 912 345 678",
+            "+840912345678",
+            "84912345678",
+            "0084912345678",
+            "0084 912 345 678",
+            "912345678",
+            "tel:+84912345678",
+            "０９１２３４５６７８",
+            "09\u{200B}12 345 678",
+        ] {
+            assert_eq!(canonical(input), "+84912345678", "{input}");
+        }
+    }
+
+    #[test]
+    fn pre_2018_numbers_are_converted() {
+        let phone = PhoneNumber::parse("01689 123 456").unwrap();
+        assert_eq!(phone.canonical(), "+84389123456");
+        assert_eq!(phone.carrier(), Some("Viettel"));
+        assert_eq!(phone.converted_from.as_deref(), Some("01689123456"));
+        assert_eq!(canonical("0121 234 5678"), "+84792345678");
+        assert_eq!(canonical("+84 1234567890"), "+84834567890");
+        assert_eq!(canonical("0199 123 4567"), "+84591234567");
+    }
+
+    #[test]
+    fn types_and_carriers() {
+        let cases = [
+            ("0912345678", PhoneType::Mobile, Some("Vinaphone")),
+            ("0987654321", PhoneType::Mobile, Some("Viettel")),
+            ("0869123456", PhoneType::Mobile, Some("Viettel")),
+            ("0898123456", PhoneType::Mobile, Some("MobiFone")),
+            ("0871234567", PhoneType::Mobile, Some("Indochina Telecom")),
+            ("0559123456", PhoneType::Mobile, Some("Reddi")),
+            ("0591234567", PhoneType::Mobile, Some("Gmobile")),
+            ("024 3825 4321", PhoneType::Fixed, None),
+            ("0203 3825 432", PhoneType::Fixed, None),
+            ("1800 1234", PhoneType::TollFree, None),
+            ("1800 599 928", PhoneType::TollFree, None),
+            ("1900 545 413", PhoneType::Premium, None),
+            ("0672 012 345", PhoneType::Voip, None),
+            ("5656", PhoneType::ShortCode, None),
+            ("113", PhoneType::ShortCode, None),
+            ("+1 415 555 2671", PhoneType::International, None),
+        ];
+        for (input, phone_type, carrier) in cases {
+            let phone = PhoneNumber::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(phone.phone_type(), phone_type, "{input}");
+            assert_eq!(phone.carrier(), carrier, "{input}");
+        }
+        assert_eq!(canonical("5656"), "short:5656");
+        assert_eq!(canonical("short:9029"), "short:9029");
+        assert_eq!(canonical("+1 (415) 555-2671"), "+14155552671");
+        assert_eq!(canonical("00 44 20 7946 0958"), "+442079460958");
+    }
+
+    #[test]
+    fn libphonenumber_vietnamese_examples() {
+        // example_number of each type in libphonenumber's VN metadata (9.0.43).
+        for (national, phone_type) in [
+            ("2101234567", PhoneType::Fixed),
+            ("912345678", PhoneType::Mobile),
+            ("1800123456", PhoneType::TollFree),
+            ("1900123456", PhoneType::Premium),
+            ("672012345", PhoneType::Voip),
+            ("1992000", PhoneType::Special),
+        ] {
+            let phone = PhoneNumber::parse(&format!("+84{national}")).unwrap();
+            assert_eq!(phone.phone_type(), phone_type, "{national}");
+            assert_eq!(PhoneNumber::parse(&phone.display()).unwrap(), phone, "{national}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for input in ["0912345678", "024 3825 4321", "0203 3825 432", "1800 1234", "1900 545 413", "5656", "+14155552671", "01689123456", "0672012345", "069 123 456"] {
+            let phone = PhoneNumber::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(PhoneNumber::parse(&phone.display()).unwrap(), phone, "display of {input}: {}", phone.display());
+            assert_eq!(PhoneNumber::parse(phone.canonical()).unwrap().canonical, phone.canonical);
+        }
+        assert_eq!(PhoneNumber::parse("0912345678").unwrap().display(), "0912 345 678");
+        assert_eq!(PhoneNumber::parse("02438254321").unwrap().display(), "024 3825 4321");
+    }
+
+    #[test]
+    fn bad_numbers_are_refused_with_a_reason() {
+        for input in ["", "abc", "0912 345 67", "0912 345 6789 1", "0612345678", "0000", "+0123456", "0912x345678", "12", "0111 234 5678", "++84912345678"] {
+            let error = PhoneNumber::parse(input).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidPhone, "{input}");
+            assert!(!error.message.is_empty());
+        }
+    }
+}
