@@ -8,6 +8,4 @@ pub mod identifier;
 pub mod text;
 
 pub use error::{Error, ErrorCategory, ErrorCode};
-pub use identifier::{
-    detect, extract, Found, Identifier, IdentifierKind,
-};
+pub use identifier::{Found, Identifier, IdentifierKind, detect, extract};

@@ -40,13 +40,7 @@ pub fn digit_value(c: char) -> Option<u8> {
 /// Removes invisible characters, folds full-width forms and trims surrounding whitespace.
 /// Every strict parser starts with this.
 pub fn clean(input: &str) -> String {
-    input
-        .chars()
-        .filter(|&c| !is_invisible(c))
-        .map(fold_width)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    input.chars().filter(|&c| !is_invisible(c)).map(fold_width).collect::<String>().trim().to_string()
 }
 
 /// Lowercase, accent-free ASCII-ish twin of `input` for matching names: NFD, combining marks dropped,
@@ -65,6 +59,30 @@ pub fn fold_accents_lower(input: &str) -> String {
     out
 }
 
+/// `input` without `prefix`, compared ASCII-case-insensitively; never slices inside a character.
+pub fn strip_prefix_ignore_case<'a>(input: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = input.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &input[prefix.len()..])
+}
+
+/// Masks digits for logs and diagnostics: in every run of digits only the first three stay
+/// (`0912345678` → `091*******`), so phone, account and ID numbers never reach a log whole.
+pub fn mask_digits(input: &str) -> String {
+    let mut run = 0;
+    input
+        .chars()
+        .map(|c| {
+            if digit_value(c).is_some() {
+                run += 1;
+                if run > 3 { '*' } else { c }
+            } else {
+                run = 0;
+                c
+            }
+        })
+        .collect()
+}
+
 /// Luhn check over ASCII digits.
 pub fn luhn_valid(digits: &str) -> bool {
     let mut sum = 0u32;
@@ -81,7 +99,7 @@ pub fn luhn_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -101,6 +119,11 @@ mod tests {
         assert_eq!(digit_value('٣'), Some(3));
         assert_eq!(digit_value('a'), None);
         assert_eq!(clean(" 09\u{200B}12\u{FEFF} "), "0912");
+    }
+
+    #[test]
+    fn masks_digit_runs() {
+        assert_eq!(mask_digits("gọi 0912345678 hoặc 113"), "gọi 091******* hoặc 113");
     }
 
     #[test]

@@ -1,1 +1,171 @@
+//! canhgiac's HTTP API.
+//!
+//! [`router`] builds the whole application (routes and middleware) for a state; [`run`] creates the
+//! data directory, binds, serves and shuts down gracefully. Every error the API answers, whoever
+//! produced it, has the shape of [`ApiError`]. Personal data is never logged: the request log holds
+//! the method, the matched route template, the status, the latency and the error code, never the
+//! path, query string or body.
 
+mod error;
+mod json;
+mod middleware;
+mod routes;
+
+pub use error::{ApiError, ErrorCodeExtension, status_for};
+pub use json::{ApiJson, from_json_slice};
+pub use middleware::{HttpLimits, with_middleware};
+pub use routes::{identifier_json, routes};
+
+use axum::Router;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Where the server listens and keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Created when absent; the SQLite store will live inside it.
+    pub data_dir: PathBuf,
+}
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<StateInner>,
+}
+
+#[derive(Debug)]
+struct StateInner {
+    data_dir: PathBuf,
+    limits: HttpLimits,
+}
+
+impl AppState {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self::with_limits(data_dir, HttpLimits::default())
+    }
+
+    pub fn with_limits(data_dir: impl Into<PathBuf>, limits: HttpLimits) -> Self {
+        AppState { inner: Arc::new(StateInner { data_dir: data_dir.into(), limits }) }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    pub fn limits(&self) -> HttpLimits {
+        self.inner.limits
+    }
+}
+
+/// The whole application: every route under the middleware stack.
+pub fn router(state: AppState) -> Router {
+    let limits = state.limits();
+    with_middleware(routes().with_state(state), limits)
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot create the data directory {}: {source}", path.display())]
+    DataDir { path: PathBuf, source: io::Error },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("server error: {0}")]
+    Serve(#[source] io::Error),
+}
+
+/// How long shutdown waits for in-flight requests before it gives up on them. Longer than the
+/// request timeout, so a request that is still running has been answered by then.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
+
+/// Creates the data directory if absent, binds `config.listen`, logs the bound address and serves
+/// until `shutdown` resolves; then stops accepting, lets in-flight requests finish (for at most
+/// [`SHUTDOWN_GRACE`]) and returns.
+pub async fn run(config: ServerConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+    // Once, at start-up: blocking the runtime for it is fine.
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|source| ServeError::DataDir { path: config.data_dir.clone(), source })?;
+    let listener =
+        TcpListener::bind(config.listen).await.map_err(|source| ServeError::Bind { addr: config.listen, source })?;
+    let state = AppState::new(config.data_dir);
+    serve(listener, router(state), shutdown).await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then shuts down gracefully (see [`run`]).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let address = listener.local_addr().map_err(ServeError::Serve)?;
+    tracing::info!(%address, "listening");
+
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections; waiting for requests in flight");
+        let _ = signalled_tx.send(());
+    });
+    let grace_over = async move {
+        if signalled_rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            // The server ended without a shutdown signal.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server.into_future() => result.map_err(ServeError::Serve)?,
+        () = grace_over => {
+            tracing::warn!(grace_s = SHUTDOWN_GRACE.as_secs(), "requests still in flight after the grace period; stopping anyway");
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere than Unix).
+///
+/// The handlers are installed when the future is first polled; a program that must not miss an
+/// early signal calls [`install_shutdown_signal`] before it binds.
+pub async fn shutdown_signal() {
+    match install_shutdown_signal() {
+        Ok(signal) => signal.await,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot install signal handlers; the server will not stop on a signal");
+            std::future::pending::<()>().await
+        }
+    }
+}
+
+/// Installs the SIGINT and SIGTERM handlers now, and returns a future that resolves on the first
+/// of them.
+#[cfg(unix)]
+pub fn install_shutdown_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        tracing::info!(signal = name, "shutdown signal received");
+    })
+}
+
+/// Installs the Ctrl-C handler, and returns a future that resolves on it.
+#[cfg(not(unix))]
+pub fn install_shutdown_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("shutdown signal received");
+        }
+    })
+}

@@ -3,8 +3,8 @@
 
 use super::bank::CardNumber;
 use super::{
-    BankAccount, CryptoAddress, Domain, Email, Ewallet, Identifier, IdentifierKind, IpAddress, PhoneNumber, SocialAccount,
-    Url, VietQr, extract, guard_length,
+    BankAccount, CryptoAddress, Domain, Email, Ewallet, Identifier, IdentifierKind, IpAddress, PhoneNumber,
+    SocialAccount, Url, VietQr, extract, guard_length,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::text;
@@ -48,12 +48,15 @@ pub fn detect(input: &str) -> Result<Identifier> {
     let lower = cleaned.to_ascii_lowercase();
 
     if lower.starts_with("000201") {
-        return VietQr::parse(&cleaned).map(Identifier::Vietqr);
+        return VietQr::parse(&cleaned).map(|qr| Identifier::Vietqr(Box::new(qr)));
     }
     if let Some(&(_, kind)) = PREFIXES.iter().find(|(prefix, _)| lower.starts_with(prefix)) {
         return kind.parse(&cleaned);
     }
-    let is_link = lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("hxxp") || lower.starts_with("www.");
+    let is_link = lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("hxxp")
+        || lower.starts_with("www.");
     if is_link {
         if let Ok(social) = SocialAccount::parse(&cleaned) {
             return Ok(Identifier::Social(social));
@@ -93,7 +96,9 @@ pub fn detect(input: &str) -> Result<Identifier> {
     if let Ok(ip) = IpAddress::parse(&cleaned) {
         return Ok(Identifier::Ip(ip));
     }
-    if !cleaned.contains(char::is_whitespace) && (cleaned.contains('.') || lower.contains("[.]") || lower.contains("(.)")) {
+    if !cleaned.contains(char::is_whitespace)
+        && (cleaned.contains('.') || lower.contains("[.]") || lower.contains("(.)"))
+    {
         if cleaned.contains('/') || cleaned.contains('?') {
             return Url::parse(&cleaned).map(Identifier::Url);
         }
@@ -114,7 +119,8 @@ pub fn detect(input: &str) -> Result<Identifier> {
 fn detect_number(cleaned: &str) -> Result<Identifier> {
     let digits: String = cleaned.chars().filter_map(text::digit_value).map(|d| (b'0' + d) as char).collect();
     let parts: Vec<&str> = cleaned.split('.').collect();
-    if parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return IpAddress::parse(cleaned).map(Identifier::Ip);
     }
     if (16..=19).contains(&digits.len()) && text::luhn_valid(&digits) && CardNumber::network_of(&digits).is_some() {
@@ -122,7 +128,8 @@ fn detect_number(cleaned: &str) -> Result<Identifier> {
     }
     // Vietcombank accounts start with 00, like international dialling: without a `+` or 0084, a long
     // 00-number is far more likely an account.
-    let looks_like_account = digits.len() > 11 && !cleaned.starts_with('+') && (digits.starts_with("00") && !digits.starts_with("0084"));
+    let looks_like_account =
+        digits.len() > 11 && !cleaned.starts_with('+') && (digits.starts_with("00") && !digits.starts_with("0084"));
     if !looks_like_account {
         match PhoneNumber::parse(cleaned) {
             Ok(phone) => return Ok(Identifier::Phone(phone)),
@@ -130,8 +137,11 @@ fn detect_number(cleaned: &str) -> Result<Identifier> {
             Err(_) => {}
         }
     }
-    Err(Error::new(ErrorCode::UnknownBank, "this looks like a bank account number: add the bank's name, e.g. `0011004123456 Vietcombank`")
-        .with_field("value"))
+    Err(Error::new(
+        ErrorCode::UnknownBank,
+        "this looks like a bank account number: add the bank's name, e.g. `0011004123456 Vietcombank`",
+    )
+    .with_field("value"))
 }
 
 #[cfg(test)]
@@ -149,8 +159,14 @@ mod tests {
         assert_eq!(kind_and_canonical("+84 912 345 678"), (IdentifierKind::Phone, "+84912345678".into()));
         assert_eq!(kind_and_canonical("5656"), (IdentifierKind::Phone, "short:5656".into()));
         assert_eq!(kind_and_canonical("4111 1111 1111 1111"), (IdentifierKind::Card, "card:411111******1111".into()));
-        assert_eq!(kind_and_canonical("0011004123456 VCB"), (IdentifierKind::BankAccount, "bank:970436:0011004123456".into()));
-        assert_eq!(kind_and_canonical("bank:970436:0011004123456"), (IdentifierKind::BankAccount, "bank:970436:0011004123456".into()));
+        assert_eq!(
+            kind_and_canonical("0011004123456 VCB"),
+            (IdentifierKind::BankAccount, "bank:970436:0011004123456".into())
+        );
+        assert_eq!(
+            kind_and_canonical("bank:970436:0011004123456"),
+            (IdentifierKind::BankAccount, "bank:970436:0011004123456".into())
+        );
         assert_eq!(detect("0011004123456").unwrap_err().code, ErrorCode::UnknownBank);
         assert_eq!(detect("").unwrap_err().code, ErrorCode::EmptyInput);
         assert_eq!(detect("xin chào các bạn").unwrap_err().code, ErrorCode::UnknownKind);

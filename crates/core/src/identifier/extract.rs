@@ -6,10 +6,10 @@
 //! The text is first mapped to a normalised character buffer that remembers, for every character,
 //! where it came from; every later step works on that buffer and spans are mapped back at the end.
 
-use super::bank::{bank_in_words, CardNumber};
+use super::bank::{CardNumber, bank_in_words};
 use super::{
-    BankAccount, CryptoAddress, Domain, Email, Ewallet, EwalletProvider, Identifier, IpAddress, PhoneNumber,
-    PhoneType, SocialAccount, Url, VietQr,
+    BankAccount, CryptoAddress, Domain, Email, Ewallet, EwalletProvider, Identifier, IpAddress, PhoneNumber, PhoneType,
+    SocialAccount, Url, VietQr,
 };
 use crate::text;
 
@@ -120,13 +120,17 @@ impl NormalisedText {
         let n = self.chars.len();
         let mut i = 0;
         while i < n {
-            if self.chars[i].is_whitespace() {
+            if is_token_separator(self.chars[i]) {
                 i += 1;
                 continue;
             }
             let mut end = i;
-            while end < n && !self.chars[end].is_whitespace() {
+            while end < n && !is_token_separator(self.chars[end]) {
                 end += 1;
+            }
+            // "tai:https://…", "egram;https://…": a link glued to the word before it starts a token.
+            if let Some(scheme) = self.scheme_inside(i, end) {
+                end = scheme;
             }
             if let Some((identifier, from, to)) = self.token_identifier(i, end) {
                 claimed.push((from, to));
@@ -136,6 +140,18 @@ impl NormalisedText {
                 i = end;
             }
         }
+    }
+
+    /// Where `http://` or `https://` starts inside `[start, end)`, after its first character.
+    fn scheme_inside(&self, start: usize, end: usize) -> Option<usize> {
+        (start + 1..end.saturating_sub(7)).find(|&p| {
+            let at = |k: usize| self.chars.get(p + k).map(|c| c.to_ascii_lowercase());
+            at(0) == Some('h')
+                && at(1) == Some('t')
+                && at(2) == Some('t')
+                && at(3) == Some('p')
+                && (at(4) == Some(':') || (at(4) == Some('s') && at(5) == Some(':')))
+        })
     }
 
     fn token_identifier(&self, start: usize, end: usize) -> Option<(Identifier, usize, usize)> {
@@ -157,11 +173,17 @@ impl NormalisedText {
         }
         let token = self.string(from, to);
         if !interesting {
-            return CryptoAddress::parse(&token).ok().filter(|_| looks_like_crypto(&token)).map(|c| (Identifier::Crypto(c), from, to));
+            return CryptoAddress::parse(&token)
+                .ok()
+                .filter(|_| looks_like_crypto(&token))
+                .map(|c| (Identifier::Crypto(c), from, to));
         }
         if let Some(handle) = token.strip_prefix('@') {
-            let platform = self.previous_word(from).filter(|w| is_social_keyword(w)).unwrap_or_else(|| "telegram".into());
-            return SocialAccount::parse(&format!("{platform}:{handle}")).ok().map(|s| (Identifier::Social(s), from, to));
+            let platform =
+                self.previous_word(from).filter(|w| is_social_keyword(w)).unwrap_or_else(|| "telegram".into());
+            return SocialAccount::parse(&format!("{platform}:{handle}"))
+                .ok()
+                .map(|s| (Identifier::Social(s), from, to));
         }
         if token.contains('@') {
             let token = token.strip_prefix("mailto:").unwrap_or(&token);
@@ -178,7 +200,8 @@ impl NormalisedText {
         if !has_scheme && token.chars().all(|c| c.is_ascii_digit() || c == '.') {
             // Dotted digits are phone numbers and amounts, unless they are a dotted quad.
             let parts: Vec<&str> = token.split('.').collect();
-            let quad = parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|v| v <= 255));
+            let quad = parts.len() == 4
+                && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|v| v <= 255));
             return if quad { IpAddress::parse(&token).ok().map(|ip| (Identifier::Ip(ip), from, to)) } else { None };
         }
         if !has_scheme && !lower.starts_with("www.") && joins_two_sentences(&token) {
@@ -199,10 +222,12 @@ impl NormalisedText {
         let window: Vec<char> = self.chars[start..limit].to_vec();
         let mut position = 0;
         while position + 8 <= window.len() {
-            if window[position..position + 4] == ['6', '3', '0', '4'] && window[position + 4..position + 8].iter().all(char::is_ascii_hexdigit) {
+            if window[position..position + 4] == ['6', '3', '0', '4']
+                && window[position + 4..position + 8].iter().all(char::is_ascii_hexdigit)
+            {
                 let candidate: String = window[..position + 8].iter().collect();
                 if let Ok(qr) = VietQr::parse(&candidate) {
-                    return Some((Identifier::Vietqr(qr), start, start + position + 8));
+                    return Some((Identifier::Vietqr(Box::new(qr)), start, start + position + 8));
                 }
             }
             position += 1;
@@ -223,7 +248,7 @@ impl NormalisedText {
         while i < n {
             let c = self.chars[i];
             let starts_run = c.is_ascii_digit() || (c == '+' && i + 1 < n && self.chars[i + 1].is_ascii_digit());
-            if !starts_run || (i > 0 && (self.chars[i - 1].is_ascii_digit() || is_word_glue(self.chars[i - 1]))) {
+            if !starts_run || (i > 0 && (self.chars[i - 1].is_ascii_digit() || self.glued_to_word(i))) {
                 i += 1;
                 continue;
             }
@@ -236,6 +261,23 @@ impl NormalisedText {
             self.interpret_run(&run, found);
             i = run_end;
         }
+    }
+
+    /// Letters right before a digit glue it into a word ("A1", "COVID19", "IE104"), except the
+    /// keywords people glue to numbers ("TB0912…", "sdt0912…", "stk0011…", "Zalo0912…").
+    fn glued_to_word(&self, digit: usize) -> bool {
+        let mut start = digit;
+        while start > 0 && self.chars[start - 1].is_alphabetic() && digit - start < 8 {
+            start -= 1;
+        }
+        if start == digit {
+            return false;
+        }
+        let word = text::fold_accents_lower(&self.string(start, digit));
+        !matches!(
+            word.as_str(),
+            "tb" | "sdt" | "dt" | "stk" | "tk" | "lh" | "zl" | "zalo" | "hotline" | "tel" | "sms" | "so"
+        )
     }
 
     fn digit_run(&self, start: usize) -> DigitRun {
@@ -254,7 +296,11 @@ impl NormalisedText {
             while j < n && j - i < 3 && matches!(self.chars[j], ' ' | '.' | '-' | '(' | ')' | '/' | '\u{2013}') {
                 j += 1;
             }
-            if j == i || j >= n || !self.chars[j].is_ascii_digit() || groups.iter().map(|g| g.1 - g.0).sum::<usize>() > 40 {
+            if j == i
+                || j >= n
+                || !self.chars[j].is_ascii_digit()
+                || groups.iter().map(|g| g.1 - g.0).sum::<usize>() > 40
+            {
                 break;
             }
             i = j;
@@ -308,10 +354,12 @@ impl NormalisedText {
 
         // Cards first: 16-19 Luhn-valid digits of a known network.
         for (digits, taken) in candidates.iter().rev() {
-            if (16..=19).contains(&digits.len()) && text::luhn_valid(digits) && CardNumber::network_of(digits).is_some() {
-                if let Ok(card) = CardNumber::parse(digits) {
-                    return Some((Identifier::Card(card), *taken));
-                }
+            if (16..=19).contains(&digits.len())
+                && text::luhn_valid(digits)
+                && CardNumber::network_of(digits).is_some()
+                && let Ok(card) = CardNumber::parse(digits)
+            {
+                return Some((Identifier::Card(card), *taken));
             }
         }
         // A bank named next to the number, or an account keyword before it, makes it an account.
@@ -330,8 +378,18 @@ impl NormalisedText {
             let usable = match phone.phone_type() {
                 PhoneType::ShortCode => context.short_code_keyword && *taken == 1 && digits.len() <= 5,
                 PhoneType::International => plus,
-                PhoneType::Special => false,
-                _ => digits.len() >= 8,
+                // The Ministry of Public Security's 069 numbers: what fake police claim to call from.
+                PhoneType::Special => digits.starts_with("069"),
+                // Toll-free and premium numbers are written without a 0; a mobile or landline
+                // number without its 0 or +84 is more often a date, a time or an amount.
+                PhoneType::TollFree | PhoneType::Premium => true,
+                _ => {
+                    digits.starts_with('0')
+                        || digits.starts_with("84")
+                        || plus
+                        || context.zalo
+                        || context.ewallet.is_some()
+                }
             };
             if !usable {
                 continue;
@@ -362,24 +420,31 @@ impl NormalisedText {
 
         // Words right before the number, nearest first, skipping filler.
         let near_before: Vec<&str> = before.iter().rev().take(6).map(String::as_str).collect();
-        context.account_keyword = near_before.iter().take(4).any(|w| matches!(*w, "stk" | "tk" | "tknh" | "stknh" | "khoan" | "account" | "acc" | "a/c"));
-        context.short_code_keyword = near_before.iter().take(3).any(|w| {
-            matches!(*w, "goi" | "nhan" | "soan" | "gui" | "dai" | "hotline" | "call" | "sms" | "text")
-        });
+        context.account_keyword = near_before
+            .iter()
+            .take(4)
+            .any(|w| matches!(*w, "stk" | "tk" | "tknh" | "stknh" | "khoan" | "account" | "acc" | "a/c"));
+        context.short_code_keyword = near_before
+            .iter()
+            .take(3)
+            .any(|w| matches!(*w, "goi" | "nhan" | "soan" | "gui" | "dai" | "hotline" | "call" | "sms" | "text"));
         context.zalo = near_before.iter().take(2).any(|w| *w == "zalo") || after.first().is_some_and(|w| w == "zalo");
 
-        let wallet_words_before: Vec<&str> = near_before.iter().copied().filter(|w| !matches!(*w, "vi" | "so" | "sdt" | "tk")).take(2).collect();
+        let wallet_words_before: Vec<&str> =
+            near_before.iter().copied().filter(|w| !matches!(*w, "vi" | "so" | "sdt" | "tk")).take(2).collect();
         context.ewallet = (1..=wallet_words_before.len()).find_map(|k| {
             let phrase: Vec<&str> = wallet_words_before[..k].iter().rev().copied().collect();
             EwalletProvider::from_name(&phrase.join(" "))
         });
         if context.ewallet.is_none() {
             let after_words: Vec<&str> = after.iter().map(String::as_str).filter(|w| *w != "vi").take(2).collect();
-            context.ewallet = (1..=after_words.len()).rev().find_map(|k| EwalletProvider::from_name(&after_words[..k].join(" ")));
+            context.ewallet =
+                (1..=after_words.len()).rev().find_map(|k| EwalletProvider::from_name(&after_words[..k].join(" ")));
         }
 
         // A bank name right after the number ("0011004123456 VCB", "... ngân hàng Á Châu").
-        let after_names: Vec<&str> = after.iter().map(String::as_str).skip_while(|w| is_bank_filler(w)).take(6).collect();
+        let after_names: Vec<&str> =
+            after.iter().map(String::as_str).skip_while(|w| is_bank_filler(w)).take(6).collect();
         let mut bank = bank_in_words(&after_names).map(|(b, _)| b);
         if bank.is_none() {
             // Or right before it ("VCB 0011004123456", "Techcombank stk 1903...").
@@ -417,26 +482,60 @@ struct RunContext {
 }
 
 fn is_clean_phone(plus: bool, digits: &str) -> bool {
-    PhoneNumber::from_digits(plus, digits)
-        .is_ok_and(|p| matches!(p.phone_type(), PhoneType::Mobile | PhoneType::Fixed | PhoneType::TollFree | PhoneType::Premium))
+    PhoneNumber::from_digits(plus, digits).is_ok_and(|p| {
+        matches!(p.phone_type(), PhoneType::Mobile | PhoneType::Fixed | PhoneType::TollFree | PhoneType::Premium)
+    })
 }
 
 fn is_bank_filler(word: &str) -> bool {
     matches!(
         word,
-        "stk" | "tk" | "tknh" | "so" | "tai" | "khoan" | "ngan" | "hang" | "nh" | "bank" | "account" | "acc" | "chu" | "ck" | "vao"
-            | "qua" | "den" | "cua" | "o" | "la" | "number" | "no" | "at" | "tien" | "chuyen" | "khoan:" | "a/c"
+        "stk"
+            | "tk"
+            | "tknh"
+            | "so"
+            | "tai"
+            | "khoan"
+            | "ngan"
+            | "hang"
+            | "nh"
+            | "bank"
+            | "account"
+            | "acc"
+            | "chu"
+            | "ck"
+            | "vao"
+            | "qua"
+            | "den"
+            | "cua"
+            | "o"
+            | "la"
+            | "number"
+            | "no"
+            | "at"
+            | "tien"
+            | "chuyen"
+            | "khoan:"
+            | "a/c"
     )
 }
 
 fn is_social_keyword(word: &str) -> bool {
-    matches!(word, "tiktok" | "instagram" | "ig" | "facebook" | "fb" | "telegram" | "tele" | "tg" | "youtube" | "yt" | "twitter" | "x")
-}
-
-/// Letters right before a digit glue it into a word ("A1", "COVID19"), except the keywords people
-/// glue to numbers ("stk0011...", "sdt0912...").
-fn is_word_glue(c: char) -> bool {
-    c.is_ascii_alphabetic() && !matches!(c, 'k' | 'K' | 't' | 'T')
+    matches!(
+        word,
+        "tiktok"
+            | "instagram"
+            | "ig"
+            | "facebook"
+            | "fb"
+            | "telegram"
+            | "tele"
+            | "tg"
+            | "youtube"
+            | "yt"
+            | "twitter"
+            | "x"
+    )
 }
 
 fn is_leading_punctuation(c: char) -> bool {
@@ -449,13 +548,26 @@ fn is_trailing_punctuation(c: char) -> bool {
 
 /// `xong.Click` is two sentences whose space was lost, not a domain: real domains are written in
 /// lowercase after their last dot, or wholly in uppercase.
+/// Common top-level domains: capitalised ("TraoThuong.Com") they are still a domain.
+const COMMON_TLDS: &[&str] = &[
+    "com", "net", "org", "vn", "info", "biz", "xyz", "top", "vip", "cc", "co", "me", "io", "online", "site", "shop",
+    "store", "app", "club", "icu", "asia", "tk", "ml", "ga", "cf", "gq",
+];
+
 fn joins_two_sentences(token: &str) -> bool {
     let host_end = token.find(['/', '?', '#', ':']).unwrap_or(token.len());
     let host = &token[..host_end];
     if host.chars().all(|c| !c.is_lowercase()) {
         return false;
     }
-    host.rsplit('.').next().and_then(|tld| tld.chars().next()).is_some_and(char::is_uppercase)
+    let Some(tld) = host.rsplit('.').next() else { return false };
+    tld.chars().next().is_some_and(char::is_uppercase) && !COMMON_TLDS.contains(&tld.to_ascii_lowercase().as_str())
+}
+
+/// Tokens end at whitespace and at characters that never stand inside a link someone wrote:
+/// `NGAY>>m.bidstk.icu`, `<fr3e.win/z1r5Dd>`, `{abc.tech}`, `Te|egram`.
+fn is_token_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '<' | '>' | '{' | '}' | '|' | '"' | '«' | '»' | '“' | '”')
 }
 
 fn is_crypto_uri(lower: &str) -> bool {
@@ -468,7 +580,9 @@ fn looks_like_crypto(token: &str) -> bool {
     (token.starts_with("bc1") || token.starts_with("BC1")) && (14..=74).contains(&len)
         || token.starts_with("0x") && len == 42
         || token.starts_with('T') && len == 34
-        || (token.starts_with('1') || token.starts_with('3')) && (26..=35).contains(&len) && token.chars().any(|c| c.is_ascii_alphabetic())
+        || (token.starts_with('1') || token.starts_with('3'))
+            && (26..=35).contains(&len)
+            && token.chars().any(|c| c.is_ascii_alphabetic())
 }
 
 #[cfg(test)]
@@ -524,10 +638,17 @@ mod tests {
             "Số tài khoản 0011004123456 ngân hàng Ngoại thương",
             "Vietcombank: 0011004123456",
         ] {
-            assert_eq!(kinds_and_canonicals(text), vec![("bank_account".into(), "bank:970436:0011004123456".into())], "{text}");
+            assert_eq!(
+                kinds_and_canonicals(text),
+                vec![("bank_account".into(), "bank:970436:0011004123456".into())],
+                "{text}"
+            );
         }
         // An account number that is also a phone number (MB lets customers choose one).
-        assert_eq!(kinds_and_canonicals("stk 0912345678 MB Bank"), vec![("bank_account".into(), "bank:970422:0912345678".into())]);
+        assert_eq!(
+            kinds_and_canonicals("stk 0912345678 MB Bank"),
+            vec![("bank_account".into(), "bank:970422:0912345678".into())]
+        );
     }
 
     #[test]
@@ -546,6 +667,9 @@ mod tests {
 
     #[test]
     fn cards_are_found_and_masked() {
-        assert_eq!(kinds_and_canonicals("số thẻ 4111 1111 1111 1111 hết hạn"), vec![("card".into(), "card:411111******1111".into())]);
+        assert_eq!(
+            kinds_and_canonicals("số thẻ 4111 1111 1111 1111 hết hạn"),
+            vec![("card".into(), "card:411111******1111".into())]
+        );
     }
 }

@@ -12,6 +12,8 @@ mod domain;
 mod email;
 mod ewallet;
 mod extract;
+#[doc(hidden)]
+pub mod invariants;
 mod ip;
 mod phone;
 mod social;
@@ -29,7 +31,7 @@ pub use ip::IpAddress;
 pub use phone::{PhoneNumber, PhoneType};
 pub use social::{SocialAccount, SocialPlatform};
 pub use url::Url;
-pub use vietqr::VietQr;
+pub use vietqr::{VietQr, encode_napas};
 
 use crate::error::{Error, ErrorCode, Result};
 use serde::Serialize;
@@ -101,7 +103,7 @@ impl IdentifierKind {
             IdentifierKind::Ip => Identifier::Ip(IpAddress::parse(input)?),
             IdentifierKind::Social => Identifier::Social(SocialAccount::parse(input)?),
             IdentifierKind::Crypto => Identifier::Crypto(CryptoAddress::parse(input)?),
-            IdentifierKind::Vietqr => Identifier::Vietqr(VietQr::parse(input)?),
+            IdentifierKind::Vietqr => Identifier::Vietqr(Box::new(VietQr::parse(input)?)),
         })
     }
 }
@@ -125,8 +127,11 @@ impl FromStr for IdentifierKind {
         };
         IdentifierKind::ALL.iter().copied().find(|k| k.as_str() == alias).ok_or_else(|| {
             let names: Vec<_> = IdentifierKind::ALL.iter().map(|k| k.as_str()).collect();
-            Error::new(ErrorCode::UnknownKind, format!("unknown identifier kind `{s}`; expected one of {}", names.join(", ")))
-                .with_field("kind")
+            Error::new(
+                ErrorCode::UnknownKind,
+                format!("unknown identifier kind `{s}`; expected one of {}", names.join(", ")),
+            )
+            .with_field("kind")
         })
     }
 }
@@ -137,7 +142,10 @@ pub(crate) fn guard_length(input: &str) -> Result<&str> {
         return Err(Error::new(ErrorCode::EmptyInput, "the value is empty"));
     }
     if input.len() > MAX_VALUE_CHARS * 4 || input.chars().count() > MAX_VALUE_CHARS {
-        return Err(Error::new(ErrorCode::InputTooLong, format!("the value is longer than {MAX_VALUE_CHARS} characters")));
+        return Err(Error::new(
+            ErrorCode::InputTooLong,
+            format!("the value is longer than {MAX_VALUE_CHARS} characters"),
+        ));
     }
     Ok(input)
 }
@@ -155,7 +163,8 @@ pub enum Identifier {
     Ip(IpAddress),
     Social(SocialAccount),
     Crypto(CryptoAddress),
-    Vietqr(VietQr),
+    /// Boxed: a decoded payload is much larger than the other kinds.
+    Vietqr(Box<VietQr>),
 }
 
 impl Identifier {

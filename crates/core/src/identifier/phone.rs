@@ -21,7 +21,8 @@ pub enum PhoneType {
     Premium,
     ShortCode,
     Voip,
-    /// Special numbers of libphonenumber's "UAN" class ([17]99xxxx, 069...).
+    /// Special numbers of libphonenumber's "UAN" class ([17]99xxxx), and the 069 numbers of the
+    /// Ministry of Public Security.
     Special,
     /// A number outside Vietnam; its type is not classified.
     International,
@@ -75,13 +76,13 @@ impl PhoneNumber {
         let cleaned = text::clean(input);
         let mut rest = cleaned.as_str();
         for scheme in ["tel:", "sms:", "callto:"] {
-            if rest.len() >= scheme.len() && rest[..scheme.len()].eq_ignore_ascii_case(scheme) {
-                rest = rest[scheme.len()..].trim_start();
+            if let Some(after) = text::strip_prefix_ignore_case(rest, scheme) {
+                rest = after.trim_start();
             }
         }
-        if rest.len() >= SHORT_PREFIX.len() && rest[..SHORT_PREFIX.len()].eq_ignore_ascii_case(SHORT_PREFIX) {
-            let digits = &rest[SHORT_PREFIX.len()..];
-            if (3..=6).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0') {
+        if let Some(digits) = text::strip_prefix_ignore_case(rest, SHORT_PREFIX) {
+            if (3..=6).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+            {
                 return Ok(Self::short_code(digits));
             }
             return Err(invalid("a short code has 3 to 6 digits and does not start with 0"));
@@ -234,11 +235,7 @@ impl PhoneNumber {
             }
             PhoneType::TollFree | PhoneType::Premium => {
                 let (head, tail) = national.split_at(4);
-                if tail.len() > 4 {
-                    format!("{head} {} {}", &tail[..3], &tail[3..])
-                } else {
-                    format!("{head} {tail}")
-                }
+                if tail.len() > 4 { format!("{head} {} {}", &tail[..3], &tail[3..]) } else { format!("{head} {tail}") }
             }
             PhoneType::Special if national.starts_with("69") => format!("0{national}"),
             _ => national.to_string(),
@@ -254,7 +251,10 @@ impl PhoneNumber {
         if let Some(old) = &self.converted_from {
             map.insert("converted_from".into(), Value::from(old.as_str()));
         }
-        map.insert("country".into(), Value::from(if self.is_vietnamese() || self.phone_type == PhoneType::ShortCode { "VN" } else { "" }));
+        map.insert(
+            "country".into(),
+            Value::from(if self.is_vietnamese() || self.phone_type == PhoneType::ShortCode { "VN" } else { "" }),
+        );
     }
 }
 
@@ -275,7 +275,9 @@ fn collect_digits(input: &str) -> Result<(bool, String)> {
         } else if c.is_whitespace() || matches!(c, '.' | '-' | '(' | ')' | '/' | '_' | '\u{2010}'..='\u{2015}') {
             continue;
         } else {
-            return Err(invalid(&format!("unexpected character `{c}`; a phone number holds digits, spaces, dots, dashes and brackets")));
+            return Err(invalid(&format!(
+                "unexpected character `{c}`; a phone number holds digits, spaces, dots, dashes and brackets"
+            )));
         }
         if digits.len() > 20 {
             return Err(invalid("too many digits"));
@@ -300,13 +302,15 @@ pub(crate) fn classify_national(n: &str) -> Option<PhoneType> {
         (8..=10, 1) if n.starts_with("1900") => Some(PhoneType::Premium),
         (9, 6) if n.starts_with("672") => Some(PhoneType::Voip),
         (7, 1 | 7) if &n[1..3] == "99" => Some(PhoneType::Special),
-        (7 | 8, 6) if n.starts_with("69") => Some(PhoneType::Special),
+        // libphonenumber says 69 + 5-6 digits; the Ministry of Public Security publishes 069 numbers
+        // with 7 (069 2342 593).
+        (7..=9, 6) if n.starts_with("69") => Some(PhoneType::Special),
         _ => None,
     }
 }
 
-/// libphonenumber's mobile pattern for 9-digit national numbers, with 052x and 055x opened up
-/// (allocated to Vietnamobile and Reddi).
+/// libphonenumber's mobile pattern for 9-digit national numbers, with 052x, 055x and 089x opened up
+/// (allocated to Vietnamobile, Reddi and MobiFone).
 fn is_mobile(b: &[u8]) -> bool {
     let d = |i: usize| b[i] - b'0';
     match d(0) {
@@ -314,7 +318,7 @@ fn is_mobile(b: &[u8]) -> bool {
         3 => true,
         5 => matches!(d(1), 1 | 2 | 5 | 6 | 8 | 9),
         7 => matches!(d(1), 0 | 6..=9),
-        8 => (1..=8).contains(&d(1)) || (d(1) == 9 && d(2) >= 6),
+        8 => d(1) >= 1,
         9 => d(1) <= 8 || (d(1) == 9 && d(2) != 2),
         _ => false,
     }
@@ -342,7 +346,9 @@ fn describe_invalid_national(national: &str) -> String {
         n if n < 9 => format!("too few digits ({} after the leading 0; mobile numbers have 9)", n),
         9 => "no Vietnamese mobile network uses this prefix".to_string(),
         10 if national.starts_with('2') => "no Vietnamese area code matches this landline number".to_string(),
-        10 if national.starts_with('1') => "this 11-digit number uses a prefix that the 2018 conversion did not cover".to_string(),
+        10 if national.starts_with('1') => {
+            "this 11-digit number uses a prefix that the 2018 conversion did not cover".to_string()
+        }
         n => format!("too many digits ({n} after the leading 0; mobile numbers have 9, landlines 10)"),
     }
 }
@@ -487,7 +493,18 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for input in ["0912345678", "024 3825 4321", "0203 3825 432", "1800 1234", "1900 545 413", "5656", "+14155552671", "01689123456", "0672012345", "069 123 456"] {
+        for input in [
+            "0912345678",
+            "024 3825 4321",
+            "0203 3825 432",
+            "1800 1234",
+            "1900 545 413",
+            "5656",
+            "+14155552671",
+            "01689123456",
+            "0672012345",
+            "069 123 456",
+        ] {
             let phone = PhoneNumber::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
             assert_eq!(PhoneNumber::parse(&phone.display()).unwrap(), phone, "display of {input}: {}", phone.display());
             assert_eq!(PhoneNumber::parse(phone.canonical()).unwrap().canonical, phone.canonical);
@@ -498,7 +515,19 @@ mod tests {
 
     #[test]
     fn bad_numbers_are_refused_with_a_reason() {
-        for input in ["", "abc", "0912 345 67", "0912 345 6789 1", "0612345678", "0000", "+0123456", "0912x345678", "12", "0111 234 5678", "++84912345678"] {
+        for input in [
+            "",
+            "abc",
+            "0912 345 67",
+            "0912 345 6789 1",
+            "0612345678",
+            "0000",
+            "+0123456",
+            "0912x345678",
+            "12",
+            "0111 234 5678",
+            "++84912345678",
+        ] {
             let error = PhoneNumber::parse(input).unwrap_err();
             assert_eq!(error.code, ErrorCode::InvalidPhone, "{input}");
             assert!(!error.message.is_empty());

@@ -1,0 +1,61 @@
+//! `canhgiac serve`: the HTTP API until SIGINT or SIGTERM.
+
+use canhgiac_server::{ServerConfig, install_shutdown_signal};
+use clap::Args;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", env = "CANHGIAC_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory for the data store; created when absent.
+    #[arg(long, value_name = "DIR", env = "CANHGIAC_DATA_DIR", default_value = "./canhgiac-data")]
+    data_dir: PathBuf,
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = ServerConfig { listen: args.listen, data_dir: args.data_dir };
+    let result = runtime.block_on(async {
+        // Installed before binding, so that a signal sent once the port answers is never missed.
+        let shutdown = install_shutdown_signal().map_err(|err| format!("cannot install signal handlers: {err}"))?;
+        canhgiac_server::run(config, shutdown).await.map_err(|err| err.to_string())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` is respected, `info` by default.
+fn init_logging() {
+    let (filter, bad_rust_log) = match EnvFilter::try_from_default_env() {
+        Ok(filter) => (filter, None),
+        Err(err) => (EnvFilter::new("info"), std::env::var("RUST_LOG").ok().filter(|v| !v.is_empty()).map(|_| err)),
+    };
+    // axum logs extractor rejections, whose text can quote the request body: personal data is never logged.
+    let filter = filter.add_directive("axum::rejection=off".parse().expect("a valid directive"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    if let Some(err) = bad_rust_log {
+        tracing::warn!(error = %err, "RUST_LOG is not a valid filter; logging at info");
+    }
+}

@@ -1,0 +1,272 @@
+//! The built `canhgiac` binary, run as a user runs it.
+
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn canhgiac(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_canhgiac")).args(args).stdin(Stdio::null()).output().expect("the binary runs")
+}
+
+fn canhgiac_with_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_canhgiac"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout_json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {:?}; stderr: {:?}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+// ---- parse ----
+
+const SCAM_TEXT: &str =
+    "Chị ơi, em bên ngân hàng đây. Tài khoản của chị bị khóa, gọi ngay 0912.345.678 hoặc vào link để xác minh.";
+
+#[test]
+fn parse_json_on_a_vietnamese_text_gives_an_array() {
+    let output = canhgiac(&["parse", "--json", SCAM_TEXT]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json = stdout_json(&output);
+    let identifiers = json.as_array().expect("a JSON array");
+    for identifier in identifiers {
+        assert!(identifier["kind"].is_string() && identifier["canonical"].is_string(), "{identifier}");
+        assert!(identifier["display"].is_string(), "{identifier}");
+        assert_eq!(identifier["span"].as_array().map(Vec::len), Some(2), "{identifier}");
+    }
+    let phone = identifiers.iter().find(|i| i["kind"] == "phone").unwrap_or_else(|| panic!("a phone in {json}"));
+    assert_eq!(phone["canonical"], "+84912345678");
+    let (start, end) = (phone["span"][0].as_u64().unwrap() as usize, phone["span"][1].as_u64().unwrap() as usize);
+    let found: String = SCAM_TEXT.chars().skip(start).take(end - start).collect();
+    assert_eq!(found, "0912.345.678", "the span counts characters");
+}
+
+#[test]
+fn parse_json_without_identifiers_prints_an_empty_array_and_exits_0() {
+    let output = canhgiac(&["parse", "--json", "xin chào"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout_json(&output), serde_json::json!([]));
+}
+
+#[test]
+fn parse_reads_standard_input_when_the_text_is_dash_or_absent() {
+    for args in [&["parse", "--json", "-"][..], &["parse", "--json"][..]] {
+        let output = canhgiac_with_stdin(args, "xin chào\n");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+        assert_eq!(stdout_json(&output), serde_json::json!([]), "{args:?}");
+    }
+    let output = canhgiac_with_stdin(&["parse", "--kind", "phone"], "abc\n");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("error[invalid_phone]"), "{}", stderr(&output));
+}
+
+#[test]
+fn parse_kind_phone_refuses_abc_with_exit_2() {
+    let output = canhgiac(&["parse", "--kind", "phone", "abc"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.starts_with("error[invalid_phone]: "), "{err}");
+    assert!(output.stdout.is_empty());
+    let output = canhgiac(&["parse", "--json", "--kind", "phone", "abc"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).starts_with("error[invalid_phone]: "));
+}
+
+#[test]
+fn parse_unknown_kind_lists_the_kinds() {
+    let output = canhgiac(&["parse", "--kind", "nonsense", "x"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.starts_with("error[unknown_kind]: "), "{err}");
+    for kind in ["phone", "bank_account", "ewallet", "vietqr"] {
+        assert!(err.contains(kind), "{err}");
+    }
+}
+
+#[test]
+fn parse_kind_phone_prints_one_identifier() {
+    let output = canhgiac(&["parse", "--json", "--kind", "phone", "0912.345.678"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json = stdout_json(&output);
+    assert_eq!(json["kind"], "phone");
+    assert_eq!(json["canonical"], "+84912345678");
+    assert!(json.get("span").is_none());
+
+    let output = canhgiac(&["parse", "--kind", "phone", "0912.345.678"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("phone") && text.contains("+84912345678"), "{text}");
+}
+
+#[test]
+fn parse_detect_guesses_the_kind() {
+    let output = canhgiac(&["parse", "--json", "--detect", "0912.345.678"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json = stdout_json(&output);
+    assert_eq!(json["kind"], "phone");
+    assert_eq!(json["canonical"], "+84912345678");
+}
+
+#[test]
+fn parse_without_json_prints_a_line_per_identifier() {
+    let output = canhgiac(&["parse", SCAM_TEXT]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let line = text.lines().find(|l| l.starts_with("phone")).unwrap_or_else(|| panic!("a phone line in {text:?}"));
+    assert!(line.contains("+84912345678") && line.contains("span: "), "{line}");
+}
+
+#[test]
+fn parse_kind_and_detect_conflict() {
+    let output = canhgiac(&["parse", "--kind", "phone", "--detect", "x"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+// ---- serve ----
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// One HTTP/1.1 GET with `Connection: close`: the status and the body.
+fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Ok((status, body))
+}
+
+/// Kills the server if a test fails before it stops it.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn wait_for_health(server: &mut Server, addr: SocketAddr, log: &Path) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok((200, body)) = http_get(addr, "/healthz") {
+            return serde_json::from_str(&body).expect("JSON");
+        }
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!("the server exited with {status}: {}", std::fs::read_to_string(log).unwrap_or_default());
+        }
+        assert!(Instant::now() < deadline, "no answer: {}", std::fs::read_to_string(log).unwrap_or_default());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn wait_for_exit(server: &mut Server, within: Duration) -> ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit within {within:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Starts `serve`, checks it answers and creates its data directory, makes a request that carries a
+/// phone number in its path and query, sends `signal`, and checks the exit and the log.
+fn serve_then_signal(signal: libc::c_int, configure: impl FnOnce(&mut Command, SocketAddr, &Path)) {
+    let temp = tempfile::tempdir().unwrap();
+    let data_dir = temp.path().join("data");
+    let log = temp.path().join("server.log");
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_canhgiac"));
+    command
+        .arg("serve")
+        .env_remove("CANHGIAC_LISTEN")
+        .env_remove("CANHGIAC_DATA_DIR")
+        // Even at debug level, no personal data reaches the log.
+        .env("RUST_LOG", "debug")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(temp.path().join("server.out")).unwrap())
+        .stderr(std::fs::File::create(&log).unwrap());
+    configure(&mut command, addr, &data_dir);
+    let mut server = Server(command.spawn().expect("the binary runs"));
+
+    let health = wait_for_health(&mut server, addr, &log);
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+    assert!(data_dir.is_dir(), "the data directory is created");
+    let (status, _) = http_get(addr, "/v1/check/0912345678?reporter=0987654321").unwrap();
+    assert_eq!(status, 404);
+
+    let sent = Instant::now();
+    // SAFETY: kill(2) on the child's own pid, with a valid signal number.
+    assert_eq!(unsafe { libc::kill(server.0.id() as libc::pid_t, signal) }, 0);
+    let status = wait_for_exit(&mut server, Duration::from_secs(5));
+    assert_eq!(status.code(), Some(0), "exit status {status}");
+    assert!(sent.elapsed() < Duration::from_secs(5));
+
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("listening") && log.contains(&addr.to_string()), "{log}");
+    assert!(log.contains("route=/healthz") && log.contains("status=200"), "requests are logged: {log}");
+    assert!(
+        log.contains("route=<unmatched>") && log.contains("status=404"),
+        "unmatched routes are logged without their path: {log}"
+    );
+    for personal in ["0912345678", "0987654321", "reporter"] {
+        assert!(!log.contains(personal), "`{personal}` leaked into the log: {log}");
+    }
+}
+
+#[test]
+fn serve_answers_healthz_and_stops_on_sigterm() {
+    serve_then_signal(libc::SIGTERM, |command, addr, data_dir| {
+        command.arg("--listen").arg(addr.to_string()).arg("--data-dir").arg(data_dir);
+    });
+}
+
+#[test]
+fn serve_takes_its_settings_from_the_environment_and_stops_on_sigint() {
+    serve_then_signal(libc::SIGINT, |command, addr, data_dir| {
+        command.env("CANHGIAC_LISTEN", addr.to_string()).env("CANHGIAC_DATA_DIR", data_dir);
+    });
+}
+
+#[test]
+fn serve_on_a_port_in_use_fails_with_exit_1() {
+    let temp = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_canhgiac"))
+        .args(["serve", "--listen", &taken.local_addr().unwrap().to_string(), "--data-dir"])
+        .arg(temp.path().join("data"))
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("cannot listen on"), "{}", stderr(&output));
+}

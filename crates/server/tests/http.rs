@@ -1,0 +1,389 @@
+//! The HTTP API through its whole middleware stack: without a socket (`oneshot`) for the routes and
+//! the error shape, over a real socket for serving and graceful shutdown.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::routing::get;
+use canhgiac_core::ErrorCode;
+use canhgiac_server::{AppState, HttpLimits, ServeError, ServerConfig, router, routes, serve, with_middleware};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
+
+fn app() -> Router {
+    router(AppState::new("unused-data-dir"))
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+async fn send(app: Router, request: Request<Body>) -> Answer {
+    let response = app.oneshot(request).await.expect("the router is infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("a readable body");
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{status}: body is not JSON ({e}): {:?}", String::from_utf8_lossy(&bytes)));
+    Answer { status, headers, body }
+}
+
+fn post(uri: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let mut builder = Request::post(uri);
+    if let Some(content_type) = content_type {
+        builder = builder.header(header::CONTENT_TYPE, content_type);
+    }
+    builder.body(body.into()).unwrap()
+}
+
+fn post_json(uri: &str, body: &Value) -> Request<Body> {
+    post(uri, Some("application/json"), body.to_string())
+}
+
+fn get_req(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+/// Asserts the API's error shape, and returns the body.
+#[track_caller]
+fn assert_error(answer: &Answer, status: u16, code: &str, field: Option<&str>) {
+    assert_eq!(answer.status.as_u16(), status, "{}", answer.body);
+    assert_eq!(
+        answer.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+        Some("application/json"),
+        "{}",
+        answer.body
+    );
+    let object = answer.body.as_object().expect("an object");
+    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["code", "field", "message", "message_vi", "type"], "{}", answer.body);
+    assert_eq!(answer.body["code"], code, "{}", answer.body);
+    assert_eq!(answer.body["field"], json!(field), "{}", answer.body);
+    let error_code = ErrorCode::ALL.iter().find(|c| c.as_str() == code).expect("a known code");
+    assert_eq!(answer.body["message_vi"], error_code.summary_vi());
+    assert_eq!(answer.body["type"], serde_json::to_value(error_code.category()).unwrap());
+    assert!(!answer.body["message"].as_str().unwrap().is_empty());
+}
+
+// ---- health ----
+
+#[tokio::test]
+async fn healthz_answers_ok_and_the_version() {
+    let answer = send(app(), get_req("/healthz")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}));
+}
+
+// ---- the error shape for everything axum or tower-http would answer in plain text ----
+
+#[tokio::test]
+async fn malformed_json_is_invalid_request() {
+    for body in ["{not json", "", "{\"value\": \"x\"} trailing", "[1, 2"] {
+        let answer = send(app(), post("/v1/identifiers/parse", Some("application/json"), body)).await;
+        assert_error(&answer, 400, "invalid_request", None);
+    }
+}
+
+#[tokio::test]
+async fn missing_field_names_the_field() {
+    let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"kind": "phone"}))).await;
+    assert_error(&answer, 400, "missing_field", Some("value"));
+    let answer = send(app(), post_json("/v1/identifiers/extract", &json!({}))).await;
+    assert_error(&answer, 400, "missing_field", Some("text"));
+}
+
+#[tokio::test]
+async fn wrong_type_and_unknown_fields_name_the_field() {
+    let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"value": 912345678}))).await;
+    assert_error(&answer, 400, "invalid_request", Some("value"));
+    let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"value": "x", "knd": "phone"}))).await;
+    assert_error(&answer, 400, "invalid_request", Some("knd"));
+    let answer = send(app(), post_json("/v1/identifiers/extract", &json!(["text"]))).await;
+    assert_error(&answer, 400, "invalid_request", None);
+}
+
+#[tokio::test]
+async fn wrong_or_missing_content_type_is_415() {
+    let body = json!({"text": "xin chào"}).to_string();
+    for content_type in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+        let answer = send(app(), post("/v1/identifiers/extract", content_type, body.clone())).await;
+        assert_error(&answer, 415, "unsupported_media_type", None);
+    }
+    let answer = send(app(), post("/v1/identifiers/extract", Some("application/json; charset=utf-8"), body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+fn oversize_body() -> String {
+    let text = "a".repeat(HttpLimits::DEFAULT_BODY_LIMIT + 1);
+    json!({ "text": text }).to_string()
+}
+
+#[tokio::test]
+async fn oversize_body_with_content_length_is_413() {
+    let body = oversize_body();
+    let request = Request::post("/v1/identifiers/extract")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let answer = send(app(), request).await;
+    assert_error(&answer, 413, "payload_too_large", None);
+}
+
+#[tokio::test]
+async fn oversize_body_without_content_length_is_413() {
+    // No Content-Length header: the limit is met while the body is read.
+    let answer = send(app(), post("/v1/identifiers/extract", Some("application/json"), oversize_body())).await;
+    assert_error(&answer, 413, "payload_too_large", None);
+}
+
+#[tokio::test]
+async fn body_just_under_the_limit_is_accepted() {
+    let text = "xin chào ".repeat((HttpLimits::DEFAULT_BODY_LIMIT - 100) / "xin chào ".len());
+    let body = json!({ "text": text }).to_string();
+    assert!(body.len() < HttpLimits::DEFAULT_BODY_LIMIT);
+    let request = Request::post("/v1/identifiers/extract")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let answer = send(app(), request).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn unknown_route_is_404_json_and_does_not_echo_the_path() {
+    for uri in ["/nope", "/v1/check/0912345678?reporter=0987654321", "/"] {
+        let answer = send(app(), get_req(uri)).await;
+        assert_error(&answer, 404, "not_found", None);
+        assert!(!answer.body.to_string().contains("0912345678"));
+    }
+    let answer = send(app(), post_json("/v1/nope", &json!({}))).await;
+    assert_error(&answer, 404, "not_found", None);
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_json_with_allow() {
+    let answer = send(app(), get_req("/v1/identifiers/parse")).await;
+    assert_error(&answer, 405, "method_not_allowed", None);
+    let allow = answer.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(allow.contains("POST"), "Allow: {allow:?}");
+
+    let answer = send(app(), post_json("/healthz", &json!({}))).await;
+    assert_error(&answer, 405, "method_not_allowed", None);
+    let request = Request::delete("/v1/identifiers/extract").body(Body::empty()).unwrap();
+    assert_error(&send(app(), request).await, 405, "method_not_allowed", None);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_500_internal() {
+    async fn boom() -> &'static str {
+        panic!("boom")
+    }
+    let panicking = Router::new().route("/boom", get(boom));
+    let app = with_middleware(panicking, HttpLimits::default());
+    let answer = send(app.clone(), get_req("/boom")).await;
+    assert_error(&answer, 500, "internal", None);
+    // The service is still usable afterwards.
+    assert_error(&send(app, get_req("/other")).await, 404, "not_found", None);
+}
+
+#[tokio::test]
+async fn a_slow_handler_times_out_with_503_unavailable() {
+    let slow = Router::new().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }),
+    );
+    let limits = HttpLimits { request_timeout: Duration::from_millis(50), ..HttpLimits::default() };
+    let answer = send(with_middleware(slow, limits), get_req("/slow")).await;
+    assert_error(&answer, 503, "unavailable", None);
+}
+
+#[test]
+fn default_limits_are_10_s_and_64_kib() {
+    let limits = HttpLimits::default();
+    assert_eq!(limits.request_timeout, Duration::from_secs(10));
+    assert_eq!(limits.body_limit, 64 * 1024);
+    assert_eq!(AppState::new("d").limits(), limits);
+}
+
+// ---- /v1/identifiers/parse ----
+
+#[tokio::test]
+async fn parse_with_kind_phone_canonicalises() {
+    let answer =
+        send(app(), post_json("/v1/identifiers/parse", &json!({"value": "0912.345.678", "kind": "phone"}))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["kind"], "phone");
+    assert_eq!(answer.body["canonical"], "+84912345678");
+    assert!(answer.body["display"].is_string());
+    assert!(answer.body.get("span").is_none());
+}
+
+#[tokio::test]
+async fn parse_without_kind_detects() {
+    let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"value": "0912.345.678"}))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["kind"], "phone");
+    assert_eq!(answer.body["canonical"], "+84912345678");
+    // `"kind": null` is the same as no kind.
+    let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"value": "0912.345.678", "kind": null}))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["canonical"], "+84912345678");
+}
+
+#[tokio::test]
+async fn parse_refusals_name_the_field() {
+    let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"value": "abc", "kind": "phone"}))).await;
+    assert_error(&answer, 400, "invalid_phone", Some("value"));
+    let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"value": "abc", "kind": "nonsense"}))).await;
+    assert_error(&answer, 400, "unknown_kind", Some("kind"));
+    assert!(answer.body["message"].as_str().unwrap().contains("bank_account"), "lists the kinds: {}", answer.body);
+    let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"value": "   ", "kind": "phone"}))).await;
+    assert_error(&answer, 400, "empty_input", Some("value"));
+}
+
+// ---- /v1/identifiers/extract ----
+
+#[tokio::test]
+async fn extract_finds_identifiers_with_character_spans() {
+    let text = "Gọi 0912.345.678 để nhận quà";
+    let answer = send(app(), post_json("/v1/identifiers/extract", &json!({ "text": text }))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let identifiers = answer.body["identifiers"].as_array().expect("an array");
+    for identifier in identifiers {
+        assert!(identifier["kind"].is_string(), "{identifier}");
+        assert!(identifier["canonical"].is_string(), "{identifier}");
+        assert!(identifier["display"].is_string(), "{identifier}");
+        let span = identifier["span"].as_array().expect("a span");
+        assert_eq!(span.len(), 2);
+        let (start, end) = (span[0].as_u64().unwrap() as usize, span[1].as_u64().unwrap() as usize);
+        assert!(start < end && end <= text.chars().count(), "{identifier}");
+    }
+    let phone =
+        identifiers.iter().find(|i| i["kind"] == "phone").unwrap_or_else(|| panic!("a phone in {}", answer.body));
+    assert_eq!(phone["canonical"], "+84912345678");
+    // Spans count characters, not bytes: "Gọi " is 4 characters and 5 bytes.
+    assert_eq!(phone["span"], json!([4, 16]));
+}
+
+#[tokio::test]
+async fn extract_on_plain_text_gives_an_empty_list() {
+    for text in ["xin chào", ""] {
+        let answer = send(app(), post_json("/v1/identifiers/extract", &json!({ "text": text }))).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert_eq!(answer.body, json!({"identifiers": []}));
+    }
+}
+
+// ---- serving over a socket ----
+
+/// Sends one HTTP/1.1 request with `Connection: close` and returns the status and body.
+async fn http(addr: std::net::SocketAddr, method: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request =
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{response:?}"));
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn graceful_shutdown_lets_the_request_in_flight_finish() {
+    let (started_tx, started_rx) = tokio::sync::mpsc::channel::<()>(1);
+    let slow = Router::new().route(
+        "/slow",
+        get(move || {
+            let started = started_tx.clone();
+            async move {
+                started.send(()).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                "finished"
+            }
+        }),
+    );
+    let app = with_middleware(slow.merge(routes().with_state(AppState::new("unused"))), HttpLimits::default());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, app, async move {
+        let _ = shutdown_rx.await;
+    }));
+
+    let (status, _) = http(addr, "GET", "/healthz").await;
+    assert_eq!(status, 200);
+
+    let in_flight = tokio::spawn(http(addr, "GET", "/slow"));
+    let mut started_rx = started_rx;
+    started_rx.recv().await.expect("the slow handler started");
+    shutdown_tx.send(()).unwrap();
+
+    // The request in flight is answered in full...
+    let (status, body) = tokio::time::timeout(Duration::from_secs(5), in_flight).await.expect("answered").unwrap();
+    assert_eq!((status, body.as_str()), (200, "finished"));
+    // ...the server then returns...
+    let result = tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap();
+    assert!(result.is_ok(), "{result:?}");
+    // ...and no longer accepts connections.
+    assert!(TcpStream::connect(addr).await.is_err());
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn run_creates_the_data_dir_serves_and_stops() {
+    let temp = tempfile::tempdir().unwrap();
+    let data_dir = temp.path().join("nested").join("data");
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let config = ServerConfig { listen: addr, data_dir: data_dir.clone() };
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(canhgiac_server::run(config, async move {
+        let _ = shutdown_rx.await;
+    }));
+
+    let mut answer = None;
+    for _ in 0..100 {
+        if TcpStream::connect(addr).await.is_ok() {
+            answer = Some(http(addr, "GET", "/healthz").await);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, body) = answer.expect("the server answers");
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["status"], "ok");
+    assert!(data_dir.is_dir());
+
+    shutdown_tx.send(()).unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap();
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[tokio::test]
+async fn run_reports_a_port_in_use_and_a_bad_data_dir() {
+    let temp = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = ServerConfig { listen: taken.local_addr().unwrap(), data_dir: temp.path().join("data") };
+    let result = canhgiac_server::run(config, std::future::pending()).await;
+    assert!(matches!(result, Err(ServeError::Bind { .. })), "{result:?}");
+
+    let file = temp.path().join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), data_dir: file.join("data") };
+    let result = canhgiac_server::run(config, std::future::pending()).await;
+    assert!(matches!(result, Err(ServeError::DataDir { .. })), "{result:?}");
+}
