@@ -1,8 +1,6 @@
 //! Small text helpers the identifier parsers share: invisible characters, full-width forms, and the
 //! accent-free lowercase twin used to match names ("Ngoại thương" → "ngoai thuong").
 
-use unicode_normalization::UnicodeNormalization;
-
 /// Characters that render as nothing and that scammers insert to split words and numbers.
 pub fn is_invisible(c: char) -> bool {
     matches!(c,
@@ -10,6 +8,13 @@ pub fn is_invisible(c: char) -> bool {
         | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
         | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// Precomposed Latin letters (Latin-1, Latin Extended-A/B, Latin Extended Additional): every
+/// Vietnamese letter. A fast answer before Unicode's tables on the hot path.
+#[inline]
+pub fn is_latin_letter(c: char) -> bool {
+    matches!(c, '\u{00C0}'..='\u{00D6}' | '\u{00D8}'..='\u{00F6}' | '\u{00F8}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
 }
 
 /// Maps full-width ASCII (U+FF01..U+FF5E) and the ideographic space to plain ASCII; other
@@ -43,20 +48,47 @@ pub fn clean(input: &str) -> String {
     input.chars().filter(|&c| !is_invisible(c)).map(fold_width).collect::<String>().trim().to_string()
 }
 
-/// Lowercase, accent-free ASCII-ish twin of `input` for matching names: NFD, combining marks dropped,
-/// `đ` → `d`. Characters with no ASCII base are kept lowercased.
+/// Lowercase, accent-free ASCII-ish twin of `input` for matching names (`Ngoại Thương` →
+/// `ngoai thuong`): accents and tone marks dropped, `đ` → `d`, full-width folded, invisible
+/// characters dropped. Characters with no Latin base are kept, lowercased.
 pub fn fold_accents_lower(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    for c in input.nfd() {
-        if ('\u{0300}'..='\u{036F}').contains(&c) || is_invisible(c) {
-            continue;
-        }
-        match fold_width(c) {
-            'đ' | 'Đ' => out.push('d'),
-            c => out.extend(c.to_lowercase()),
+    for c in input.chars() {
+        if let Some(folded) = fold_char(c) {
+            out.push(folded);
         }
     }
     out
+}
+
+/// One character of [`fold_accents_lower`]; `None` for characters that vanish (combining marks,
+/// invisible characters). On the hot path of `extract`, so ASCII costs one branch.
+#[inline]
+pub fn fold_char(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return Some(c.to_ascii_lowercase());
+    }
+    if ('\u{0300}'..='\u{036F}').contains(&c) || is_invisible(c) {
+        return None;
+    }
+    let c = fold_width(c);
+    if matches!(c, 'đ' | 'Đ') {
+        return Some('d');
+    }
+    // Precomposed Latin letters (Latin-1, Latin Extended, Vietnamese in Latin Extended Additional):
+    // the first character of the canonical decomposition is the base letter.
+    if ('\u{00C0}'..='\u{024F}').contains(&c) || ('\u{1E00}'..='\u{1EFF}').contains(&c) {
+        let mut base = c;
+        let mut first = true;
+        unicode_normalization::char::decompose_canonical(c, |part| {
+            if first {
+                base = part;
+                first = false;
+            }
+        });
+        return Some(base.to_lowercase().next().unwrap_or(base));
+    }
+    Some(c.to_lowercase().next().unwrap_or(c))
 }
 
 /// `input` without `prefix`, compared ASCII-case-insensitively; never slices inside a character.
@@ -111,6 +143,9 @@ mod tests {
         assert_eq!(fold_accents_lower("Ngoại Thương"), "ngoai thuong");
         assert_eq!(fold_accents_lower("ĐÔNG Á"), "dong a");
         assert_eq!(fold_accents_lower("Ｖｉｅｔｃｏｍｂａｎｋ"), "vietcombank");
+        // Decomposed input (base letter + combining marks) folds the same way.
+        assert_eq!(fold_accents_lower("Nga\u{0323}i"), "ngai");
+        assert_eq!(fold_accents_lower("Lừa đảo ỨNG DỤNG"), "lua dao ung dung");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::text;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// A bank or e-wallet that has a NAPAS BIN.
@@ -44,8 +44,9 @@ struct BankDirectory {
     /// Alias key (accent-free lowercase ASCII alphanumerics) → index into `banks`.
     by_alias: HashMap<String, usize>,
     by_bin: HashMap<&'static str, usize>,
-    /// Longest alias key length, to bound name searches.
-    longest_alias: usize,
+    /// Every prefix of every alias key, so a search through free text stops at the first word that
+    /// cannot begin a bank name.
+    alias_prefixes: HashSet<String>,
 }
 
 fn leak(s: String) -> &'static str {
@@ -117,8 +118,13 @@ static DIRECTORY: LazyLock<BankDirectory> = LazyLock::new(|| {
         }
     }
     by_alias.remove("");
-    let longest_alias = by_alias.keys().map(String::len).max().unwrap_or(0);
-    BankDirectory { banks, by_alias, by_bin, longest_alias }
+    let mut alias_prefixes = HashSet::new();
+    for key in by_alias.keys() {
+        for end in 1..=key.len() {
+            alias_prefixes.insert(key[..end].to_string());
+        }
+    }
+    BankDirectory { banks, by_alias, by_bin, alias_prefixes }
 });
 
 /// Every bank with a NAPAS BIN.
@@ -154,15 +160,39 @@ pub fn bank_by_name(name: &str) -> Option<&'static Bank> {
 /// Finds the longest bank name made of consecutive words of `words` (already accent-folded);
 /// returns the bank and how many words it took. Used by parsers of free text.
 pub(crate) fn bank_in_words(words: &[&str]) -> Option<(&'static Bank, usize)> {
+    let directory = &*DIRECTORY;
     let mut key = String::new();
     let mut best = None;
     for (taken, word) in words.iter().enumerate().take(8) {
         key.extend(word.chars().filter(char::is_ascii_alphanumeric));
-        if key.len() > DIRECTORY.longest_alias + 8 {
+        if let Some(&index) = directory.by_alias.get(&key) {
+            best = Some((&directory.banks[index], taken + 1));
+        } else if taken == 0
+            && (key.starts_with("nganhang") || key.starts_with("nh") || key.ends_with("bank"))
+            && let Some(bank) = bank_by_name(&key)
+        {
+            // "nganhangvcb", "vcbbank": the generic words glued to a name.
+            best = Some((bank, 1));
+        }
+        if !directory.alias_prefixes.contains(&key) {
             break;
         }
-        if let Some(bank) = bank_by_name(&key) {
-            best = Some((bank, taken + 1));
+    }
+    best
+}
+
+/// Finds the longest bank name that ends with the first of `words_nearest_first` (accent-folded words
+/// read backwards from a number: "… Ngân hàng Á Châu 0011…" gives `["chau", "a", "hang", "ngan"]`).
+pub(crate) fn bank_ending_words(words_nearest_first: &[&str]) -> Option<&'static Bank> {
+    let directory = &*DIRECTORY;
+    let mut key = String::new();
+    let mut best = None;
+    for word in words_nearest_first.iter().take(5) {
+        let mut longer: String = word.chars().filter(char::is_ascii_alphanumeric).collect();
+        longer.push_str(&key);
+        key = longer;
+        if let Some(&index) = directory.by_alias.get(&key) {
+            best = Some(&directory.banks[index]);
         }
     }
     best
@@ -276,11 +306,14 @@ impl BankAccount {
         bank_by_bin(self.bin())
     }
 
-    /// `Vietcombank 0011004123456`, or the canonical form when the BIN is not in the bank list.
+    /// `Vietcombank 0011004123456`; the canonical form when the BIN is not in the bank list or the
+    /// account holds letters (virtual accounts from VietQR), which free text could not carry back.
     pub fn display(&self) -> String {
         match self.bank() {
-            Some(bank) => format!("{} {}", bank.short_name, self.account_number()),
-            None => self.canonical.clone(),
+            Some(bank) if self.account_number().bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{} {}", bank.short_name, self.account_number())
+            }
+            _ => self.canonical.clone(),
         }
     }
 
@@ -489,6 +522,10 @@ mod tests {
         assert_eq!(account.display(), "Techcombank 19035551234019");
         assert_eq!(BankAccount::parse(&account.display()).unwrap(), account);
         assert_eq!(BankAccount::parse(account.canonical()).unwrap(), account);
+        // Found by fuzzing: a virtual account with letters displays in canonical form.
+        let virtual_account = BankAccount::parse("bank:970436:0A01nk1170").unwrap();
+        assert_eq!(virtual_account.display(), "bank:970436:0A01NK1170");
+        assert_eq!(BankAccount::parse(&virtual_account.display()).unwrap(), virtual_account);
     }
 
     #[test]

@@ -6,12 +6,13 @@
 //! The text is first mapped to a normalised character buffer that remembers, for every character,
 //! where it came from; every later step works on that buffer and spans are mapped back at the end.
 
-use super::bank::{CardNumber, bank_in_words};
+use super::bank::{CardNumber, bank_ending_words, bank_in_words};
 use super::{
     BankAccount, CryptoAddress, Domain, Email, Ewallet, EwalletProvider, Identifier, IpAddress, PhoneNumber, PhoneType,
     SocialAccount, Url, VietQr,
 };
 use crate::text;
+use std::cell::OnceCell;
 
 /// One identifier found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +44,21 @@ struct NormalisedText {
     ends: Vec<u32>,
 }
 
+/// Words near a digit run, accent-free and lowercase, in one buffer.
+struct WindowWords {
+    folded: String,
+    ranges: Vec<(u32, u32)>,
+}
+
+impl WindowWords {
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.ranges.iter().map(|&(a, b)| &self.folded[a as usize..b as usize])
+    }
+}
+
+/// How far from a digit run its context words may stand, in characters.
+const CONTEXT_CHARS: usize = 48;
+
 /// Defanged notations and what they stand for. Matched case-insensitively.
 const DEFANGS: &[(&str, &str)] = &[
     ("[.]", "."),
@@ -61,39 +77,57 @@ const DEFANGS: &[(&str, &str)] = &[
 
 impl NormalisedText {
     fn new(input: &str) -> Self {
-        let source: Vec<char> = input.chars().take(MAX_EXTRACT_CHARS).collect();
-        let mut chars = Vec::with_capacity(source.len());
-        let mut starts = Vec::with_capacity(source.len());
-        let mut ends = Vec::with_capacity(source.len());
-        let mut i = 0;
-        'outer: while i < source.len() {
-            let c = source[i];
-            if matches!(c, '[' | '(' | '{' | 'h' | 'H') {
-                for (pattern, replacement) in DEFANGS {
-                    let len = pattern.len();
-                    if i + len <= source.len()
-                        && source[i..i + len].iter().zip(pattern.chars()).all(|(a, b)| a.to_ascii_lowercase() == b)
-                    {
-                        for r in replacement.chars() {
-                            chars.push(r);
-                            starts.push(i as u32);
-                            ends.push((i + len) as u32);
-                        }
-                        i += len;
-                        continue 'outer;
-                    }
+        let capacity = input.len().min(MAX_EXTRACT_CHARS);
+        let mut chars = Vec::with_capacity(capacity);
+        let mut starts = Vec::with_capacity(capacity);
+        let mut ends = Vec::with_capacity(capacity);
+        let bytes = input.as_bytes();
+        let mut byte = 0;
+        let mut index = 0u32; // in characters of the input
+        while byte < bytes.len() && (index as usize) < MAX_EXTRACT_CHARS {
+            let b = bytes[byte];
+            // Only brackets and "hx" can start a defanged notation ('h' alone is everywhere in Vietnamese);
+            // every notation is ASCII, so its length in bytes is its length in characters.
+            let may_be_defanged = matches!(b, b'[' | b'(' | b'{')
+                || (matches!(b, b'h' | b'H') && matches!(bytes.get(byte + 1), Some(b'x' | b'X')));
+            if may_be_defanged
+                && let Some((pattern, replacement)) = DEFANGS.iter().find(|(pattern, _)| {
+                    bytes.get(byte..byte + pattern.len()).is_some_and(|s| s.eq_ignore_ascii_case(pattern.as_bytes()))
+                })
+            {
+                let end = index + pattern.len() as u32;
+                for r in replacement.chars() {
+                    chars.push(r);
+                    starts.push(index);
+                    ends.push(end);
                 }
+                byte += pattern.len();
+                index = end;
+                continue;
             }
-            if !text::is_invisible(c) {
+            let c = if b.is_ascii() {
+                byte += 1;
+                b as char
+            } else {
+                let c = input[byte..].chars().next().unwrap_or(' ');
+                byte += c.len_utf8();
+                c
+            };
+            if c.is_ascii() || text::is_latin_letter(c) {
+                chars.push(c);
+                starts.push(index);
+                ends.push(index + 1);
+            } else if !text::is_invisible(c) {
                 let folded = match text::digit_value(c) {
                     Some(d) => (b'0' + d) as char,
+                    None if c == '\u{00A0}' => ' ',
                     None => text::fold_width(c),
                 };
-                chars.push(if folded == '\u{00A0}' { ' ' } else { folded });
-                starts.push(i as u32);
-                ends.push(i as u32 + 1);
+                chars.push(folded);
+                starts.push(index);
+                ends.push(index + 1);
             }
-            i += 1;
+            index += 1;
         }
         NormalisedText { chars, starts, ends }
     }
@@ -106,13 +140,58 @@ impl NormalisedText {
         self.chars[from..to].iter().collect()
     }
 
-    /// Accent-free lowercase words in `[from, to)`.
-    fn folded_words(&self, from: usize, to: usize) -> Vec<String> {
-        text::fold_accents_lower(&self.string(from, to))
-            .split(|c: char| !(c.is_alphanumeric() || c == '/'))
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
+    /// Up to `count` words that end at or before `position` and within reach of it, nearest first.
+    fn words_before(&self, position: usize, count: usize) -> WindowWords {
+        let limit = position.saturating_sub(CONTEXT_CHARS);
+        let mut spans = Vec::with_capacity(count);
+        let mut i = position;
+        while i > limit && spans.len() < count {
+            if !is_word_char(self.chars[i - 1]) {
+                i -= 1;
+                continue;
+            }
+            let end = i;
+            while i > 0 && is_word_char(self.chars[i - 1]) {
+                i -= 1;
+            }
+            spans.push((i, end));
+        }
+        self.fold_words(&spans)
+    }
+
+    /// Up to `count` words that start at or after `position` and within reach of it, in order.
+    fn words_after(&self, position: usize, count: usize) -> WindowWords {
+        let limit = (position + CONTEXT_CHARS).min(self.chars.len());
+        let mut spans = Vec::with_capacity(count);
+        let mut i = position;
+        while i < limit && spans.len() < count {
+            if !is_word_char(self.chars[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < self.chars.len() && is_word_char(self.chars[i]) {
+                i += 1;
+            }
+            spans.push((start, i));
+        }
+        self.fold_words(&spans)
+    }
+
+    fn fold_words(&self, spans: &[(usize, usize)]) -> WindowWords {
+        let mut folded = String::with_capacity(spans.iter().map(|(a, b)| b - a).sum::<usize>() + 8);
+        let mut ranges = Vec::with_capacity(spans.len());
+        for &(a, b) in spans {
+            let start = folded.len() as u32;
+            folded.extend(self.chars[a..b].iter().filter_map(|&c| text::fold_char(c)));
+            ranges.push((start, folded.len() as u32));
+        }
+        WindowWords { folded, ranges }
+    }
+
+    /// The accent-free lowercase form of `[from, to)`.
+    fn folded(&self, from: usize, to: usize) -> String {
+        self.chars[from..to].iter().filter_map(|&c| text::fold_char(c)).collect()
     }
 
     /// Whitespace-separated tokens: links, domains, e-mails, handles, crypto addresses, VietQR payloads.
@@ -161,6 +240,10 @@ impl NormalisedText {
             return self.vietqr_at(start);
         }
         let interesting = chars.iter().any(|&c| matches!(c, '.' | '@' | ':' | '/'));
+        // Most tokens are plain words: leave before allocating anything.
+        if !interesting && !(14..=90).contains(&chars.len()) {
+            return None;
+        }
         let (mut from, mut to) = (start, end);
         while from < to && is_leading_punctuation(self.chars[from]) {
             from += 1;
@@ -173,9 +256,9 @@ impl NormalisedText {
         }
         let token = self.string(from, to);
         if !interesting {
-            return CryptoAddress::parse(&token)
-                .ok()
-                .filter(|_| looks_like_crypto(&token))
+            return Some(&token)
+                .filter(|token| looks_like_crypto(token))
+                .and_then(|token| CryptoAddress::parse(token).ok())
                 .map(|c| (Identifier::Crypto(c), from, to));
         }
         if let Some(handle) = token.strip_prefix('@') {
@@ -207,7 +290,9 @@ impl NormalisedText {
         if !has_scheme && !lower.starts_with("www.") && joins_two_sentences(&token) {
             return None;
         }
-        if let Ok(social) = SocialAccount::parse(&token) {
+        if names_social_platform(&lower)
+            && let Ok(social) = SocialAccount::parse(&token)
+        {
             return Some((Identifier::Social(social), from, to));
         }
         let has_path = token.contains('/') || token.contains('?');
@@ -236,8 +321,7 @@ impl NormalisedText {
     }
 
     fn previous_word(&self, before: usize) -> Option<String> {
-        let from = before.saturating_sub(24);
-        self.folded_words(from, before).pop()
+        self.words_before(before, 1).iter().next().map(str::to_string)
     }
 
     /// Runs of digits, possibly split by spaces, dots, dashes or brackets, and possibly led by `+`:
@@ -253,7 +337,7 @@ impl NormalisedText {
                 continue;
             }
             let run = self.digit_run(i);
-            let run_end = run.groups.last().map_or(i + 1, |g| g.1);
+            let run_end = run.end;
             if claimed.iter().any(|&(a, b)| a < run_end && i < b) {
                 i = run_end;
                 continue;
@@ -273,7 +357,7 @@ impl NormalisedText {
         if start == digit {
             return false;
         }
-        let word = text::fold_accents_lower(&self.string(start, digit));
+        let word = self.folded(start, digit);
         !matches!(
             word.as_str(),
             "tb" | "sdt" | "dt" | "stk" | "tk" | "lh" | "zl" | "zalo" | "hotline" | "tel" | "sms" | "so"
@@ -305,19 +389,48 @@ impl NormalisedText {
             }
             i = j;
         }
-        // A group glued to letters on its right ("500k", "3tr") is an amount, not part of a number.
-        if let Some(&(_, last_end)) = groups.last()
+        let end = groups.last().map_or(start + 1, |g| g.1);
+        if self.is_amount_or_date(&groups) {
+            groups.clear();
+        } else if let Some(&(_, last_end)) = groups.last()
             && last_end < n
             && self.chars[last_end].is_alphabetic()
-            && !matches!(self.chars[last_end], 'đ' | 'Đ')
         {
-            let word_end = (last_end..n).find(|&k| !self.chars[k].is_alphanumeric()).unwrap_or(n);
-            let word = text::fold_accents_lower(&self.string(last_end, word_end));
-            if !matches!(word.as_str(), "vnd" | "d" | "dong") {
-                groups.pop();
-            }
+            // A group glued to letters on its right ("… 500k", "3tr") is not part of a number.
+            groups.pop();
         }
-        DigitRun { start, plus, groups }
+        DigitRun { start, plus, groups, end }
+    }
+
+    /// Amounts (`500.000đ`, `1.250.000 VND`, `2 triệu`) and dates (`16/2/2025`, `25-11-2025`) are
+    /// dropped whole before anyone looks for numbers in them.
+    fn is_amount_or_date(&self, groups: &[(usize, usize)]) -> bool {
+        let Some(&(first_start, first_end)) = groups.first() else { return false };
+        let last_end = groups.last().map_or(first_end, |g| g.1);
+        let separators: Vec<char> = groups.windows(2).map(|w| self.chars[w[0].1]).collect();
+        let lengths: Vec<usize> = groups.iter().map(|&(a, b)| b - a).collect();
+        let is_date = (groups.len() == 3 || groups.len() == 2)
+            && separators.iter().all(|&c| c == '/' || c == '-')
+            && separators.windows(2).all(|w| w[0] == w[1])
+            && lengths[0] <= 2
+            && lengths[1] <= 2
+            && lengths.get(2).is_none_or(|&l| l == 2 || l == 4);
+        if is_date {
+            return true;
+        }
+        // Thousands written with dots ("1.250.000"), followed by a currency or a unit ("ngàn" is left
+        // out: it folds to "ngan", as "ngân hàng" does).
+        let thousands =
+            groups.len() >= 2 && separators.iter().all(|&c| c == '.') && lengths[1..].iter().all(|&l| l == 3);
+        let unit_at = if self.chars.get(last_end) == Some(&' ') { last_end + 1 } else { last_end };
+        let unit_end = (unit_at..self.chars.len()).find(|&k| !is_word_char(self.chars[k])).unwrap_or(self.chars.len());
+        let unit = self.folded(unit_at, unit_end.min(unit_at + 8));
+        let is_unit = matches!(
+            unit.as_str(),
+            "d" | "vnd" | "dong" | "k" | "tr" | "trieu" | "ty" | "ti" | "nghin" | "usd" | "usdt" | "xu"
+        ) || self.chars.get(last_end) == Some(&'%')
+            || (first_start > 0 && self.chars[first_start - 1] == '$');
+        is_unit && (thousands || groups.len() == 1)
     }
 
     fn interpret_run(&self, run: &DigitRun, found: &mut Vec<Found>) {
@@ -340,7 +453,11 @@ impl NormalisedText {
         let groups = &run.groups[first..];
         let plus = first == 0 && run.plus;
         let from = if plus { run.start } else { groups[0].0 };
-        let context = self.context(from, groups);
+        let total_digits: usize = groups.iter().map(|&(a, b)| b - a).sum();
+        if total_digits < 3 {
+            return None; // Nothing shorter than a 3-digit short code is an identifier.
+        }
+        let context = RunContext::new(self, from, groups);
 
         let mut digits = String::new();
         let mut candidates: Vec<(String, usize)> = Vec::with_capacity(groups.len());
@@ -363,10 +480,11 @@ impl NormalisedText {
             }
         }
         // A bank named next to the number, or an account keyword before it, makes it an account.
-        if let Some(bank) = context.bank {
+        let may_be_account = candidates.iter().any(|(digits, _)| (6..=19).contains(&digits.len()));
+        if may_be_account && let Some(bank) = context.bank() {
             for (digits, taken) in candidates.iter().rev() {
                 if (6..=19).contains(&digits.len())
-                    && (context.account_keyword || !is_clean_phone(plus, digits))
+                    && (context.account_keyword() || !is_clean_phone(plus, digits))
                     && let Ok(account) = BankAccount::from_parts(bank.bin, digits)
                 {
                     return Some((Identifier::BankAccount(account), *taken));
@@ -376,7 +494,7 @@ impl NormalisedText {
         for (digits, taken) in candidates.iter().rev() {
             let Ok(phone) = PhoneNumber::from_digits(plus, digits) else { continue };
             let usable = match phone.phone_type() {
-                PhoneType::ShortCode => context.short_code_keyword && *taken == 1 && digits.len() <= 5,
+                PhoneType::ShortCode => context.short_code_keyword() && *taken == 1 && digits.len() <= 5,
                 PhoneType::International => plus,
                 // The Ministry of Public Security's 069 numbers: what fake police claim to call from.
                 PhoneType::Special => digits.starts_with("069"),
@@ -387,19 +505,19 @@ impl NormalisedText {
                     digits.starts_with('0')
                         || digits.starts_with("84")
                         || plus
-                        || context.zalo
-                        || context.ewallet.is_some()
+                        || context.zalo()
+                        || context.ewallet().is_some()
                 }
             };
             if !usable {
                 continue;
             }
-            if let Some(provider) = context.ewallet
+            if let Some(provider) = context.ewallet()
                 && let Ok(wallet) = Ewallet::parse(&format!("{}:{}", provider.as_str(), phone.canonical()))
             {
                 return Some((Identifier::Ewallet(wallet), *taken));
             }
-            if context.zalo
+            if context.zalo()
                 && let Ok(social) = SocialAccount::parse(&format!("zalo:{}", phone.canonical()))
             {
                 return Some((Identifier::Social(social), *taken));
@@ -408,77 +526,130 @@ impl NormalisedText {
         }
         None
     }
+}
 
-    /// What the words around a digit run say about it.
-    fn context(&self, from: usize, groups: &[(usize, usize)]) -> RunContext {
+/// What the words around a digit run say about it. Each answer is worked out the first time it is
+/// asked: most runs (amounts, dates, codes) never need most of them.
+struct RunContext<'a> {
+    text: &'a NormalisedText,
+    from: usize,
+    to: usize,
+    before: OnceCell<WindowWords>,
+    after: OnceCell<WindowWords>,
+    bank: OnceCell<Option<&'static super::Bank>>,
+    ewallet: OnceCell<Option<EwalletProvider>>,
+}
+
+impl<'a> RunContext<'a> {
+    fn new(text: &'a NormalisedText, from: usize, groups: &[(usize, usize)]) -> Self {
         let to = groups.last().map_or(from, |g| g.1);
-        let before_start = from.saturating_sub(48);
-        let after_end = (to + 48).min(self.chars.len());
-        let before = self.folded_words(before_start, from);
-        let after = self.folded_words(to, after_end);
-        let mut context = RunContext::default();
+        RunContext {
+            text,
+            from,
+            to,
+            before: OnceCell::new(),
+            after: OnceCell::new(),
+            bank: OnceCell::new(),
+            ewallet: OnceCell::new(),
+        }
+    }
 
-        // Words right before the number, nearest first, skipping filler.
-        let near_before: Vec<&str> = before.iter().rev().take(6).map(String::as_str).collect();
-        context.account_keyword = near_before
-            .iter()
+    /// Words right before the number, nearest first.
+    fn before(&self) -> impl Iterator<Item = &str> {
+        self.before.get_or_init(|| self.text.words_before(self.from, 6)).iter()
+    }
+
+    /// Words right after the number, in order.
+    fn after(&self) -> impl Iterator<Item = &str> {
+        self.after.get_or_init(|| self.text.words_after(self.to, 8)).iter()
+    }
+
+    fn account_keyword(&self) -> bool {
+        self.before()
             .take(4)
-            .any(|w| matches!(*w, "stk" | "tk" | "tknh" | "stknh" | "khoan" | "account" | "acc" | "a/c"));
-        context.short_code_keyword = near_before
-            .iter()
+            .any(|w| matches!(w, "stk" | "tk" | "tknh" | "stknh" | "khoan" | "account" | "acc" | "a/c"))
+    }
+
+    fn short_code_keyword(&self) -> bool {
+        self.before()
             .take(3)
-            .any(|w| matches!(*w, "goi" | "nhan" | "soan" | "gui" | "dai" | "hotline" | "call" | "sms" | "text"));
-        context.zalo = near_before.iter().take(2).any(|w| *w == "zalo") || after.first().is_some_and(|w| w == "zalo");
+            .any(|w| matches!(w, "goi" | "nhan" | "soan" | "gui" | "dai" | "hotline" | "call" | "sms" | "text"))
+    }
 
-        let wallet_words_before: Vec<&str> =
-            near_before.iter().copied().filter(|w| !matches!(*w, "vi" | "so" | "sdt" | "tk")).take(2).collect();
-        context.ewallet = (1..=wallet_words_before.len()).find_map(|k| {
-            let phrase: Vec<&str> = wallet_words_before[..k].iter().rev().copied().collect();
-            EwalletProvider::from_name(&phrase.join(" "))
-        });
-        if context.ewallet.is_none() {
-            let after_words: Vec<&str> = after.iter().map(String::as_str).filter(|w| *w != "vi").take(2).collect();
-            context.ewallet =
-                (1..=after_words.len()).rev().find_map(|k| EwalletProvider::from_name(&after_words[..k].join(" ")));
-        }
+    fn zalo(&self) -> bool {
+        self.before().take(2).any(|w| w == "zalo") || self.after().next() == Some("zalo")
+    }
 
-        // A bank name right after the number ("0011004123456 VCB", "... ngân hàng Á Châu").
-        let after_names: Vec<&str> =
-            after.iter().map(String::as_str).skip_while(|w| is_bank_filler(w)).take(6).collect();
-        let mut bank = bank_in_words(&after_names).map(|(b, _)| b);
-        if bank.is_none() {
-            // Or right before it ("VCB 0011004123456", "Techcombank stk 1903...").
-            let names: Vec<&str> = near_before.iter().copied().skip_while(|w| is_bank_filler(w)).take(5).collect();
-            for k in 1..=names.len() {
-                let phrase: Vec<&str> = names[..k].iter().rev().copied().collect();
-                if let Some((b, taken)) = bank_in_words(&phrase)
-                    && taken == k
-                {
-                    bank = Some(b);
-                }
+    /// An e-wallet named right before the number ("MoMo 0912…", "ví ZaloPay: 0912…") or right after it.
+    fn ewallet(&self) -> Option<EwalletProvider> {
+        *self.ewallet.get_or_init(|| {
+            let before: Vec<&str> =
+                self.before().filter(|w| !matches!(*w, "vi" | "so" | "sdt" | "tk")).take(2).collect();
+            let named_before = (1..=before.len()).find_map(|k| {
+                let phrase: Vec<&str> = before[..k].iter().rev().copied().collect();
+                EwalletProvider::from_name(&phrase.join(" "))
+            });
+            named_before.or_else(|| {
+                let after: Vec<&str> = self.after().filter(|w| *w != "vi").take(2).collect();
+                (1..=after.len()).rev().find_map(|k| EwalletProvider::from_name(&after[..k].join(" ")))
+            })
+        })
+    }
+
+    /// A bank named right after the number ("0011004123456 VCB", "… ngân hàng Á Châu") or right
+    /// before it ("VCB 0011004123456", "Techcombank stk 1903…").
+    fn bank(&self) -> Option<&'static super::Bank> {
+        *self.bank.get_or_init(|| {
+            let after: Vec<&str> = self.after().skip_while(|w| is_bank_filler(w)).take(6).collect();
+            if let Some((bank, _)) = bank_in_words(&after) {
+                return Some(bank);
             }
-        }
-        // A short alias like "mb" or "acb" alone is only trusted next to an account keyword or
-        // when the number cannot be a phone.
-        context.bank = bank;
-        context
+            let names: Vec<&str> = self.before().skip_while(|w| is_bank_filler(w)).take(5).collect();
+            bank_ending_words(&names)
+        })
     }
 }
 
 struct DigitRun {
     start: usize,
     plus: bool,
-    /// `[start, end)` of each group of consecutive digits.
+    /// `[start, end)` of each group of consecutive digits that may form an identifier.
     groups: Vec<(usize, usize)>,
+    /// Where the digits read end, whether or not they were kept.
+    end: usize,
 }
 
-#[derive(Default)]
-struct RunContext {
-    bank: Option<&'static super::Bank>,
-    account_keyword: bool,
-    short_code_keyword: bool,
-    ewallet: Option<EwalletProvider>,
-    zalo: bool,
+/// Whether a lowercased token's host is a social platform's, before the costlier parse.
+fn names_social_platform(lower: &str) -> bool {
+    const HOSTS: &[&str] = &[
+        "facebook.com",
+        "fb.com",
+        "fb.me",
+        "m.me",
+        "zalo.me",
+        "t.me",
+        "telegram.me",
+        "telegram.dog",
+        "tiktok.com",
+        "instagram.com",
+        "youtube.com",
+        "youtu.be",
+        "x.com",
+        "twitter.com",
+        "fb.watch",
+    ];
+    if lower.starts_with("tg:") {
+        return true;
+    }
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")).unwrap_or(lower);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    HOSTS
+        .iter()
+        .any(|h| host.ends_with(h) && (host.len() == h.len() || host.as_bytes()[host.len() - h.len() - 1] == b'.'))
+}
+
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() { c.is_ascii_alphanumeric() || c == '/' } else { text::is_latin_letter(c) || c.is_alphanumeric() }
 }
 
 fn is_clean_phone(plus: bool, digits: &str) -> bool {
@@ -567,6 +738,9 @@ fn joins_two_sentences(token: &str) -> bool {
 /// Tokens end at whitespace and at characters that never stand inside a link someone wrote:
 /// `NGAY>>m.bidstk.icu`, `<fr3e.win/z1r5Dd>`, `{abc.tech}`, `Te|egram`.
 fn is_token_separator(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_whitespace() || matches!(c, '<' | '>' | '{' | '}' | '|' | '"');
+    }
     c.is_whitespace() || matches!(c, '<' | '>' | '{' | '}' | '|' | '"' | '«' | '»' | '“' | '”')
 }
 
