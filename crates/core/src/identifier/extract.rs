@@ -141,8 +141,8 @@ impl NormalisedText {
     }
 
     /// Up to `count` words that end at or before `position` and within reach of it, nearest first.
-    fn words_before(&self, position: usize, count: usize) -> WindowWords {
-        let limit = position.saturating_sub(CONTEXT_CHARS);
+    fn words_before(&self, position: usize, count: usize, floor: usize) -> WindowWords {
+        let limit = position.saturating_sub(CONTEXT_CHARS).max(floor);
         let mut spans = Vec::with_capacity(count);
         let mut i = position;
         while i > limit && spans.len() < count {
@@ -151,7 +151,7 @@ impl NormalisedText {
                 continue;
             }
             let end = i;
-            while i > 0 && is_word_char(self.chars[i - 1]) {
+            while i > limit && is_word_char(self.chars[i - 1]) {
                 i -= 1;
             }
             spans.push((i, end));
@@ -160,8 +160,8 @@ impl NormalisedText {
     }
 
     /// Up to `count` words that start at or after `position` and within reach of it, in order.
-    fn words_after(&self, position: usize, count: usize) -> WindowWords {
-        let limit = (position + CONTEXT_CHARS).min(self.chars.len());
+    fn words_after(&self, position: usize, count: usize, ceiling: usize) -> WindowWords {
+        let limit = (position + CONTEXT_CHARS).min(ceiling).min(self.chars.len());
         let mut spans = Vec::with_capacity(count);
         let mut i = position;
         while i < limit && spans.len() < count {
@@ -170,7 +170,7 @@ impl NormalisedText {
                 continue;
             }
             let start = i;
-            while i < self.chars.len() && is_word_char(self.chars[i]) {
+            while i < limit && is_word_char(self.chars[i]) {
                 i += 1;
             }
             spans.push((start, i));
@@ -204,11 +204,13 @@ impl NormalisedText {
                 continue;
             }
             let mut end = i;
+            let mut has_colon = false;
             while end < n && !is_token_separator(self.chars[end]) {
+                has_colon |= self.chars[end] == ':';
                 end += 1;
             }
             // "tai:https://…", "egram;https://…": a link glued to the word before it starts a token.
-            if let Some(scheme) = self.scheme_inside(i, end) {
+            if has_colon && let Some(scheme) = self.scheme_inside(i, end) {
                 end = scheme;
             }
             if let Some((identifier, from, to)) = self.token_identifier(i, end) {
@@ -321,7 +323,7 @@ impl NormalisedText {
     }
 
     fn previous_word(&self, before: usize) -> Option<String> {
-        self.words_before(before, 1).iter().next().map(str::to_string)
+        self.words_before(before, 1, 0).iter().next().map(str::to_string)
     }
 
     /// Runs of digits, possibly split by spaces, dots, dashes or brackets, and possibly led by `+`:
@@ -342,7 +344,7 @@ impl NormalisedText {
                 i = run_end;
                 continue;
             }
-            self.interpret_run(&run, found);
+            self.interpret_run(&run, found, claimed);
             i = run_end;
         }
     }
@@ -433,10 +435,10 @@ impl NormalisedText {
         is_unit && (thousands || groups.len() == 1)
     }
 
-    fn interpret_run(&self, run: &DigitRun, found: &mut Vec<Found>) {
+    fn interpret_run(&self, run: &DigitRun, found: &mut Vec<Found>, claimed: &[(usize, usize)]) {
         let mut first = 0;
         while first < run.groups.len() {
-            match self.identifier_from_groups(run, first) {
+            match self.identifier_from_groups(run, first, claimed) {
                 Some((identifier, taken)) => {
                     let from = if first == 0 { run.start } else { run.groups[first].0 };
                     let to = run.groups[first + taken - 1].1;
@@ -449,7 +451,12 @@ impl NormalisedText {
     }
 
     /// The longest identifier made of groups `first..`; returns it and how many groups it took.
-    fn identifier_from_groups(&self, run: &DigitRun, first: usize) -> Option<(Identifier, usize)> {
+    fn identifier_from_groups(
+        &self,
+        run: &DigitRun,
+        first: usize,
+        claimed: &[(usize, usize)],
+    ) -> Option<(Identifier, usize)> {
         let groups = &run.groups[first..];
         let plus = first == 0 && run.plus;
         let from = if plus { run.start } else { groups[0].0 };
@@ -457,7 +464,7 @@ impl NormalisedText {
         if total_digits < 3 {
             return None; // Nothing shorter than a 3-digit short code is an identifier.
         }
-        let context = RunContext::new(self, from, groups);
+        let context = RunContext::new(self, from, groups, claimed);
 
         let mut digits = String::new();
         let mut candidates: Vec<(String, usize)> = Vec::with_capacity(groups.len());
@@ -480,16 +487,15 @@ impl NormalisedText {
             }
         }
         // A bank named next to the number, or an account keyword before it, makes it an account.
-        let may_be_account = candidates.iter().any(|(digits, _)| (6..=19).contains(&digits.len()));
-        if may_be_account && let Some(bank) = context.bank() {
-            for (digits, taken) in candidates.iter().rev() {
-                if (6..=19).contains(&digits.len())
-                    && (context.account_keyword() || !is_clean_phone(plus, digits))
-                    && let Ok(account) = BankAccount::from_parts(bank.bin, digits)
-                {
-                    return Some((Identifier::BankAccount(account), *taken));
-                }
-            }
+        // An account number is the whole run (up to 19 digits), never a piece of it: a phone number
+        // that stands next to a bank's name stays a phone unless an account keyword says otherwise.
+        if let Some((digits, taken)) = candidates.iter().rev().find(|(digits, _)| digits.len() <= 19)
+            && digits.len() >= 6
+            && let Some(bank) = context.bank()
+            && (context.account_keyword() || !is_clean_phone(plus, digits))
+            && let Ok(account) = BankAccount::from_parts(bank.bin, digits)
+        {
+            return Some((Identifier::BankAccount(account), *taken));
         }
         for (digits, taken) in candidates.iter().rev() {
             let Ok(phone) = PhoneNumber::from_digits(plus, digits) else { continue };
@@ -534,6 +540,10 @@ struct RunContext<'a> {
     text: &'a NormalisedText,
     from: usize,
     to: usize,
+    /// Context stops at tokens already recognised: "vietcombank" inside a link is not a bank name
+    /// next to a number.
+    floor: usize,
+    ceiling: usize,
     before: OnceCell<WindowWords>,
     after: OnceCell<WindowWords>,
     bank: OnceCell<Option<&'static super::Bank>>,
@@ -541,12 +551,17 @@ struct RunContext<'a> {
 }
 
 impl<'a> RunContext<'a> {
-    fn new(text: &'a NormalisedText, from: usize, groups: &[(usize, usize)]) -> Self {
+    fn new(text: &'a NormalisedText, from: usize, groups: &[(usize, usize)], claimed: &[(usize, usize)]) -> Self {
         let to = groups.last().map_or(from, |g| g.1);
+        let floor = claimed.iter().map(|&(_, end)| end).filter(|&end| end <= from).max().unwrap_or(0);
+        let ceiling =
+            claimed.iter().map(|&(start, _)| start).filter(|&start| start >= to).min().unwrap_or(text.chars.len());
         RunContext {
             text,
             from,
             to,
+            floor,
+            ceiling,
             before: OnceCell::new(),
             after: OnceCell::new(),
             bank: OnceCell::new(),
@@ -556,12 +571,12 @@ impl<'a> RunContext<'a> {
 
     /// Words right before the number, nearest first.
     fn before(&self) -> impl Iterator<Item = &str> {
-        self.before.get_or_init(|| self.text.words_before(self.from, 6)).iter()
+        self.before.get_or_init(|| self.text.words_before(self.from, 6, self.floor)).iter()
     }
 
     /// Words right after the number, in order.
     fn after(&self) -> impl Iterator<Item = &str> {
-        self.after.get_or_init(|| self.text.words_after(self.to, 8)).iter()
+        self.after.get_or_init(|| self.text.words_after(self.to, 8, self.ceiling)).iter()
     }
 
     fn account_keyword(&self) -> bool {
@@ -571,8 +586,9 @@ impl<'a> RunContext<'a> {
     }
 
     fn short_code_keyword(&self) -> bool {
+        // "gọi 113", "gửi đến 5656": the keyword is one of the two words right before.
         self.before()
-            .take(3)
+            .take(2)
             .any(|w| matches!(w, "goi" | "nhan" | "soan" | "gui" | "dai" | "hotline" | "call" | "sms" | "text"))
     }
 
@@ -837,6 +853,16 @@ mod tests {
         assert_eq!(kinds_and_canonicals("Soạn tin gửi 5656 để báo cáo"), vec![("phone".into(), "short:5656".into())]);
         assert_eq!(kinds_and_canonicals("gọi 113 ngay"), vec![("phone".into(), "short:113".into())]);
         assert!(extract("có 5656 người").is_empty());
+    }
+
+    #[test]
+    fn words_inside_links_and_pieces_of_phones_are_not_accounts() {
+        // Found by hand: "vietcombank" inside the link made "0912345" a Vietcombank account.
+        assert_eq!(
+            kinds_and_canonicals("Gọi 0912.345.678, vào vietcombank-xacminh[.]com"),
+            vec![("phone".into(), "+84912345678".into()), ("domain".into(), "vietcombank-xacminh.com".into())]
+        );
+        assert_eq!(kinds_and_canonicals("gọi 0912 345 678 Vietcombank"), vec![("phone".into(), "+84912345678".into())]);
     }
 
     #[test]

@@ -237,7 +237,10 @@ impl PhoneNumber {
                 let (head, tail) = national.split_at(4);
                 if tail.len() > 4 { format!("{head} {} {}", &tail[..3], &tail[3..]) } else { format!("{head} {tail}") }
             }
-            PhoneType::Special if national.starts_with("69") => format!("0{national}"),
+            PhoneType::Special if national.starts_with("69") => {
+                let rest = &national[2..];
+                format!("069 {} {}", &rest[..3], &rest[3..])
+            }
             _ => national.to_string(),
         }
     }
