@@ -466,15 +466,17 @@ impl NormalisedText {
         }
         let context = RunContext::new(self, from, groups, claimed);
 
-        let mut digits = String::new();
-        let mut candidates: Vec<(String, usize)> = Vec::with_capacity(groups.len());
+        // Every prefix of the run that ends at a group boundary: (its digits, how many groups).
+        let mut all_digits = String::new();
+        let mut ends: Vec<(usize, usize)> = Vec::with_capacity(groups.len());
         for (taken, &(a, b)) in groups.iter().enumerate() {
-            digits.extend(&self.chars[a..b]);
-            if digits.len() > 20 {
+            all_digits.extend(&self.chars[a..b]);
+            if all_digits.len() > 20 {
                 break;
             }
-            candidates.push((digits.clone(), taken + 1));
+            ends.push((all_digits.len(), taken + 1));
         }
+        let candidates: Vec<(&str, usize)> = ends.iter().map(|&(len, taken)| (&all_digits[..len], taken)).collect();
 
         // Cards first: 16-19 Luhn-valid digits of a known network.
         for (digits, taken) in candidates.iter().rev() {
@@ -491,8 +493,8 @@ impl NormalisedText {
         // that stands next to a bank's name stays a phone unless an account keyword says otherwise.
         if let Some((digits, taken)) = candidates.iter().rev().find(|(digits, _)| digits.len() <= 19)
             && digits.len() >= 6
-            && let Some(bank) = context.bank()
             && (context.account_keyword() || !is_clean_phone(plus, digits))
+            && let Some(bank) = context.bank()
             && let Ok(account) = BankAccount::from_parts(bank.bin, digits)
         {
             return Some((Identifier::BankAccount(account), *taken));
@@ -601,14 +603,16 @@ impl<'a> RunContext<'a> {
         *self.ewallet.get_or_init(|| {
             let before: Vec<&str> =
                 self.before().filter(|w| !matches!(*w, "vi" | "so" | "sdt" | "tk")).take(2).collect();
+            let after: Vec<&str> = self.after().filter(|w| *w != "vi").take(2).collect();
+            if !before.iter().chain(&after).any(|w| is_wallet_word(w)) {
+                return None; // Most numbers stand next to no wallet's name: skip building phrases.
+            }
             let named_before = (1..=before.len()).find_map(|k| {
                 let phrase: Vec<&str> = before[..k].iter().rev().copied().collect();
                 EwalletProvider::from_name(&phrase.join(" "))
             });
-            named_before.or_else(|| {
-                let after: Vec<&str> = self.after().filter(|w| *w != "vi").take(2).collect();
-                (1..=after.len()).rev().find_map(|k| EwalletProvider::from_name(&after[..k].join(" ")))
-            })
+            named_before
+                .or_else(|| (1..=after.len()).rev().find_map(|k| EwalletProvider::from_name(&after[..k].join(" "))))
         })
     }
 
@@ -672,6 +676,29 @@ fn is_clean_phone(plus: bool, digits: &str) -> bool {
     PhoneNumber::from_digits(plus, digits).is_ok_and(|p| {
         matches!(p.phone_type(), PhoneType::Mobile | PhoneType::Fixed | PhoneType::TollFree | PhoneType::Premium)
     })
+}
+
+/// Words that make up e-wallet names (`EwalletProvider::from_name` knows the whole names).
+fn is_wallet_word(word: &str) -> bool {
+    matches!(
+        word,
+        "momo"
+            | "zalopay"
+            | "zalo"
+            | "pay"
+            | "viettel"
+            | "viettelpay"
+            | "viettelmoney"
+            | "money"
+            | "vnpay"
+            | "vn"
+            | "shopeepay"
+            | "shopee"
+            | "airpay"
+            | "vnpt"
+            | "vnptpay"
+            | "vnptmoney"
+    )
 }
 
 fn is_bank_filler(word: &str) -> bool {

@@ -89,13 +89,15 @@ impl PhoneNumber {
         }
 
         let (plus, digits) = collect_digits(rest)?;
-        Self::from_digits(plus, &digits)
+        Self::from_digits(plus, &digits).map_err(PhoneProblem::into_error)
     }
 
     /// Interprets a digit string as written (with or without a leading `+`).
-    pub(crate) fn from_digits(plus: bool, digits: &str) -> Result<Self> {
+    /// The error is a small value, not a message: `extract` tries many digit strings and throws
+    /// most of them away, so a refusal must cost nothing.
+    pub(crate) fn from_digits(plus: bool, digits: &str) -> std::result::Result<Self, PhoneProblem> {
         if digits.is_empty() {
-            return Err(invalid("there are no digits"));
+            return Err(PhoneProblem::NoDigits);
         }
         if plus {
             if let Some(national) = digits.strip_prefix("84") {
@@ -129,10 +131,7 @@ impl PhoneNumber {
         if (3..=6).contains(&digits.len()) {
             return Ok(Self::short_code(digits));
         }
-        Err(invalid(&format!(
-            "{} digits without a leading 0 or +: write Vietnamese numbers as 0912 345 678 or +84 912 345 678, and other countries' numbers with +",
-            digits.len()
-        )))
+        Err(PhoneProblem::NoPrefix { digits: digits.len() })
     }
 
     fn short_code(digits: &str) -> Self {
@@ -144,15 +143,12 @@ impl PhoneNumber {
         }
     }
 
-    fn international(digits: &str) -> Result<Self> {
+    fn international(digits: &str) -> std::result::Result<Self, PhoneProblem> {
         if digits.starts_with('0') {
-            return Err(invalid("a country code never starts with 0"));
+            return Err(PhoneProblem::CountryCodeZero);
         }
         if !(7..=15).contains(&digits.len()) {
-            return Err(invalid(&format!(
-                "an international number has 7 to 15 digits with its country code, this one has {}",
-                digits.len()
-            )));
+            return Err(PhoneProblem::InternationalLength { digits: digits.len() });
         }
         Ok(PhoneNumber {
             canonical: format!("+{digits}"),
@@ -163,7 +159,7 @@ impl PhoneNumber {
     }
 
     /// `national` is the national significant number (no leading 0).
-    fn vietnamese(national: &str) -> Result<Self> {
+    fn vietnamese(national: &str) -> std::result::Result<Self, PhoneProblem> {
         if let Some(phone_type) = classify_national(national) {
             return Ok(PhoneNumber {
                 canonical: format!("+84{national}"),
@@ -188,7 +184,7 @@ impl PhoneNumber {
                 });
             }
         }
-        Err(invalid(&describe_invalid_national(national)))
+        Err(PhoneProblem::InvalidNational { digits: national.len(), first: national.bytes().next().unwrap_or(b'0') })
     }
 
     /// E.164 (`+84912345678`) or `short:5656`.
@@ -343,16 +339,44 @@ fn is_fixed_area(second: u8, third: u8) -> bool {
     }
 }
 
-fn describe_invalid_national(national: &str) -> String {
-    match national.len() {
-        0 => "there are no digits after the prefix".to_string(),
-        n if n < 9 => format!("too few digits ({} after the leading 0; mobile numbers have 9)", n),
-        9 => "no Vietnamese mobile network uses this prefix".to_string(),
-        10 if national.starts_with('2') => "no Vietnamese area code matches this landline number".to_string(),
-        10 if national.starts_with('1') => {
-            "this 11-digit number uses a prefix that the 2018 conversion did not cover".to_string()
-        }
-        n => format!("too many digits ({n} after the leading 0; mobile numbers have 9, landlines 10)"),
+/// Why a digit string is not a phone number; turned into an [`Error`] only when someone will read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PhoneProblem {
+    NoDigits,
+    NoPrefix { digits: usize },
+    CountryCodeZero,
+    InternationalLength { digits: usize },
+    InvalidNational { digits: usize, first: u8 },
+}
+
+impl PhoneProblem {
+    fn into_error(self) -> Error {
+        invalid(&match self {
+            PhoneProblem::NoDigits => "there are no digits".to_string(),
+            PhoneProblem::NoPrefix { digits } => format!(
+                "{digits} digits without a leading 0 or +: write Vietnamese numbers as 0912 345 678 or +84 912 345 678, and other countries' numbers with +"
+            ),
+            PhoneProblem::CountryCodeZero => "a country code never starts with 0".to_string(),
+            PhoneProblem::InternationalLength { digits } => {
+                format!("an international number has 7 to 15 digits with its country code, this one has {digits}")
+            }
+            PhoneProblem::InvalidNational { digits: 0, .. } => "there are no digits after the prefix".to_string(),
+            PhoneProblem::InvalidNational { digits, .. } if digits < 9 => {
+                format!("too few digits ({digits} after the leading 0; mobile numbers have 9)")
+            }
+            PhoneProblem::InvalidNational { digits: 9, .. } => {
+                "no Vietnamese mobile network uses this prefix".to_string()
+            }
+            PhoneProblem::InvalidNational { digits: 10, first: b'2' } => {
+                "no Vietnamese area code matches this landline number".to_string()
+            }
+            PhoneProblem::InvalidNational { digits: 10, first: b'1' } => {
+                "this 11-digit number uses a prefix that the 2018 conversion did not cover".to_string()
+            }
+            PhoneProblem::InvalidNational { digits, .. } => {
+                format!("too many digits ({digits} after the leading 0; mobile numbers have 9, landlines 10)")
+            }
+        })
     }
 }
 
