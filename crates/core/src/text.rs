@@ -17,6 +17,37 @@ pub fn is_latin_letter(c: char) -> bool {
     matches!(c, '\u{00C0}'..='\u{00D6}' | '\u{00D8}'..='\u{00F6}' | '\u{00F8}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
 }
 
+/// The table behind [`fold_char`] for precomposed Latin letters: the lowercase base letter of
+/// U+00C0..U+024F and U+1E00..U+1EFF, from their canonical decompositions (built once).
+static LATIN_BASES: std::sync::LazyLock<Vec<char>> = std::sync::LazyLock::new(|| {
+    let ranges = ['\u{00C0}'..='\u{024F}', '\u{1E00}'..='\u{1EFF}'];
+    ranges
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let mut base = None;
+            unicode_normalization::char::decompose_canonical(c, |part| {
+                base.get_or_insert(part);
+            });
+            match base.unwrap_or(c) {
+                'đ' | 'Đ' => 'd',
+                base => base.to_lowercase().next().unwrap_or(base),
+            }
+        })
+        .collect()
+});
+
+#[inline]
+fn latin_base(c: char) -> Option<char> {
+    let u = c as u32;
+    let index = match u {
+        0x00C0..=0x024F => u - 0x00C0,
+        0x1E00..=0x1EFF => u - 0x1E00 + (0x0250 - 0x00C0),
+        _ => return None,
+    };
+    LATIN_BASES.get(index as usize).copied()
+}
+
 /// Maps full-width ASCII (U+FF01..U+FF5E) and the ideographic space to plain ASCII; other
 /// characters are returned unchanged.
 pub fn fold_width(c: char) -> char {
@@ -68,25 +99,16 @@ pub fn fold_char(c: char) -> Option<char> {
     if c.is_ascii() {
         return Some(c.to_ascii_lowercase());
     }
+    // Precomposed Latin letters (every Vietnamese letter among them) fold through a table.
+    if let Some(base) = latin_base(c) {
+        return Some(base);
+    }
     if ('\u{0300}'..='\u{036F}').contains(&c) || is_invisible(c) {
         return None;
     }
     let c = fold_width(c);
-    if matches!(c, 'đ' | 'Đ') {
-        return Some('d');
-    }
-    // Precomposed Latin letters (Latin-1, Latin Extended, Vietnamese in Latin Extended Additional):
-    // the first character of the canonical decomposition is the base letter.
-    if ('\u{00C0}'..='\u{024F}').contains(&c) || ('\u{1E00}'..='\u{1EFF}').contains(&c) {
-        let mut base = c;
-        let mut first = true;
-        unicode_normalization::char::decompose_canonical(c, |part| {
-            if first {
-                base = part;
-                first = false;
-            }
-        });
-        return Some(base.to_lowercase().next().unwrap_or(base));
+    if c.is_ascii() {
+        return Some(c.to_ascii_lowercase());
     }
     Some(c.to_lowercase().next().unwrap_or(c))
 }
