@@ -137,6 +137,15 @@ pub fn mask_digits(input: &str) -> String {
         .collect()
 }
 
+/// At most 80 characters of untrusted input, cut at a character boundary, for error messages.
+pub fn shorten_for_message(text: &str) -> std::borrow::Cow<'_, str> {
+    const LIMIT: usize = 80;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
+    }
+}
+
 /// Luhn check over ASCII digits.
 pub fn luhn_valid(digits: &str) -> bool {
     let mut sum = 0u32;

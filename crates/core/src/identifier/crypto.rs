@@ -153,7 +153,7 @@ fn split_prefix(input: &str) -> Result<(Option<Chain>, &str)> {
         _ => {
             return Err(invalid(format!(
                 "unknown crypto address prefix `{}`; expected btc:, bitcoin:, eth:, ethereum:, tron: or trx:",
-                truncate_for_message(scheme)
+                crate::text::shorten_for_message(scheme)
             )));
         }
     };
@@ -185,7 +185,10 @@ fn parse_bare(address: &str) -> Result<CryptoAddress> {
             _ => parse_bitcoin(address),
         };
     }
-    Err(invalid(format!("`{}` is not a recognised Bitcoin, Ethereum or TRON address", truncate_for_message(address))))
+    Err(invalid(format!(
+        "`{}` is not a recognised Bitcoin, Ethereum or TRON address",
+        crate::text::shorten_for_message(address)
+    )))
 }
 
 fn parse_bitcoin(address: &str) -> Result<CryptoAddress> {
@@ -193,7 +196,7 @@ fn parse_bitcoin(address: &str) -> Result<CryptoAddress> {
         return parse_segwit(address);
     }
     if !looks_base58(address) {
-        return Err(invalid(format!("`{}` is not a valid Bitcoin address", truncate_for_message(address))));
+        return Err(invalid(format!("`{}` is not a valid Bitcoin address", crate::text::shorten_for_message(address))));
     }
     let (version, _) = decode_base58check(address)?;
     match version {
@@ -207,7 +210,7 @@ fn parse_bitcoin(address: &str) -> Result<CryptoAddress> {
 
 fn parse_tron(address: &str) -> Result<CryptoAddress> {
     if !looks_base58(address) {
-        return Err(invalid(format!("`{}` is not a valid TRON address", truncate_for_message(address))));
+        return Err(invalid(format!("`{}` is not a valid TRON address", crate::text::shorten_for_message(address))));
     }
     let (version, _) = decode_base58check(address)?;
     if version != TRON_VERSION {
@@ -240,7 +243,7 @@ fn looks_base58(address: &str) -> bool {
 fn decode_base58check(address: &str) -> Result<(u8, [u8; 20])> {
     let bytes = bs58::decode(address)
         .into_vec()
-        .map_err(|_| invalid(format!("`{}` is not valid base58", truncate_for_message(address))))?;
+        .map_err(|_| invalid(format!("`{}` is not valid base58", crate::text::shorten_for_message(address))))?;
     let Ok(bytes) = <[u8; 25]>::try_from(bytes.as_slice()) else {
         return Err(invalid(format!("a base58check address decodes to 25 bytes; this one decodes to {}", bytes.len())));
     };
@@ -333,7 +336,7 @@ fn parse_ethereum(address: &str) -> Result<CryptoAddress> {
     if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(invalid(format!(
             "`{}` is not an Ethereum address (0x followed by 40 hexadecimal digits)",
-            truncate_for_message(address)
+            crate::text::shorten_for_message(address)
         )));
     }
     let lower = hex.to_ascii_lowercase();
@@ -363,14 +366,6 @@ fn eip55_checksum(lower_hex: &str) -> String {
 }
 
 /// At most 64 characters of untrusted input, cut at a char boundary, for error messages.
-fn truncate_for_message(text: &str) -> String {
-    const MAX: usize = 64;
-    let mut out: String = text.chars().take(MAX).collect();
-    if text.chars().nth(MAX).is_some() {
-        out.push('…');
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! E-mail addresses: `local@domain` in lowercase, the local part an RFC 5322 dot-atom and the
 //! domain a [`Domain`] (known public suffix, IDN in punycode).
 
-use super::domain::{DOT_TOKENS, Domain, clean, refang_str, shorten};
+use super::domain::{DOT_TOKENS, Domain, clean, refang_str};
 use crate::error::{Error, ErrorCode, Result};
 use serde_json::{Map, Value};
 
@@ -68,7 +68,7 @@ impl Email {
         }
         let refanged = refang_str(text, EMAIL_TOKENS);
         let text = refanged.as_deref().unwrap_or(text);
-        let shown = shorten(text);
+        let shown = crate::text::shorten_for_message(text);
 
         if text.contains(char::is_whitespace) {
             let message = if text.to_ascii_lowercase().split_whitespace().any(|word| word == "at") {
@@ -213,9 +213,8 @@ mod tests {
     #[test]
     fn round_trips() {
         for &(input, _) in GOOD {
-            let email = Email::parse(input).unwrap();
-            assert_eq!(Email::parse(email.canonical()).unwrap(), email, "canonical of {input:?}");
-            assert_eq!(Email::parse(&email.display()).unwrap(), email, "display of {input:?}");
+            assert!(Email::parse(input).is_ok(), "{input:?}");
+            crate::identifier::invariants::check_parser(crate::IdentifierKind::Email, input);
         }
     }
 

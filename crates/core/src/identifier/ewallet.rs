@@ -143,7 +143,7 @@ impl Ewallet {
                 return Err(invalid(format!(
                     "{} accounts are registered to Vietnamese phone numbers; `{}` is not one",
                     provider.display_name(),
-                    truncate_for_message(id)
+                    text::shorten_for_message(id)
                 )));
             }
             Ok(_) => None,
@@ -152,7 +152,7 @@ impl Ewallet {
         if let Some(error) = phone_error.filter(|_| looks_like_phone(id)) {
             return Err(invalid(format!(
                 "`{}` is not a valid phone number: {}",
-                truncate_for_message(id),
+                text::shorten_for_message(id),
                 error.message
             )));
         }
@@ -164,7 +164,7 @@ impl Ewallet {
         if !is_merchant_id {
             return Err(invalid(format!(
                 "`{}` is neither a Vietnamese phone number nor a merchant id (6-32 letters, digits, `_`, `.`, `-`)",
-                truncate_for_message(id)
+                text::shorten_for_message(id)
             )));
         }
         Ok(Ewallet {
@@ -265,15 +265,6 @@ fn looks_like_phone(id: &str) -> bool {
     (id.starts_with('0') || id.starts_with('+'))
         && id.chars().any(|c| c.is_ascii_digit())
         && id.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '.' | '-' | '(' | ')'))
-}
-
-fn truncate_for_message(text: &str) -> String {
-    const MAX: usize = 64;
-    let mut out: String = text.chars().take(MAX).collect();
-    if text.chars().nth(MAX).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

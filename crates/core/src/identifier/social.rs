@@ -116,7 +116,10 @@ impl SocialAccount {
         }
         if let Some((prefix, id)) = split_explicit_prefix(&cleaned) {
             let Some(platform) = SocialPlatform::from_prefix(&prefix) else {
-                return Err(unknown(format!("`{}` is not a social network we know", truncate_for_message(&prefix))));
+                return Err(unknown(format!(
+                    "`{}` is not a social network we know",
+                    crate::text::shorten_for_message(&prefix)
+                )));
             };
             return from_prefixed_id(platform, id.trim());
         }
@@ -226,7 +229,7 @@ fn not_an_account(platform: SocialPlatform, what: &str) -> Error {
     invalid(format!(
         "this {} link ({}) is not an account page; copy the link of the profile itself",
         platform.display_name(),
-        truncate_for_message(what)
+        crate::text::shorten_for_message(what)
     ))
 }
 
@@ -380,7 +383,7 @@ fn from_url(rest: &str) -> Result<SocialAccount> {
             platform.display_name()
         ))),
         Some(Host::OtherSubdomain(platform)) => Err(not_an_account(platform, link.original)),
-        None => Err(unknown(format!("`{}` is not a social network we know", truncate_for_message(&host)))),
+        None => Err(unknown(format!("`{}` is not a social network we know", crate::text::shorten_for_message(&host)))),
     }
 }
 
@@ -506,7 +509,7 @@ fn facebook_id(id: &str) -> Result<SocialAccount> {
     if !valid || FACEBOOK_RESERVED.contains(&username.as_str()) {
         return Err(invalid(format!(
             "`{}` is not a Facebook username (letters, digits and dots) or numeric id",
-            truncate_for_message(id)
+            crate::text::shorten_for_message(id)
         )));
     }
     Ok(SocialAccount::new(SocialPlatform::Facebook, &username))
@@ -518,7 +521,10 @@ fn facebook_group(group: &str) -> Result<SocialAccount> {
         && group.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
         && group.bytes().any(|b| b.is_ascii_alphanumeric());
     if !valid {
-        return Err(invalid(format!("`{}` is not a Facebook group id or name", truncate_for_message(&group))));
+        return Err(invalid(format!(
+            "`{}` is not a Facebook group id or name",
+            crate::text::shorten_for_message(&group)
+        )));
     }
     Ok(SocialAccount::new(SocialPlatform::Facebook, &format!("groups/{group}")))
 }
@@ -542,7 +548,7 @@ fn zalo_number(id: &str) -> Result<SocialAccount> {
         Err(error) if id.starts_with('0') || id.starts_with('+') => {
             return Err(invalid(format!(
                 "`{}` is not a valid phone number: {}",
-                truncate_for_message(id),
+                crate::text::shorten_for_message(id),
                 error.message
             )));
         }
@@ -552,12 +558,15 @@ fn zalo_number(id: &str) -> Result<SocialAccount> {
     if is_all_digits(id) && !id.starts_with('0') && (6..=25).contains(&id.len()) {
         return Ok(SocialAccount::new(SocialPlatform::Zalo, id));
     }
-    Err(invalid(format!("`{}` is neither a phone number nor a Zalo Official Account id", truncate_for_message(id))))
+    Err(invalid(format!(
+        "`{}` is neither a phone number nor a Zalo Official Account id",
+        crate::text::shorten_for_message(id)
+    )))
 }
 
 fn zalo_group(code: &str) -> Result<SocialAccount> {
     if !is_link_code(code) {
-        return Err(invalid(format!("`{}` is not a Zalo group link code", truncate_for_message(code))));
+        return Err(invalid(format!("`{}` is not a Zalo group link code", crate::text::shorten_for_message(code))));
     }
     Ok(SocialAccount::new(SocialPlatform::Zalo, &format!("g/{code}")))
 }
@@ -600,12 +609,12 @@ fn telegram_id(id: &str) -> Result<SocialAccount> {
 fn telegram_invite(code: &str) -> Result<SocialAccount> {
     if is_all_digits(code) {
         let phone = PhoneNumber::parse(&format!("+{code}")).map_err(|e| {
-            invalid(format!("`+{}` is not a valid phone number: {}", truncate_for_message(code), e.message))
+            invalid(format!("`+{}` is not a valid phone number: {}", crate::text::shorten_for_message(code), e.message))
         })?;
         return Ok(SocialAccount::new(SocialPlatform::Telegram, phone.canonical()));
     }
     if !is_link_code(code) {
-        return Err(invalid(format!("`{}` is not a Telegram invite code", truncate_for_message(code))));
+        return Err(invalid(format!("`{}` is not a Telegram invite code", crate::text::shorten_for_message(code))));
     }
     Ok(SocialAccount::new(SocialPlatform::Telegram, &format!("+{code}")))
 }
@@ -619,7 +628,7 @@ fn telegram_username(name: &str) -> Result<SocialAccount> {
     if !valid || TELEGRAM_RESERVED.contains(&username.as_str()) || username == "joinchat" {
         return Err(invalid(format!(
             "`{}` is not a Telegram username (5-32 letters, digits and _, starting with a letter)",
-            truncate_for_message(name)
+            crate::text::shorten_for_message(name)
         )));
     }
     Ok(SocialAccount::new(SocialPlatform::Telegram, &username))
@@ -673,7 +682,7 @@ fn instagram_link(link: &Link<'_>) -> Result<SocialAccount> {
 
 fn instagram_username(name: &str) -> Result<SocialAccount> {
     if INSTAGRAM_RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
-        return Err(invalid(format!("`{}` is not an Instagram username", truncate_for_message(name))));
+        return Err(invalid(format!("`{}` is not an Instagram username", crate::text::shorten_for_message(name))));
     }
     simple_username(SocialPlatform::Instagram, name, 1..=30, b"_.")
 }
@@ -695,7 +704,7 @@ fn x_link(link: &Link<'_>) -> Result<SocialAccount> {
 
 fn x_username(name: &str) -> Result<SocialAccount> {
     if X_RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
-        return Err(invalid(format!("`{}` is not an X username", truncate_for_message(name))));
+        return Err(invalid(format!("`{}` is not an X username", crate::text::shorten_for_message(name))));
     }
     simple_username(SocialPlatform::X, name, 1..=15, b"_")
 }
@@ -714,7 +723,7 @@ fn simple_username(
     if !valid {
         return Err(invalid(format!(
             "`{}` is not a {} username ({}-{} letters, digits{})",
-            truncate_for_message(name),
+            crate::text::shorten_for_message(name),
             platform.display_name(),
             length.start(),
             length.end(),
@@ -739,7 +748,9 @@ fn youtube_link(link: &Link<'_>) -> Result<SocialAccount> {
     match first.as_str() {
         handle if handle.starts_with('@') => youtube_handle(&handle[1..]),
         "channel" if is_youtube_channel_id(second) => Ok(SocialAccount::new(SocialPlatform::Youtube, second)),
-        "channel" => Err(invalid(format!("`{}` is not a YouTube channel id (UC…)", truncate_for_message(second)))),
+        "channel" => {
+            Err(invalid(format!("`{}` is not a YouTube channel id (UC…)", crate::text::shorten_for_message(second))))
+        }
         "c" | "user" => youtube_legacy(&first, second),
         _ => Err(not_an_account(SocialPlatform::Youtube, link.original)),
     }
@@ -757,7 +768,7 @@ fn youtube_id(id: &str) -> Result<SocialAccount> {
         return if is_youtube_channel_id(rest) {
             Ok(SocialAccount::new(SocialPlatform::Youtube, rest))
         } else {
-            Err(invalid(format!("`{}` is not a YouTube channel id (UC…)", truncate_for_message(rest))))
+            Err(invalid(format!("`{}` is not a YouTube channel id (UC…)", crate::text::shorten_for_message(rest))))
         };
     }
     for kind in ["c", "user"] {
@@ -766,7 +777,7 @@ fn youtube_id(id: &str) -> Result<SocialAccount> {
         }
     }
     if YOUTUBE_RESERVED.contains(&id.to_ascii_lowercase().as_str()) {
-        return Err(invalid(format!("`{}` is a YouTube page, not a channel", truncate_for_message(id))));
+        return Err(invalid(format!("`{}` is a YouTube page, not a channel", crate::text::shorten_for_message(id))));
     }
     youtube_handle(id)
 }
@@ -785,7 +796,7 @@ fn youtube_handle(handle: &str) -> Result<SocialAccount> {
     if !valid {
         return Err(invalid(format!(
             "`@{}` is not a YouTube handle (3-30 letters, digits, _, . and -)",
-            truncate_for_message(&handle)
+            crate::text::shorten_for_message(&handle)
         )));
     }
     Ok(SocialAccount::new(SocialPlatform::Youtube, &format!("@{handle}")))
@@ -798,18 +809,9 @@ fn youtube_legacy(kind: &str, name: &str) -> Result<SocialAccount> {
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'))
         && name.bytes().any(|b| b.is_ascii_alphanumeric());
     if !valid {
-        return Err(invalid(format!("`{}` is not a YouTube channel name", truncate_for_message(&name))));
+        return Err(invalid(format!("`{}` is not a YouTube channel name", crate::text::shorten_for_message(&name))));
     }
     Ok(SocialAccount::new(SocialPlatform::Youtube, &format!("{kind}/{name}")))
-}
-
-fn truncate_for_message(text: &str) -> String {
-    const MAX: usize = 64;
-    let mut out: String = text.chars().take(MAX).collect();
-    if text.chars().nth(MAX).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -16,9 +16,10 @@
 //! (`hxxps://evil[.]com[/]login`) and Unicode hosts (UTS-46 to punycode before escaping), and
 //! refuses every scheme but http and https.
 
-use super::domain::{DOT_TOKENS, has_punycode_label, refang, shorten};
+use super::domain::{DOT_TOKENS, has_punycode_label, refang};
 use super::ip::{embedded_ipv4, parse_ipv4_bytes};
 use crate::error::{Error, ErrorCode, Result};
+use crate::text::shorten_for_message;
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 use serde_json::{Map, Value};
 use std::hash::{Hash, Hasher};
@@ -301,7 +302,7 @@ fn parse_unescaped(s: &[u8]) -> Result<Url> {
     if had_userinfo && assumed {
         return Err(invalid(format!(
             "`{}` looks like an e-mail address; a link without `http://` cannot have a `user@` part",
-            shorten(&String::from_utf8_lossy(s))
+            shorten_for_message(&String::from_utf8_lossy(s))
         )));
     }
     let refanged_host = refang(host_and_port, HOST_TOKENS);
@@ -398,7 +399,7 @@ fn split_scheme(s: &[u8]) -> Result<SchemePart> {
         let name = String::from_utf8_lossy(word).to_ascii_lowercase();
         return Err(invalid(format!(
             "`{}:` links are not web links; only http and https links are accepted",
-            shorten(&name)
+            shorten_for_message(&name)
         )));
     };
     // Browsers ignore any number of slashes (and backslashes) after a web scheme.
@@ -437,7 +438,7 @@ fn split_port(host_and_port: &[u8]) -> Result<(&[u8], &[u8])> {
     if !port_ok {
         return Err(invalid(format!(
             "the port `{}` is not a number from 0 to 65535",
-            shorten(&String::from_utf8_lossy(port))
+            shorten_for_message(&String::from_utf8_lossy(port))
         )));
     }
     Ok((host, port))
@@ -458,7 +459,7 @@ fn write_host(out: &mut Vec<u8>, host: &[u8]) -> Result<HostKind> {
     if host.starts_with(b"[") {
         let inner = &host[1..host.len() - 1];
         let addr = std::str::from_utf8(inner).ok().and_then(|text| text.parse::<Ipv6Addr>().ok()).ok_or_else(|| {
-            invalid(format!("`{}` is not a valid IPv6 address", shorten(&String::from_utf8_lossy(host))))
+            invalid(format!("`{}` is not a valid IPv6 address", shorten_for_message(&String::from_utf8_lossy(host))))
         })?;
         // Writing to a Vec cannot fail.
         let _ = match embedded_ipv4(addr) {
@@ -474,7 +475,7 @@ fn write_host(out: &mut Vec<u8>, host: &[u8]) -> Result<HostKind> {
         let hint = if bad == b':' { "; an IPv6 address must be in brackets" } else { "" };
         return Err(invalid(format!(
             "the host `{}` contains `{}`, which a host name cannot have{hint}",
-            shorten(&String::from_utf8_lossy(host)),
+            shorten_for_message(&String::from_utf8_lossy(host)),
             bad as char
         )));
     }
@@ -487,7 +488,7 @@ fn write_host(out: &mut Vec<u8>, host: &[u8]) -> Result<HostKind> {
             Uts46::new().to_ascii(host, AsciiDenyList::URL, Hyphens::Allow, DnsLength::Ignore).map_err(|_| {
                 invalid(format!(
                     "the host `{}` is not a valid internationalised domain name",
-                    shorten(&String::from_utf8_lossy(host))
+                    shorten_for_message(&String::from_utf8_lossy(host))
                 ))
             })?;
         // IDNA maps some characters to dots (`。`), so dots are collapsed after it.
@@ -512,7 +513,7 @@ fn write_host(out: &mut Vec<u8>, host: &[u8]) -> Result<HostKind> {
         }
         Err(problem) => Err(invalid(format!(
             "the host `{}` looks like an IPv4 address but is not one: {}",
-            shorten(&String::from_utf8_lossy(name)),
+            shorten_for_message(&String::from_utf8_lossy(name)),
             problem.describe()
         ))),
     }
@@ -556,7 +557,7 @@ fn check_schemeless_host(host: &[u8], kind: HostKind, s: &[u8]) -> Result<()> {
     }
     Err(invalid(format!(
         "`{}` is not a link: without `http://` a link needs a host name with a known top-level domain (like `example.com`) or a full IP address",
-        shorten(&String::from_utf8_lossy(s))
+        shorten_for_message(&String::from_utf8_lossy(s))
     )))
 }
 
