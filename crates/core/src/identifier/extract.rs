@@ -39,9 +39,11 @@ pub fn extract(input: &str) -> Vec<Found> {
 /// defanged link notation restored, remembering each character's span in the original.
 struct NormalisedText {
     chars: Vec<char>,
-    /// Original character index where `chars[i]` begins, and where it ends (exclusive).
+    /// Original character index where `chars[i]` begins; it ends one character later, except for
+    /// the characters that a defanged notation became.
     starts: Vec<u32>,
-    ends: Vec<u32>,
+    /// `(i, end)` for the characters restored from a defanged notation (`[.]` → `.`), in order.
+    long_ends: Vec<(u32, u32)>,
 }
 
 /// Words near a digit run, accent-free and lowercase, in one buffer.
@@ -80,7 +82,7 @@ impl NormalisedText {
         let capacity = input.len().min(MAX_EXTRACT_CHARS);
         let mut chars = Vec::with_capacity(capacity);
         let mut starts = Vec::with_capacity(capacity);
-        let mut ends = Vec::with_capacity(capacity);
+        let mut long_ends = Vec::new();
         let bytes = input.as_bytes();
         let mut byte = 0;
         let mut index = 0u32; // in characters of the input
@@ -98,8 +100,8 @@ impl NormalisedText {
                 let end = index + pattern.len() as u32;
                 for r in replacement.chars() {
                     chars.push(r);
+                    long_ends.push((chars.len() as u32 - 1, end));
                     starts.push(index);
-                    ends.push(end);
                 }
                 byte += pattern.len();
                 index = end;
@@ -116,7 +118,6 @@ impl NormalisedText {
             if c.is_ascii() || text::is_latin_letter(c) {
                 chars.push(c);
                 starts.push(index);
-                ends.push(index + 1);
             } else if !text::is_invisible(c) {
                 let folded = match text::digit_value(c) {
                     Some(d) => (b'0' + d) as char,
@@ -125,15 +126,19 @@ impl NormalisedText {
                 };
                 chars.push(folded);
                 starts.push(index);
-                ends.push(index + 1);
             }
             index += 1;
         }
-        NormalisedText { chars, starts, ends }
+        NormalisedText { chars, starts, long_ends }
     }
 
     fn span(&self, from: usize, to: usize) -> (usize, usize) {
-        (self.starts[from] as usize, self.ends[to - 1] as usize)
+        let last = to - 1;
+        let end = match self.long_ends.binary_search_by_key(&(last as u32), |&(i, _)| i) {
+            Ok(found) => self.long_ends[found].1,
+            Err(_) => self.starts[last] + 1,
+        };
+        (self.starts[from] as usize, end as usize)
     }
 
     fn string(&self, from: usize, to: usize) -> String {
