@@ -78,6 +78,7 @@ const DEFANGS: &[(&str, &str)] = &[
 ];
 
 impl NormalisedText {
+    #[inline(never)]
     fn new(input: &str) -> Self {
         let capacity = input.len().min(MAX_EXTRACT_CHARS);
         let mut chars = Vec::with_capacity(capacity);
@@ -200,6 +201,7 @@ impl NormalisedText {
     }
 
     /// Whitespace-separated tokens: links, domains, e-mails, handles, crypto addresses, VietQR payloads.
+    #[inline(never)]
     fn find_tokens(&self, found: &mut Vec<Found>, claimed: &mut Vec<(usize, usize)>) {
         let n = self.chars.len();
         let mut i = 0;
@@ -240,6 +242,7 @@ impl NormalisedText {
         })
     }
 
+    #[inline(never)]
     fn token_identifier(&self, start: usize, end: usize) -> Option<(Identifier, usize, usize)> {
         let chars = &self.chars[start..end];
         // A VietQR payload may hold spaces in its message, so it is read past the token's end.
@@ -333,6 +336,7 @@ impl NormalisedText {
 
     /// Runs of digits, possibly split by spaces, dots, dashes or brackets, and possibly led by `+`:
     /// phone numbers, bank accounts, cards and e-wallets.
+    #[inline(never)]
     fn find_digit_runs(&self, found: &mut Vec<Found>, claimed: &[(usize, usize)]) {
         let n = self.chars.len();
         let mut i = 0;
@@ -414,29 +418,35 @@ impl NormalisedText {
     fn is_amount_or_date(&self, groups: &[(usize, usize)]) -> bool {
         let Some(&(first_start, first_end)) = groups.first() else { return false };
         let last_end = groups.last().map_or(first_end, |g| g.1);
-        let separators: Vec<char> = groups.windows(2).map(|w| self.chars[w[0].1]).collect();
-        let lengths: Vec<usize> = groups.iter().map(|&(a, b)| b - a).collect();
+        let separator = |k: usize| self.chars[groups[k].1];
+        let length = |k: usize| groups[k].1 - groups[k].0;
         let is_date = (groups.len() == 3 || groups.len() == 2)
-            && separators.iter().all(|&c| c == '/' || c == '-')
-            && separators.windows(2).all(|w| w[0] == w[1])
-            && lengths[0] <= 2
-            && lengths[1] <= 2
-            && lengths.get(2).is_none_or(|&l| l == 2 || l == 4);
+            && matches!(separator(0), '/' | '-')
+            && (groups.len() == 2 || separator(1) == separator(0))
+            && length(0) <= 2
+            && length(1) <= 2
+            && (groups.len() == 2 || matches!(length(2), 2 | 4));
         if is_date {
             return true;
         }
         // Thousands written with dots ("1.250.000"), followed by a currency or a unit ("ngàn" is left
         // out: it folds to "ngan", as "ngân hàng" does).
-        let thousands =
-            groups.len() >= 2 && separators.iter().all(|&c| c == '.') && lengths[1..].iter().all(|&l| l == 3);
+        let thousands = groups.len() >= 2
+            && (0..groups.len() - 1).all(|k| separator(k) == '.')
+            && (1..groups.len()).all(|k| length(k) == 3);
         let unit_at = if self.chars.get(last_end) == Some(&' ') { last_end + 1 } else { last_end };
-        let unit_end = (unit_at..self.chars.len()).find(|&k| !is_word_char(self.chars[k])).unwrap_or(self.chars.len());
-        let unit = self.folded(unit_at, unit_end.min(unit_at + 8));
-        let is_unit = matches!(
-            unit.as_str(),
-            "d" | "vnd" | "dong" | "k" | "tr" | "trieu" | "ty" | "ti" | "nghin" | "usd" | "usdt" | "xu"
-        ) || self.chars.get(last_end) == Some(&'%')
-            || (first_start > 0 && self.chars[first_start - 1] == '$');
+        let unit_end = (unit_at..self.chars.len().min(unit_at + 6))
+            .find(|&k| !is_word_char(self.chars[k]))
+            .unwrap_or(self.chars.len().min(unit_at + 6));
+        let mut unit = [0u8; 6];
+        for (slot, &c) in unit.iter_mut().zip(&self.chars[unit_at.min(unit_end)..unit_end]) {
+            *slot = text::fold_char(c).filter(char::is_ascii).map_or(b'?', |f| f as u8);
+        }
+        let unit = std::str::from_utf8(&unit[..unit_end.saturating_sub(unit_at)]).unwrap_or("");
+        let is_unit =
+            matches!(unit, "d" | "vnd" | "dong" | "k" | "tr" | "trieu" | "ty" | "ti" | "nghin" | "usd" | "usdt" | "xu")
+                || self.chars.get(last_end) == Some(&'%')
+                || (first_start > 0 && self.chars[first_start - 1] == '$');
         is_unit && (thousands || groups.len() == 1)
     }
 
@@ -456,6 +466,7 @@ impl NormalisedText {
     }
 
     /// The longest identifier made of groups `first..`; returns it and how many groups it took.
+    #[inline(never)]
     fn identifier_from_groups(
         &self,
         run: &DigitRun,
