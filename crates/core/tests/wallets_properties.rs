@@ -1,12 +1,11 @@
 //! Property tests for crypto addresses, VietQR payloads, social accounts and e-wallets: no input
 //! makes a parser panic, what a parser accepts round-trips through its canonical and display forms,
-//! and `VietQr::encode_napas` output parses back to what was encoded.
+//! and `encode_napas` output parses back to what was encoded.
 
 use canhgiac_core::identifier::invariants::check_parser;
-use canhgiac_core::identifier::{CryptoAddress, Ewallet, EwalletProvider, SocialAccount, VietQr};
+use canhgiac_core::identifier::{CryptoAddress, Ewallet, EwalletProvider, SocialAccount, VietQr, encode_napas};
 use canhgiac_core::{ErrorCode, IdentifierKind};
 use proptest::prelude::*;
-use std::time::{Duration, Instant};
 
 const MY_KINDS: [IdentifierKind; 4] =
     [IdentifierKind::Crypto, IdentifierKind::Vietqr, IdentifierKind::Social, IdentifierKind::Ewallet];
@@ -108,7 +107,7 @@ proptest! {
         amount in prop::option::of(any::<u64>()),
         message in prop::option::of(".{0,120}"),
     ) {
-        let payload = VietQr::encode_napas(&bin, &account, amount, message.as_deref());
+        let payload = encode_napas(&bin, &account, amount, message.as_deref());
         let qr = VietQr::parse(&payload).unwrap_or_else(|e| panic!("{payload}: {e:?}"));
         prop_assert_eq!(qr.canonical(), format!("bank:{bin}:{account}"));
         prop_assert_eq!(qr.amount(), amount);
@@ -171,10 +170,10 @@ proptest! {
     }
 }
 
-/// Long input is refused or parsed in time linear in its length: each parser handles a megabyte-
-/// class input well within a generous bound.
+/// Very long input is refused with an error (the project measures speed in benches, never with
+/// timed assertions; the fuzz targets and bench/ cover how long refusals take).
 #[test]
-fn long_inputs_are_fast() {
+fn long_inputs_are_refused() {
     let samples = [
         "1".repeat(200_000),
         "bc1".to_string() + &"q".repeat(200_000),
@@ -188,16 +187,13 @@ fn long_inputs_are_fast() {
         "é".repeat(200_000),
     ];
     for sample in &samples {
-        let started = Instant::now();
-        let _ = CryptoAddress::parse(sample);
-        let _ = VietQr::parse(sample);
-        let _ = SocialAccount::parse(sample);
-        let _ = Ewallet::parse(sample);
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "{}… took {:?}",
-            &sample.chars().take(20).collect::<String>(),
-            started.elapsed()
-        );
+        let head: String = sample.chars().take(20).collect();
+        assert!(CryptoAddress::parse(sample).is_err(), "{head}…");
+        assert!(VietQr::parse(sample).is_err(), "{head}…");
+        assert!(SocialAccount::parse(sample).is_err(), "{head}…");
+        assert!(Ewallet::parse(sample).is_err(), "{head}…");
+        for &kind in &MY_KINDS {
+            assert!(kind.parse(sample).is_err(), "{kind} {head}…");
+        }
     }
 }

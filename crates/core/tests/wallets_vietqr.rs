@@ -2,7 +2,7 @@
 //! the shared data folder next to the repository.
 
 use canhgiac_core::ErrorCode;
-use canhgiac_core::identifier::{Identifier, IdentifierKind, VietQr};
+use canhgiac_core::identifier::{Identifier, IdentifierKind, VietQr, encode_napas};
 use serde_json::Value;
 
 const SAMPLES: &str =
@@ -80,7 +80,7 @@ fn encoded_payloads_parse_back() {
         ("970422", "0352350917", Some(2_000_000_000), Some("Thanh toán đơn hàng #123")),
         ("971025", "PSP123456789000000", Some(0), Some("")),
     ] {
-        let payload = VietQr::encode_napas(bin, account, amount, message);
+        let payload = encode_napas(bin, account, amount, message);
         let qr = VietQr::parse(&payload).unwrap_or_else(|e| panic!("{payload}: {e:?}"));
         assert_eq!(qr.canonical(), format!("bank:{bin}:{account}"));
         assert_eq!(qr.amount(), amount);

@@ -138,7 +138,7 @@ pub fn bank_by_bin(bin: &str) -> Option<&'static Bank> {
 
 /// Finds a bank by any of its names, codes, aliases or common misspellings.
 pub fn bank_by_name(name: &str) -> Option<&'static Bank> {
-    let mut key = alias_key(name);
+    let key = alias_key(name);
     if let Some(&i) = DIRECTORY.by_alias.get(&key) {
         return Some(&DIRECTORY.banks[i]);
     }
@@ -150,11 +150,8 @@ pub fn bank_by_name(name: &str) -> Option<&'static Bank> {
             return Some(&DIRECTORY.banks[i]);
         }
     }
-    if let Some(rest) = key.strip_suffix("bank") {
-        key = rest.to_string();
-        return DIRECTORY.by_alias.get(&key).map(|&i| &DIRECTORY.banks[i]);
-    }
-    None
+    let rest = key.strip_suffix("bank")?;
+    DIRECTORY.by_alias.get(rest).map(|&i| &DIRECTORY.banks[i])
 }
 
 /// Finds the longest bank name made of consecutive words of `words` (already accent-folded);

@@ -365,8 +365,6 @@ fn eip55_checksum(lower_hex: &str) -> String {
         .collect()
 }
 
-/// At most 64 characters of untrusted input, cut at a char boundary, for error messages.
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,8 @@ const DEFANGS: &[(&str, &str)] = &[
 ];
 
 impl NormalisedText {
+    // The phases of `extract` stay out of line so that a profile shows the time of each
+    // (bench/RESULTS.md); each runs once or a few times per text, so the calls cost nothing.
     #[inline(never)]
     fn new(input: &str) -> Self {
         let capacity = input.len().min(MAX_EXTRACT_CHARS);

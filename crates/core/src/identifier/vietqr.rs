@@ -172,11 +172,6 @@ impl VietQr {
         self.point_of_initiation.as_deref() == Some("12")
     }
 
-    /// Builds a NAPAS VietQR payload; the same as the free function [`encode_napas`].
-    pub fn encode_napas(bin: &str, account: &str, amount: Option<u64>, message: Option<&str>) -> String {
-        encode_napas(bin, account, amount, message)
-    }
-
     /// The raw point-of-initiation code (tag 01): `11` static, `12` dynamic.
     pub fn point_of_initiation(&self) -> Option<&str> {
         self.point_of_initiation.as_deref()
