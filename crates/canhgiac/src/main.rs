@@ -1,5 +1,6 @@
 //! `canhgiac`: the one binary. Each command lives in its own module.
 
+mod admin;
 mod parse;
 mod serve;
 
@@ -20,11 +21,32 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Find identifiers in a text, or parse one value strictly.
     Parse(parse::ParseArgs),
+    /// Apply the store's pending migrations and print the schema version.
+    Migrate(admin::MigrateArgs),
+    /// Partner organisations.
+    Org(admin::OrgArgs),
+    /// API keys of partner organisations.
+    Key(admin::KeyArgs),
+    /// Users of partner organisations.
+    User(admin::UserArgs),
+    /// Copy the SQLite store to a file, while the server runs.
+    Backup(admin::BackupArgs),
+    /// Replace the SQLite store with a backup (the server must be stopped).
+    Restore(admin::BackupArgs),
+    /// The keyring that seals reporters' personal data: new keys, re-sealing.
+    Secrets(admin::SecretsArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Serve(args) => serve::run(args),
         Command::Parse(args) => parse::run(args),
+        Command::Migrate(args) => admin::migrate(args),
+        Command::Org(args) => admin::org(args),
+        Command::Key(args) => admin::key(args),
+        Command::User(args) => admin::user(args),
+        Command::Backup(args) => admin::backup(args),
+        Command::Restore(args) => admin::restore(args),
+        Command::Secrets(args) => admin::secrets(args),
     }
 }

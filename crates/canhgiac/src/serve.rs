@@ -16,6 +16,9 @@ pub struct ServeArgs {
     /// Directory for the data store; created when absent.
     #[arg(long, value_name = "DIR", env = "CANHGIAC_DATA_DIR", default_value = "./canhgiac-data")]
     data_dir: PathBuf,
+    /// Use PostgreSQL at this URL (postgres://user:password@host/db) instead of the embedded SQLite store.
+    #[arg(long, value_name = "URL", env = "CANHGIAC_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -27,7 +30,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = ServerConfig { listen: args.listen, data_dir: args.data_dir };
+    let mut config = ServerConfig::new(args.listen, args.data_dir);
+    config.database_url = args.database;
     let result = runtime.block_on(async {
         // Installed before binding, so that a signal sent once the port answers is never missed.
         let shutdown = install_shutdown_signal().map_err(|err| format!("cannot install signal handlers: {err}"))?;
@@ -43,7 +47,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
 }
 
 /// Logs to stderr; `RUST_LOG` is respected, `info` by default.
-fn init_logging() {
+pub fn init_logging() {
     let (filter, bad_rust_log) = match EnvFilter::try_from_default_env() {
         Ok(filter) => (filter, None),
         Err(err) => (EnvFilter::new("info"), std::env::var("RUST_LOG").ok().filter(|v| !v.is_empty()).map(|_| err)),

@@ -42,6 +42,24 @@ pub enum ErrorCode {
     RateLimited,
     Unavailable,
     Internal,
+    // Reports, intake and the store.
+    UnknownField,
+    InvalidType,
+    InvalidValue,
+    InvalidUtf8,
+    InvalidScamType,
+    UnknownProvince,
+    InvalidSmsReport,
+    InvalidCsv,
+    InvalidIdempotencyKey,
+    UnsupportedFileType,
+    InvalidFile,
+    FileTooLarge,
+    TooManyFiles,
+    ApiKeyRevoked,
+    IdempotencyKeyReused,
+    InvalidStatusTransition,
+    SchemaVersionMismatch,
 }
 
 /// What kind of failure a code is; the HTTP edge maps it to a status code.
@@ -94,6 +112,23 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
+        ErrorCode::UnknownField,
+        ErrorCode::InvalidType,
+        ErrorCode::InvalidValue,
+        ErrorCode::InvalidUtf8,
+        ErrorCode::InvalidScamType,
+        ErrorCode::UnknownProvince,
+        ErrorCode::InvalidSmsReport,
+        ErrorCode::InvalidCsv,
+        ErrorCode::InvalidIdempotencyKey,
+        ErrorCode::UnsupportedFileType,
+        ErrorCode::InvalidFile,
+        ErrorCode::FileTooLarge,
+        ErrorCode::TooManyFiles,
+        ErrorCode::ApiKeyRevoked,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::InvalidStatusTransition,
+        ErrorCode::SchemaVersionMismatch,
     ];
 
     /// The stable API value, e.g. `invalid_phone`.
@@ -131,6 +166,23 @@ impl ErrorCode {
             RateLimited => "rate_limited",
             Unavailable => "unavailable",
             Internal => "internal",
+            UnknownField => "unknown_field",
+            InvalidType => "invalid_type",
+            InvalidValue => "invalid_value",
+            InvalidUtf8 => "invalid_utf8",
+            InvalidScamType => "invalid_scam_type",
+            UnknownProvince => "unknown_province",
+            InvalidSmsReport => "invalid_sms_report",
+            InvalidCsv => "invalid_csv",
+            InvalidIdempotencyKey => "invalid_idempotency_key",
+            UnsupportedFileType => "unsupported_file_type",
+            InvalidFile => "invalid_file",
+            FileTooLarge => "file_too_large",
+            TooManyFiles => "too_many_files",
+            ApiKeyRevoked => "api_key_revoked",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            InvalidStatusTransition => "invalid_status_transition",
+            SchemaVersionMismatch => "schema_version_mismatch",
         }
     }
 
@@ -147,6 +199,13 @@ impl ErrorCode {
             RateLimited => ErrorCategory::RateLimited,
             Unavailable => ErrorCategory::Unavailable,
             Internal => ErrorCategory::Internal,
+            UnsupportedFileType => ErrorCategory::UnsupportedMediaType,
+            FileTooLarge => ErrorCategory::PayloadTooLarge,
+            TooManyFiles => ErrorCategory::PayloadTooLarge,
+            ApiKeyRevoked => ErrorCategory::Authentication,
+            IdempotencyKeyReused => ErrorCategory::Conflict,
+            InvalidStatusTransition => ErrorCategory::Conflict,
+            SchemaVersionMismatch => ErrorCategory::Unavailable,
             _ => ErrorCategory::InvalidRequest,
         }
     }
@@ -186,6 +245,23 @@ impl ErrorCode {
             RateLimited => "Gửi quá nhiều yêu cầu, vui lòng thử lại sau",
             Unavailable => "Hệ thống tạm thời không sẵn sàng",
             Internal => "Lỗi hệ thống",
+            UnknownField => "Có trường thông tin không được hỗ trợ",
+            InvalidType => "Sai kiểu dữ liệu",
+            InvalidValue => "Giá trị không hợp lệ",
+            InvalidUtf8 => "Dữ liệu không phải văn bản UTF-8 hợp lệ",
+            InvalidScamType => "Không nhận ra loại lừa đảo",
+            UnknownProvince => "Không nhận ra tỉnh, thành phố",
+            InvalidSmsReport => "Tin nhắn báo cáo không đúng cú pháp",
+            InvalidCsv => "Tệp CSV không hợp lệ",
+            InvalidIdempotencyKey => "Khóa chống gửi trùng (Idempotency-Key) không hợp lệ",
+            UnsupportedFileType => "Loại tệp không được hỗ trợ",
+            InvalidFile => "Tệp bị hỏng hoặc không đọc được",
+            FileTooLarge => "Tệp quá lớn",
+            TooManyFiles => "Quá nhiều tệp đính kèm",
+            ApiKeyRevoked => "Khóa API đã bị thu hồi",
+            IdempotencyKeyReused => "Khóa chống gửi trùng đã được dùng cho một yêu cầu khác",
+            InvalidStatusTransition => "Không thể chuyển sang trạng thái này",
+            SchemaVersionMismatch => "Phiên bản cơ sở dữ liệu không khớp với chương trình",
         }
     }
 }
@@ -234,7 +310,8 @@ mod tests {
         for code in ErrorCode::ALL {
             let s = code.as_str();
             assert!(seen.insert(s), "duplicate code {s}");
-            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
+            assert!(s.starts_with(|c: char| c.is_ascii_lowercase()), "{s}");
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{s}");
             assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(s));
             assert!(!code.summary_vi().is_empty());
         }

@@ -6,14 +6,20 @@
 //! the method, the matched route template, the status, the latency and the error code, never the
 //! path, query string or body.
 
+mod auth;
 mod error;
+pub mod intake;
 mod json;
 mod middleware;
+pub mod platform;
+mod reports;
 mod routes;
 
+pub use auth::{PARTNER_ROUTES, required_action};
 pub use error::{ApiError, ErrorCodeExtension, status_for};
 pub use json::{ApiJson, from_json_slice};
-pub use middleware::{HttpLimits, with_middleware};
+pub use middleware::{HttpLimits, with_body_limit, with_middleware};
+pub use reports::{IDEMPOTENCY_KEY_HEADER, REPORT_SECRET_HEADER};
 pub use routes::{identifier_json, routes};
 
 use axum::Router;
@@ -29,8 +35,25 @@ use tokio::net::TcpListener;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    /// Created when absent; the SQLite store will live inside it.
+    /// Created when absent; the SQLite store, the keyring file and the evidence files live inside it.
     pub data_dir: PathBuf,
+    /// A `postgres://` URL to use PostgreSQL instead of the embedded SQLite store.
+    pub database_url: Option<String>,
+    pub limits: HttpLimits,
+    pub evidence_limits: canhgiac_evidence::EvidenceLimits,
+}
+
+impl ServerConfig {
+    /// The defaults: SQLite in `data_dir`, default limits.
+    pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> Self {
+        ServerConfig {
+            listen,
+            data_dir: data_dir.into(),
+            database_url: None,
+            limits: HttpLimits::default(),
+            evidence_limits: Default::default(),
+        }
+    }
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -43,15 +66,28 @@ pub struct AppState {
 struct StateInner {
     data_dir: PathBuf,
     limits: HttpLimits,
+    intake: Option<intake::Intake>,
 }
 
 impl AppState {
+    /// A state without a store: the identifier routes work, the report routes answer 503.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self::with_limits(data_dir, HttpLimits::default())
     }
 
     pub fn with_limits(data_dir: impl Into<PathBuf>, limits: HttpLimits) -> Self {
-        AppState { inner: Arc::new(StateInner { data_dir: data_dir.into(), limits }) }
+        AppState { inner: Arc::new(StateInner { data_dir: data_dir.into(), limits, intake: None }) }
+    }
+
+    /// The whole platform: store, keyring and evidence behind the intake.
+    pub fn with_intake(data_dir: impl Into<PathBuf>, limits: HttpLimits, intake: intake::Intake) -> Self {
+        AppState { inner: Arc::new(StateInner { data_dir: data_dir.into(), limits, intake: Some(intake) }) }
+    }
+
+    pub fn intake(&self) -> Result<&intake::Intake, ApiError> {
+        self.inner.intake.as_ref().ok_or_else(|| {
+            canhgiac_core::Error::new(canhgiac_core::ErrorCode::Unavailable, "this server runs without a store").into()
+        })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -66,7 +102,7 @@ impl AppState {
 /// The whole application: every route under the middleware stack.
 pub fn router(state: AppState) -> Router {
     let limits = state.limits();
-    with_middleware(routes().with_state(state), limits)
+    with_middleware(routes(&state).with_state(state), limits)
 }
 
 /// Why the server could not start or stopped with an error.
@@ -74,6 +110,8 @@ pub fn router(state: AppState) -> Router {
 pub enum ServeError {
     #[error("cannot create the data directory {}: {source}", path.display())]
     DataDir { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    Platform(canhgiac_core::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: io::Error },
     #[error("server error: {0}")]
@@ -91,9 +129,14 @@ pub async fn run(config: ServerConfig, shutdown: impl Future<Output = ()> + Send
     // Once, at start-up: blocking the runtime for it is fine.
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| ServeError::DataDir { path: config.data_dir.clone(), source })?;
+    let _lock = platform::DataDirLock::acquire(&config.data_dir).map_err(ServeError::Platform)?;
+    let platform = platform::Platform::open(&config.data_dir, config.database_url.as_deref())
+        .await
+        .map_err(ServeError::Platform)?;
     let listener =
         TcpListener::bind(config.listen).await.map_err(|source| ServeError::Bind { addr: config.listen, source })?;
-    let state = AppState::new(config.data_dir);
+    let intake = platform.intake(config.evidence_limits);
+    let state = AppState::with_intake(config.data_dir, config.limits, intake);
     serve(listener, router(state), shutdown).await
 }
 

@@ -6,7 +6,7 @@
 //! 2. JSON errors: any error response not already in the API's shape gets it, status and headers kept,
 //! 3. request timeout → 503 `unavailable`,
 //! 4. panic catcher → 500 `internal`,
-//! 5. body limit → 413 `payload_too_large` (by `Content-Length` here, while reading in [`crate::ApiJson`]).
+//! 5. body limit → 413 `payload_too_large`, per route group ([`with_body_limit`] in `routes`).
 
 use crate::error::{ApiError, ErrorCodeExtension};
 use axum::Router;
@@ -21,34 +21,64 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
+/// Applies a body limit to every route of `router`: by `Content-Length` up front, and while reading.
+pub fn with_body_limit<S: Clone + Send + Sync + 'static>(router: Router<S>, limit: usize) -> Router<S> {
+    router.layer(DefaultBodyLimit::max(limit)).layer(RequestBodyLimitLayer::new(limit))
+}
+
 /// Limits applied to every request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpLimits {
     /// Longest a request may take before it is answered 503 `unavailable`.
     pub request_timeout: Duration,
-    /// Largest request body, in bytes.
+    /// Longest an upload (`POST /v1/reports` with files, bulk partner calls) may take.
+    pub upload_timeout: Duration,
+    /// Largest request body, in bytes, on routes that take small JSON bodies.
     pub body_limit: usize,
+    /// Largest body of `POST /v1/reports` (JSON or multipart with evidence files).
+    pub report_body_limit: usize,
+    /// Largest body of bulk partner calls (listings, 5656 batches).
+    pub bulk_body_limit: usize,
 }
 
 impl HttpLimits {
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_UPLOAD_TIMEOUT: Duration = Duration::from_secs(300);
     pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+    /// 20 files of 10 MiB, and room for the report and the multipart framing.
+    pub const DEFAULT_REPORT_BODY_LIMIT: usize = 20 * 10 * 1024 * 1024 + 1024 * 1024;
+    /// 10,000 listings of about 1 KB.
+    pub const DEFAULT_BULK_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+    /// The routes that take uploads, and so the longer timeout.
+    pub fn is_upload_route(route: &str) -> bool {
+        matches!(route, "/v1/reports" | "/v1/partner/listings" | "/v1/intake/sms")
+    }
 }
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        HttpLimits { request_timeout: Self::DEFAULT_REQUEST_TIMEOUT, body_limit: Self::DEFAULT_BODY_LIMIT }
+        HttpLimits {
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            upload_timeout: Self::DEFAULT_UPLOAD_TIMEOUT,
+            body_limit: Self::DEFAULT_BODY_LIMIT,
+            report_body_limit: Self::DEFAULT_REPORT_BODY_LIMIT,
+            bulk_body_limit: Self::DEFAULT_BULK_BODY_LIMIT,
+        }
     }
 }
+
+/// Limits applied to every request.
+#[doc(hidden)]
+const _LIMITS_DOC: () = ();
 
 /// Wraps every route of `router` (and its fallback) in the middleware stack.
 pub fn with_middleware(router: Router, limits: HttpLimits) -> Router {
     // `Router::layer` wraps what is there already: the last layer added is the outermost.
+    // Body limits are per route group (see `routes`): an upload may be far larger than a lookup.
     router
-        .layer(DefaultBodyLimit::max(limits.body_limit))
-        .layer(RequestBodyLimitLayer::new(limits.body_limit))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn_with_state(limits.request_timeout, timeout))
+        .layer(middleware::from_fn_with_state(limits, timeout))
         .layer(middleware::map_response(json_errors))
         .layer(
             TraceLayer::new_for_http()
@@ -79,7 +109,10 @@ fn log_response(response: &Response, latency: Duration, _span: &Span) {
     }
 }
 
-async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+async fn timeout(State(limits): State<HttpLimits>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+    let limit =
+        if route.is_some_and(HttpLimits::is_upload_route) { limits.upload_timeout } else { limits.request_timeout };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::timeout(limit).into_response(),

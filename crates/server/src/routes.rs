@@ -1,21 +1,38 @@
 //! The API's routes and handlers.
 
-use crate::AppState;
 use crate::error::ApiError;
 use crate::json::ApiJson;
+use crate::middleware::with_body_limit;
+use crate::{AppState, auth, reports};
 use axum::Json;
 use axum::Router;
+use axum::middleware;
 use axum::routing::{get, post};
 use canhgiac_core::{Identifier, IdentifierKind, detect, extract};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// The routes, without the middleware stack (see [`crate::with_middleware`]).
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The routes with their body limits and authentication, without the middleware stack (see
+/// [`crate::with_middleware`]).
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let limits = state.limits();
+    let small = Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/identifiers/parse", post(parse_identifier))
         .route("/v1/identifiers/extract", post(extract_identifiers))
+        .route("/v1/reports/{code}", get(reports::report_status))
+        .route("/v1/partner/reports", get(reports::partner_reports))
+        .route("/v1/partner/reports/{code}", get(reports::partner_report))
+        .route("/v1/partner/reports/{code}/status", post(reports::change_report_status));
+    let reports_route = Router::new().route("/v1/reports", post(reports::submit_report));
+    let bulk = Router::new()
+        .route("/v1/intake/sms", post(reports::intake_sms))
+        .route("/v1/partner/listings", post(reports::partner_listings));
+    with_body_limit(small, limits.body_limit)
+        .merge(with_body_limit(reports_route, limits.report_body_limit))
+        .merge(with_body_limit(bulk, limits.bulk_body_limit))
+        // Around the routes only: it needs the matched route to know what the route requires.
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .fallback(not_found)
         // After the routes: it applies to the routes added so far.
         .method_not_allowed_fallback(method_not_allowed)

@@ -314,7 +314,13 @@ async fn graceful_shutdown_lets_the_request_in_flight_finish() {
             }
         }),
     );
-    let app = with_middleware(slow.merge(routes().with_state(AppState::new("unused"))), HttpLimits::default());
+    let app = with_middleware(
+        slow.merge({
+            let state = AppState::new("unused");
+            routes(&state).with_state(state)
+        }),
+        HttpLimits::default(),
+    );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
@@ -349,7 +355,7 @@ async fn run_creates_the_data_dir_serves_and_stops() {
     let temp = tempfile::tempdir().unwrap();
     let data_dir = temp.path().join("nested").join("data");
     let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let config = ServerConfig { listen: addr, data_dir: data_dir.clone() };
+    let config = ServerConfig::new(addr, data_dir.clone());
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(canhgiac_server::run(config, async move {
         let _ = shutdown_rx.await;
@@ -377,13 +383,13 @@ async fn run_creates_the_data_dir_serves_and_stops() {
 async fn run_reports_a_port_in_use_and_a_bad_data_dir() {
     let temp = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let config = ServerConfig { listen: taken.local_addr().unwrap(), data_dir: temp.path().join("data") };
+    let config = ServerConfig::new(taken.local_addr().unwrap(), temp.path().join("data"));
     let result = canhgiac_server::run(config, std::future::pending()).await;
     assert!(matches!(result, Err(ServeError::Bind { .. })), "{result:?}");
 
     let file = temp.path().join("a-file");
     std::fs::write(&file, b"").unwrap();
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), data_dir: file.join("data") };
+    let config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), file.join("data"));
     let result = canhgiac_server::run(config, std::future::pending()).await;
     assert!(matches!(result, Err(ServeError::DataDir { .. })), "{result:?}");
 }

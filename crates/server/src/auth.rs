@@ -1,0 +1,91 @@
+//! Authentication and authorisation, in one place for every route.
+//!
+//! [`authenticate`] runs before every handler: a request that presents an API key (`Authorization:
+//! Bearer <key>` or `X-Api-Key: <key>`) is checked against the store (unknown or malformed → 401
+//! `unauthenticated`, revoked → 401 `api_key_revoked`) and its [`Principal`] put in the request's
+//! extensions. Then the route's required [`Action`] is looked up in [`PARTNER_ROUTES`]: a partner route
+//! without a key is 401, with a key that may not do it 403. Public routes need nothing. Handlers never
+//! test roles; they read the principal.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use canhgiac_core::access::{Action, Principal};
+use canhgiac_core::{Error, ErrorCode};
+use canhgiac_secrets::{constant_time_equal, hash_api_key, parse_api_key_prefix};
+
+/// Every route that needs a key, and what it does. Routes not listed are public.
+pub const PARTNER_ROUTES: &[(Method, &str, Action)] = &[
+    (Method::POST, "/v1/intake/sms", Action::SubmitSmsReports),
+    (Method::POST, "/v1/partner/listings", Action::SubmitListings),
+    (Method::GET, "/v1/partner/reports", Action::ReadReports),
+    (Method::GET, "/v1/partner/reports/{code}", Action::ReadReports),
+    (Method::POST, "/v1/partner/reports/{code}/status", Action::ChangeReportStatus),
+];
+
+/// The action a route requires, if any.
+pub fn required_action(method: &Method, route: &str) -> Option<Action> {
+    PARTNER_ROUTES.iter().find(|(m, r, _)| m == method && *r == route).map(|(_, _, action)| *action)
+}
+
+fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let value = value.trim();
+        return Some(value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or(value).trim());
+    }
+    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+fn unauthenticated(message: &str) -> ApiError {
+    Error::new(ErrorCode::Unauthenticated, message).with_field("Authorization").into()
+}
+
+/// Checks a presented key against the store.
+pub async fn principal_for_key(state: &AppState, presented: &str) -> Result<Principal, ApiError> {
+    let prefix = parse_api_key_prefix(presented).ok_or_else(|| unauthenticated("the API key is malformed"))?;
+    let intake = state.intake()?;
+    let found = intake.store().api_key_by_prefix(prefix.as_str()).await?;
+    let Some(found) = found.filter(|f| constant_time_equal(&hash_api_key(presented), &f.key.key_hash)) else {
+        return Err(unauthenticated("the API key is not valid"));
+    };
+    if found.key.revoked_at.is_some() {
+        return Err(Error::new(ErrorCode::ApiKeyRevoked, "the API key has been revoked")
+            .with_field("Authorization")
+            .into());
+    }
+    Ok(Principal {
+        organisation_id: found.organisation.id,
+        organisation_kind: found.organisation.kind,
+        role: found.key.role,
+        label: found.key.prefix,
+    })
+}
+
+/// The middleware: authenticates a presented key and enforces the route's required action.
+pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let required = route.as_deref().and_then(|route| required_action(request.method(), route));
+    let presented = presented_key(request.headers()).map(str::to_string);
+    let principal = match presented {
+        Some(key) => match principal_for_key(&state, &key).await {
+            Ok(principal) => Some(principal),
+            Err(error) => return error.into_response(),
+        },
+        None => None,
+    };
+    if let Some(action) = required {
+        let Some(principal) = &principal else {
+            return unauthenticated("this endpoint needs an API key: 'Authorization: Bearer <key>'").into_response();
+        };
+        if let Err(error) = principal.authorize(action) {
+            return ApiError::from(error).into_response();
+        }
+    }
+    if let Some(principal) = principal {
+        request.extensions_mut().insert(principal);
+    }
+    next.run(request).await
+}

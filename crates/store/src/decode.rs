@@ -1,0 +1,157 @@
+//! Rows to records, written once for both backends over [`RowValues`].
+
+use crate::records::*;
+use crate::{Result, internal};
+use canhgiac_core::identifier::IdentifierKind;
+use canhgiac_core::report::{Consent, ContactSource, ReportStatus, Transfer};
+use canhgiac_core::scam_type::ScamType;
+use std::str::FromStr;
+
+/// Typed column access that both `rusqlite::Row` and `tokio_postgres::Row` provide.
+pub trait RowValues {
+    fn text(&self, index: usize) -> Result<String>;
+    fn optional_text(&self, index: usize) -> Result<Option<String>>;
+    fn integer(&self, index: usize) -> Result<i64>;
+    fn optional_integer(&self, index: usize) -> Result<Option<i64>>;
+    fn bytes(&self, index: usize) -> Result<Vec<u8>>;
+    fn optional_bytes(&self, index: usize) -> Result<Option<Vec<u8>>>;
+    fn boolean(&self, index: usize) -> Result<bool>;
+}
+
+fn parsed<T: FromStr>(text: String, what: &str) -> Result<T> {
+    text.parse().map_err(|_| internal("decode", format!("unknown {what} '{text}' in the database")))
+}
+
+fn non_negative(value: i64, what: &str) -> Result<u64> {
+    u64::try_from(value).map_err(|_| internal("decode", format!("negative {what} in the database")))
+}
+
+pub fn organisation(row: &impl RowValues, at: usize) -> Result<Organisation> {
+    Ok(Organisation {
+        id: row.text(at)?,
+        name: row.text(at + 1)?,
+        kind: parsed(row.text(at + 2)?, "organisation kind")?,
+        trust_level: row.integer(at + 3)?.clamp(0, 100) as u8,
+        created_at: row.integer(at + 4)?,
+    })
+}
+
+pub fn user(row: &impl RowValues) -> Result<User> {
+    Ok(User {
+        id: row.text(0)?,
+        organisation_id: row.text(1)?,
+        username: row.text(2)?,
+        display_name: row.text(3)?,
+        role: parsed(row.text(4)?, "role")?,
+        created_at: row.integer(5)?,
+    })
+}
+
+pub fn api_key(row: &impl RowValues) -> Result<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id: row.text(0)?,
+        organisation_id: row.text(1)?,
+        prefix: row.text(2)?,
+        key_hash: row.bytes(3)?,
+        role: parsed(row.text(4)?, "role")?,
+        label: row.text(5)?,
+        created_at: row.integer(6)?,
+        revoked_at: row.optional_integer(7)?,
+    })
+}
+
+pub fn idempotency(row: &impl RowValues) -> Result<IdempotencyRecord> {
+    Ok(IdempotencyRecord {
+        scope: row.text(0)?,
+        key: row.text(1)?,
+        request_hash: row.bytes(2)?,
+        report_id: row.text(3)?,
+        response_sealed: row.bytes(4)?,
+        created_at: row.integer(5)?,
+    })
+}
+
+/// The `reports` row; contacts, transfers, evidence and history are filled in by the caller.
+pub fn report(row: &impl RowValues) -> Result<ReportRecord> {
+    Ok(ReportRecord {
+        id: row.text(0)?,
+        tracking_code: row.text(1)?,
+        secret_hash: row.bytes(2)?,
+        channel: parsed(row.text(3)?, "channel")?,
+        submitted_by_organisation: row.optional_text(4)?,
+        submitted_by: row.optional_text(5)?,
+        reporter_role: row.optional_text(6)?.map(|r| parsed(r, "reporter role")).transpose()?,
+        reporter_sealed: row.optional_bytes(7)?,
+        scam_type: scam_type(row.text(8)?)?,
+        narrative: row.text(9)?,
+        occurred_at: row.optional_integer(10)?,
+        province: row.optional_text(11)?,
+        commune: row.optional_text(12)?,
+        loss_vnd: row.optional_integer(13)?.map(|v| non_negative(v, "loss")).transpose()?,
+        consent: Consent { share_with_authorities: row.boolean(14)?, contact_me: row.boolean(15)? },
+        status: parsed(row.text(16)?, "status")?,
+        created_at: row.integer(17)?,
+        updated_at: row.integer(18)?,
+        transfers: Vec::new(),
+        contacts: Vec::new(),
+        evidence: Vec::new(),
+        history: Vec::new(),
+    })
+}
+
+fn scam_type(text: String) -> Result<ScamType> {
+    ScamType::parse(&text).map_err(|_| internal("decode", format!("unknown scam type '{text}' in the database")))
+}
+
+pub fn contact(row: &impl RowValues) -> Result<StoredContact> {
+    Ok(StoredContact {
+        kind: parsed::<IdentifierKind>(row.text(0)?, "contact kind")?,
+        canonical: row.text(1)?,
+        source: parsed::<ContactSource>(row.text(2)?, "contact source")?,
+    })
+}
+
+pub fn transfer(row: &impl RowValues) -> Result<Transfer> {
+    Ok(Transfer {
+        to_account: row.text(0)?,
+        amount_vnd: non_negative(row.integer(1)?, "amount")?,
+        at: row.optional_integer(2)?,
+    })
+}
+
+pub fn evidence(row: &impl RowValues) -> Result<EvidenceRecord> {
+    Ok(EvidenceRecord {
+        sha256: row.text(0)?,
+        media_type: row.text(1)?,
+        size_bytes: non_negative(row.integer(2)?, "size")?,
+    })
+}
+
+pub fn status_change(row: &impl RowValues) -> Result<StatusChange> {
+    Ok(StatusChange {
+        from: row.optional_text(0)?.map(|s| parsed::<ReportStatus>(s, "status")).transpose()?,
+        to: parsed(row.text(1)?, "status")?,
+        actor: row.text(2)?,
+        reason: row.text(3)?,
+        at: row.integer(4)?,
+    })
+}
+
+pub fn listing(row: &impl RowValues) -> Result<ListingRecord> {
+    Ok(ListingRecord {
+        id: row.text(0)?,
+        organisation_id: row.text(1)?,
+        kind: parsed(row.text(2)?, "contact kind")?,
+        canonical: row.text(3)?,
+        scam_type: scam_type(row.text(4)?)?,
+        reason: row.text(5)?,
+        listed_at: row.integer(6)?,
+        expires_at: row.optional_integer(7)?,
+        listed_by: row.text(8)?,
+    })
+}
+
+/// u64 amounts as SQL BIGINT; amounts beyond i64 (9.2 × 10^18 VND) are refused at validation.
+pub fn amount_to_sql(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,162 @@
+//! canhgiac's durable store: one [`Store`] trait, two implementations that pass one conformance suite.
+//!
+//! - [`SqliteStore`] (the default, embedded, `<data dir>/canhgiac.db`): WAL, a busy timeout, and a single
+//!   writer thread that commits waiting writes together (group commit), so that every acknowledged write
+//!   is on disk (`synchronous = FULL`) without paying one fsync per request. Readers use their own
+//!   connections and never wait for the writer.
+//! - [`PostgresStore`] (`--database postgres://...`): a connection pool; SQL limited to what
+//!   PostgreSQL-compatible distributed engines (CockroachDB, YugabyteDB, Citus) also accept — see
+//!   ARCHITECTURE.md.
+//!
+//! Both apply their numbered migrations at start-up ([`migrations`]). A write either commits whole or
+//! leaves nothing: each operation runs in one transaction. Errors are [`canhgiac_core::Error`]s whose
+//! messages never carry personal data.
+
+mod decode;
+pub mod migrations;
+mod postgres;
+pub mod records;
+mod sql;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use records::*;
+pub use sqlite::{SqliteStore, backup_sqlite, restore_sqlite};
+
+use canhgiac_core::report::ReportStatus;
+use canhgiac_core::{Error, ErrorCode};
+use std::path::Path;
+use std::sync::Arc;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The SQLite file inside the data directory.
+pub const SQLITE_FILE_NAME: &str = "canhgiac.db";
+/// The environment variable that chooses PostgreSQL (same as `--database`).
+pub const DATABASE_URL_ENV: &str = "CANHGIAC_DATABASE_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Where the store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// `<data dir>/canhgiac.db`.
+    Sqlite(std::path::PathBuf),
+    /// A `postgres://` URL.
+    Postgres(String),
+}
+
+impl StoreLocation {
+    /// PostgreSQL when a URL is given, else SQLite in the data directory.
+    pub fn choose(database_url: Option<&str>, data_dir: &Path) -> Result<Self> {
+        match database_url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(StoreLocation::Postgres(url.to_string()))
+            }
+            Some(url) if url.starts_with("sqlite://") => {
+                Ok(StoreLocation::Sqlite(url.trim_start_matches("sqlite://").into()))
+            }
+            Some(_) => Err(Error::new(
+                ErrorCode::InvalidValue,
+                "the database must be a postgres:// URL (or leave it out for the embedded SQLite store)",
+            )
+            .with_field("database")),
+            None => Ok(StoreLocation::Sqlite(data_dir.join(SQLITE_FILE_NAME))),
+        }
+    }
+
+    /// Says where the store is without secrets (a PostgreSQL URL's password is hidden).
+    pub fn describe(&self) -> String {
+        match self {
+            StoreLocation::Sqlite(path) => format!("sqlite {}", path.display()),
+            StoreLocation::Postgres(url) => format!("postgres {}", postgres::redact_url(url)),
+        }
+    }
+}
+
+/// Opens the store and applies pending migrations.
+pub async fn open(location: &StoreLocation) -> Result<Arc<dyn Store>> {
+    Ok(match location {
+        StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path).await?),
+        StoreLocation::Postgres(url) => Arc::new(PostgresStore::connect(url).await?),
+    })
+}
+
+/// The durable store. Every method is one transaction.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    fn backend(&self) -> Backend;
+
+    /// The highest migration applied.
+    async fn schema_version(&self) -> Result<u32>;
+
+    // ---- organisations, users, keys ----
+
+    async fn create_organisation(&self, organisation: Organisation) -> Result<Organisation>;
+    async fn organisations(&self) -> Result<Vec<Organisation>>;
+    /// By id or by exact name.
+    async fn organisation(&self, id_or_name: &str) -> Result<Option<Organisation>>;
+    async fn create_user(&self, user: User) -> Result<User>;
+    async fn users(&self, organisation_id: &str) -> Result<Vec<User>>;
+    async fn create_api_key(&self, key: ApiKeyRecord) -> Result<ApiKeyRecord>;
+    async fn api_keys(&self, organisation_id: Option<&str>) -> Result<Vec<ApiKeyRecord>>;
+    async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKeyWithOrganisation>>;
+    /// Revokes a key (idempotent: revoking twice keeps the first time). Not found is an error.
+    async fn revoke_api_key(&self, prefix: &str, at: i64) -> Result<ApiKeyRecord>;
+
+    // ---- reports ----
+
+    /// Stores a report, its contacts, transfers, evidence and first status, and the idempotency record,
+    /// in one transaction. With an idempotency record whose key was seen before, stores nothing and says so.
+    async fn submit_report(&self, report: NewReport, idempotency: Option<IdempotencyRecord>) -> Result<SubmitOutcome>;
+    async fn report_by_tracking_code(&self, tracking_code: &str) -> Result<Option<ReportRecord>>;
+    async fn report_by_id(&self, id: &str) -> Result<Option<ReportRecord>>;
+    async fn reports(&self, filter: &ReportFilter) -> Result<Vec<ReportRecord>>;
+    async fn count_reports(&self) -> Result<u64>;
+    /// Moves a report to `to` if its lifecycle allows it, recording who and why.
+    async fn change_report_status(
+        &self,
+        report_id: &str,
+        to: ReportStatus,
+        actor: &str,
+        reason: &str,
+        at: i64,
+    ) -> Result<ReportRecord>;
+    /// Replaces the sealed personal data of reports (key rotation). Returns how many were updated.
+    async fn reseal_reporter_data(&self, resealed: Vec<(String, Vec<u8>)>) -> Result<usize>;
+    /// Every report id with its sealed personal data, for re-sealing.
+    async fn sealed_reporter_data(&self) -> Result<Vec<(String, Vec<u8>)>>;
+
+    // ---- partner listings ----
+
+    /// Creates or updates (same organisation and contact) listings, all or none.
+    async fn add_listings(&self, listings: Vec<NewListing>) -> Result<ListingOutcome>;
+    async fn listings(&self, canonical: Option<&str>) -> Result<Vec<ListingRecord>>;
+}
+
+pub(crate) fn internal(context: &str, error: impl std::fmt::Display) -> Error {
+    // The message names the operation and the driver's error, which never holds personal data:
+    // values travel as bind parameters, never in SQL text.
+    Error::new(ErrorCode::Internal, format!("store: {context}: {error}"))
+}
+
+pub(crate) fn not_found(what: &str) -> Error {
+    Error::new(ErrorCode::NotFound, format!("no such {what}"))
+}
+
+pub(crate) fn conflict(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::Conflict, message)
+}

@@ -1,0 +1,549 @@
+//! The PostgreSQL store: a pool of connections, every operation one transaction.
+//!
+//! Concurrency is PostgreSQL's: two submissions with one idempotency key race on the key's primary
+//! key; the loser's transaction rolls back whole and is run again, and then finds the winner's answer.
+
+use crate::decode::{self, RowValues};
+use crate::migrations::{self, MIGRATIONS, now_millis};
+use crate::records::*;
+use crate::sql;
+use crate::{Backend, Result, Store, conflict, internal, not_found};
+use canhgiac_core::report::ReportStatus;
+use canhgiac_core::{Error, ErrorCode};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{NoTls, Row};
+
+const POOL_SIZE: usize = 16;
+
+pub struct PostgresStore {
+    pool: Pool,
+    description: String,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").field("database", &self.description).finish()
+    }
+}
+
+/// A URL with its password replaced by `***`, for messages and logs.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn postgres_error(context: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
+    move |error| {
+        if error.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+            return conflict(format!("{context}: already exists"));
+        }
+        if error.is_closed() || error.code().is_none() && error.as_db_error().is_none() {
+            return Error::new(ErrorCode::Unavailable, format!("store: {context}: the database is unreachable"));
+        }
+        internal(context, error)
+    }
+}
+
+impl PostgresStore {
+    /// Connects, checks the server answers, and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e| {
+            Error::new(ErrorCode::InvalidValue, format!("the database URL is not valid: {e}")).with_field("database")
+        })?;
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool =
+            Pool::builder(manager).max_size(POOL_SIZE).build().map_err(|e| internal("build the connection pool", e))?;
+        let store = PostgresStore { pool, description: redact_url(url) };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Client> {
+        self.pool.get().await.map_err(|e| {
+            Error::new(ErrorCode::Unavailable, format!("store: cannot connect to {}: {e}", self.description))
+        })
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.client().await?;
+        client
+            .batch_execute(migrations::SCHEMA_MIGRATIONS_TABLE)
+            .await
+            .map_err(postgres_error("create schema_migrations"))?;
+        for migration in MIGRATIONS {
+            let transaction = client.transaction().await.map_err(postgres_error("begin a migration"))?;
+            let applied = applied_version(&transaction).await?;
+            migrations::check_not_newer(applied)?;
+            if migration.version <= applied {
+                continue;
+            }
+            // The version row first: a second server migrating at the same moment waits on it, then fails
+            // with a unique violation and finds the migration applied.
+            let recorded = transaction
+                .execute(sql::INSERT_MIGRATION, &[&(migration.version as i32), &migration.name, &now_millis()])
+                .await;
+            match recorded {
+                Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => continue,
+                other => other.map_err(postgres_error("record a migration"))?,
+            };
+            transaction
+                .batch_execute(migration.postgres)
+                .await
+                .map_err(postgres_error(&format!("migration {} ({})", migration.version, migration.name)))?;
+            transaction.commit().await.map_err(postgres_error("commit a migration"))?;
+            tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        }
+        Ok(())
+    }
+}
+
+async fn applied_version(transaction: &Transaction<'_>) -> Result<u32> {
+    let row = transaction
+        .query_one(sql::SELECT_SCHEMA_VERSION, &[])
+        .await
+        .map_err(postgres_error("read the schema version"))?;
+    Ok(row.integer(0)? as u32)
+}
+
+impl RowValues for Row {
+    fn text(&self, index: usize) -> Result<String> {
+        self.try_get(index).map_err(|e| internal("decode", e))
+    }
+    fn optional_text(&self, index: usize) -> Result<Option<String>> {
+        self.try_get(index).map_err(|e| internal("decode", e))
+    }
+    fn integer(&self, index: usize) -> Result<i64> {
+        self.optional_integer(index)?.ok_or_else(|| internal("decode", "unexpected NULL"))
+    }
+    fn optional_integer(&self, index: usize) -> Result<Option<i64>> {
+        let column_type = self.columns().get(index).map(|c| c.type_().clone());
+        let value = match column_type {
+            Some(Type::INT2) => self.try_get::<_, Option<i16>>(index).map(|v| v.map(i64::from)),
+            Some(Type::INT4) => self.try_get::<_, Option<i32>>(index).map(|v| v.map(i64::from)),
+            _ => self.try_get::<_, Option<i64>>(index),
+        };
+        value.map_err(|e| internal("decode", e))
+    }
+    fn bytes(&self, index: usize) -> Result<Vec<u8>> {
+        self.try_get(index).map_err(|e| internal("decode", e))
+    }
+    fn optional_bytes(&self, index: usize) -> Result<Option<Vec<u8>>> {
+        self.try_get(index).map_err(|e| internal("decode", e))
+    }
+    fn boolean(&self, index: usize) -> Result<bool> {
+        self.try_get(index).map_err(|e| internal("decode", e))
+    }
+}
+
+async fn query_all<T>(
+    transaction: &Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    decode: impl Fn(&Row) -> Result<T>,
+) -> Result<Vec<T>> {
+    let statement = transaction.prepare_cached(sql).await.map_err(postgres_error("prepare"))?;
+    let rows = transaction.query(&statement, params).await.map_err(postgres_error("query"))?;
+    rows.iter().map(decode).collect()
+}
+
+async fn query_one<T>(
+    transaction: &Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    decode: impl Fn(&Row) -> Result<T>,
+) -> Result<Option<T>> {
+    Ok(query_all(transaction, sql, params, decode).await?.into_iter().next())
+}
+
+async fn execute(
+    transaction: &Transaction<'_>,
+    context: &str,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64> {
+    let statement = transaction.prepare_cached(sql).await.map_err(postgres_error(context))?;
+    transaction.execute(&statement, params).await.map_err(postgres_error(context))
+}
+
+async fn load_report(transaction: &Transaction<'_>, condition: &str, value: &str) -> Result<Option<ReportRecord>> {
+    let Some(mut report) =
+        query_one(transaction, &sql::select_report_where(condition), &[&value], decode::report).await?
+    else {
+        return Ok(None);
+    };
+    let id = report.id.clone();
+    report.contacts = query_all(transaction, sql::SELECT_CONTACTS, &[&id], decode::contact).await?;
+    report.transfers = query_all(transaction, sql::SELECT_TRANSFERS, &[&id], decode::transfer).await?;
+    report.evidence = query_all(transaction, sql::SELECT_EVIDENCE, &[&id], decode::evidence).await?;
+    report.history = query_all(transaction, sql::SELECT_HISTORY, &[&id], decode::status_change).await?;
+    Ok(Some(report))
+}
+
+async fn insert_report(transaction: &Transaction<'_>, r: &NewReport) -> Result<()> {
+    let loss = r.loss_vnd.map(decode::amount_to_sql);
+    let role = r.reporter_role.map(|x| x.as_str());
+    execute(
+        transaction,
+        "insert a report",
+        sql::INSERT_REPORT,
+        &[
+            &r.id,
+            &r.tracking_code,
+            &r.secret_hash,
+            &r.channel.as_str(),
+            &r.submitted_by_organisation,
+            &r.submitted_by,
+            &role,
+            &r.reporter_sealed,
+            &r.scam_type.code(),
+            &r.narrative,
+            &r.occurred_at,
+            &r.province,
+            &r.commune,
+            &loss,
+            &r.consent.share_with_authorities,
+            &r.consent.contact_me,
+            &ReportStatus::Received.as_str(),
+            &r.created_at,
+            &r.created_at,
+        ],
+    )
+    .await?;
+    for (position, contact) in r.contacts.iter().enumerate() {
+        execute(
+            transaction,
+            "insert a contact",
+            sql::INSERT_CONTACT,
+            &[&r.id, &(position as i32), &contact.kind.as_str(), &contact.canonical, &contact.source.as_str()],
+        )
+        .await?;
+    }
+    for (position, transfer) in r.transfers.iter().enumerate() {
+        execute(
+            transaction,
+            "insert a transfer",
+            sql::INSERT_TRANSFER,
+            &[
+                &r.id,
+                &(position as i32),
+                &transfer.to_account,
+                &decode::amount_to_sql(transfer.amount_vnd),
+                &transfer.at,
+            ],
+        )
+        .await?;
+    }
+    for (position, evidence) in r.evidence.iter().enumerate() {
+        execute(
+            transaction,
+            "insert evidence",
+            sql::INSERT_EVIDENCE,
+            &[&r.id, &(position as i32), &evidence.sha256, &evidence.media_type, &(evidence.size_bytes as i64)],
+        )
+        .await?;
+    }
+    execute(
+        transaction,
+        "insert the first status",
+        sql::INSERT_STATUS_CHANGE,
+        &[&r.id, &0i32, &None::<String>, &ReportStatus::Received.as_str(), &"system", &"received", &r.created_at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Runs `$body` in a transaction on a pooled connection and commits it.
+macro_rules! in_transaction {
+    ($self:ident, |$transaction:ident| $body:expr) => {{
+        let mut client = $self.client().await?;
+        let $transaction = client.transaction().await.map_err(postgres_error("begin a transaction"))?;
+        let value = $body;
+        $transaction.commit().await.map_err(postgres_error("commit"))?;
+        Ok(value)
+    }};
+}
+
+impl PostgresStore {
+    async fn try_submit(&self, report: &NewReport, idempotency: &Option<IdempotencyRecord>) -> Result<SubmitOutcome> {
+        in_transaction!(self, |transaction| {
+            if let Some(record) = idempotency {
+                let existing = query_one(
+                    &transaction,
+                    sql::SELECT_IDEMPOTENCY,
+                    &[&record.scope, &record.key],
+                    decode::idempotency,
+                )
+                .await?;
+                if let Some(existing) = existing {
+                    return Ok(if existing.request_hash == record.request_hash {
+                        SubmitOutcome::Replayed(existing)
+                    } else {
+                        SubmitOutcome::KeyReused
+                    });
+                }
+            }
+            insert_report(&transaction, report).await?;
+            if let Some(r) = idempotency {
+                execute(
+                    &transaction,
+                    "record the idempotency key",
+                    sql::INSERT_IDEMPOTENCY,
+                    &[&r.scope, &r.key, &r.request_hash, &r.report_id, &r.response_sealed, &r.created_at],
+                )
+                .await?;
+            }
+            SubmitOutcome::Created
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn schema_version(&self) -> Result<u32> {
+        in_transaction!(self, |transaction| applied_version(&transaction).await?)
+    }
+
+    async fn create_organisation(&self, organisation: Organisation) -> Result<Organisation> {
+        let o = &organisation;
+        in_transaction!(self, |transaction| {
+            execute(
+                &transaction,
+                "create an organisation",
+                sql::INSERT_ORGANISATION,
+                &[&o.id, &o.name, &o.kind.as_str(), &i32::from(o.trust_level), &o.created_at],
+            )
+            .await?;
+            organisation.clone()
+        })
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>> {
+        in_transaction!(self, |transaction| {
+            query_all(&transaction, sql::SELECT_ORGANISATIONS, &[], |row| decode::organisation(row, 0)).await?
+        })
+    }
+
+    async fn organisation(&self, id_or_name: &str) -> Result<Option<Organisation>> {
+        in_transaction!(self, |transaction| {
+            query_one(&transaction, sql::SELECT_ORGANISATION, &[&id_or_name], |row| decode::organisation(row, 0))
+                .await?
+        })
+    }
+
+    async fn create_user(&self, user: User) -> Result<User> {
+        let u = &user;
+        in_transaction!(self, |transaction| {
+            execute(
+                &transaction,
+                "create a user",
+                sql::INSERT_USER,
+                &[&u.id, &u.organisation_id, &u.username, &u.display_name, &u.role.as_str(), &u.created_at],
+            )
+            .await?;
+            user.clone()
+        })
+    }
+
+    async fn users(&self, organisation_id: &str) -> Result<Vec<User>> {
+        in_transaction!(self, |transaction| {
+            query_all(&transaction, sql::SELECT_USERS, &[&organisation_id], decode::user).await?
+        })
+    }
+
+    async fn create_api_key(&self, key: ApiKeyRecord) -> Result<ApiKeyRecord> {
+        let k = &key;
+        in_transaction!(self, |transaction| {
+            execute(
+                &transaction,
+                "create an API key",
+                sql::INSERT_API_KEY,
+                &[
+                    &k.id,
+                    &k.organisation_id,
+                    &k.prefix,
+                    &k.key_hash,
+                    &k.role.as_str(),
+                    &k.label,
+                    &k.created_at,
+                    &k.revoked_at,
+                ],
+            )
+            .await?;
+            key.clone()
+        })
+    }
+
+    async fn api_keys(&self, organisation_id: Option<&str>) -> Result<Vec<ApiKeyRecord>> {
+        in_transaction!(self, |transaction| match organisation_id {
+            Some(id) => query_all(&transaction, sql::SELECT_API_KEYS_OF, &[&id], decode::api_key).await?,
+            None => query_all(&transaction, sql::SELECT_API_KEYS, &[], decode::api_key).await?,
+        })
+    }
+
+    async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKeyWithOrganisation>> {
+        in_transaction!(self, |transaction| {
+            query_one(&transaction, sql::SELECT_API_KEY_BY_PREFIX, &[&prefix], |row| {
+                Ok(ApiKeyWithOrganisation { key: decode::api_key(row)?, organisation: decode::organisation(row, 8)? })
+            })
+            .await?
+        })
+    }
+
+    async fn revoke_api_key(&self, prefix: &str, at: i64) -> Result<ApiKeyRecord> {
+        in_transaction!(self, |transaction| {
+            execute(&transaction, "revoke an API key", sql::REVOKE_API_KEY, &[&prefix, &at]).await?;
+            query_one(&transaction, sql::SELECT_API_KEY_BY_PREFIX, &[&prefix], decode::api_key)
+                .await?
+                .ok_or_else(|| not_found("API key"))?
+        })
+    }
+
+    async fn submit_report(&self, report: NewReport, idempotency: Option<IdempotencyRecord>) -> Result<SubmitOutcome> {
+        match self.try_submit(&report, &idempotency).await {
+            // Another submission with the same idempotency key committed first: this run finds its answer.
+            Err(error) if error.code == ErrorCode::Conflict && idempotency.is_some() => {
+                self.try_submit(&report, &idempotency).await
+            }
+            other => other,
+        }
+    }
+
+    async fn report_by_tracking_code(&self, tracking_code: &str) -> Result<Option<ReportRecord>> {
+        in_transaction!(self, |transaction| load_report(&transaction, "tracking_code = $1", tracking_code).await?)
+    }
+
+    async fn report_by_id(&self, id: &str) -> Result<Option<ReportRecord>> {
+        in_transaction!(self, |transaction| load_report(&transaction, "id = $1", id).await?)
+    }
+
+    async fn reports(&self, filter: &ReportFilter) -> Result<Vec<ReportRecord>> {
+        let status = filter.status.map(|s| s.as_str());
+        let limit = filter.limit.clamp(1, 1000) as i64;
+        in_transaction!(self, |transaction| {
+            let ids = query_all(
+                &transaction,
+                sql::SELECT_REPORT_IDS,
+                &[&status, &filter.before, &filter.contact, &limit],
+                |row| row.text(0),
+            )
+            .await?;
+            let mut reports = Vec::with_capacity(ids.len());
+            for id in ids {
+                reports.extend(load_report(&transaction, "id = $1", &id).await?);
+            }
+            reports
+        })
+    }
+
+    async fn count_reports(&self) -> Result<u64> {
+        in_transaction!(self, |transaction| {
+            query_one(&transaction, sql::COUNT_REPORTS, &[], |row| row.integer(0)).await?.unwrap_or(0) as u64
+        })
+    }
+
+    async fn change_report_status(
+        &self,
+        report_id: &str,
+        to: ReportStatus,
+        actor: &str,
+        reason: &str,
+        at: i64,
+    ) -> Result<ReportRecord> {
+        in_transaction!(self, |transaction| {
+            // FOR UPDATE: two analysts changing one report at once take turns.
+            let current =
+                query_one(&transaction, "SELECT status FROM reports WHERE id = $1 FOR UPDATE", &[&report_id], |row| {
+                    row.text(0)
+                })
+                .await?
+                .ok_or_else(|| not_found("report"))?;
+            let current: ReportStatus = current.parse()?;
+            current.check_transition(to)?;
+            let position =
+                query_one(&transaction, sql::COUNT_HISTORY, &[&report_id], |row| row.integer(0)).await?.unwrap_or(0);
+            execute(
+                &transaction,
+                "record a status change",
+                sql::INSERT_STATUS_CHANGE,
+                &[&report_id, &(position as i32), &current.as_str(), &to.as_str(), &actor, &reason, &at],
+            )
+            .await?;
+            execute(&transaction, "change a status", sql::UPDATE_STATUS, &[&report_id, &to.as_str(), &at]).await?;
+            load_report(&transaction, "id = $1", report_id).await?.ok_or_else(|| not_found("report"))?
+        })
+    }
+
+    async fn sealed_reporter_data(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        in_transaction!(self, |transaction| {
+            query_all(&transaction, sql::SELECT_SEALED, &[], |row| Ok((row.text(0)?, row.bytes(1)?))).await?
+        })
+    }
+
+    async fn reseal_reporter_data(&self, resealed: Vec<(String, Vec<u8>)>) -> Result<usize> {
+        in_transaction!(self, |transaction| {
+            let mut updated = 0;
+            for (id, sealed) in &resealed {
+                updated += execute(&transaction, "re-seal personal data", sql::UPDATE_SEALED, &[id, sealed]).await?;
+            }
+            updated as usize
+        })
+    }
+
+    async fn add_listings(&self, listings: Vec<NewListing>) -> Result<ListingOutcome> {
+        in_transaction!(self, |transaction| {
+            let mut outcome = ListingOutcome::default();
+            for l in &listings {
+                let exists =
+                    query_one(&transaction, sql::SELECT_LISTING_EXISTS, &[&l.organisation_id, &l.canonical], |row| {
+                        row.integer(0)
+                    })
+                    .await?
+                    .unwrap_or(0);
+                execute(
+                    &transaction,
+                    "list a contact",
+                    sql::UPSERT_LISTING,
+                    &[
+                        &l.id,
+                        &l.organisation_id,
+                        &l.kind.as_str(),
+                        &l.canonical,
+                        &l.scam_type.code(),
+                        &l.reason,
+                        &l.listed_at,
+                        &l.expires_at,
+                        &l.listed_by,
+                    ],
+                )
+                .await?;
+                if exists > 0 {
+                    outcome.updated += 1;
+                } else {
+                    outcome.created += 1;
+                }
+            }
+            outcome
+        })
+    }
+
+    async fn listings(&self, canonical: Option<&str>) -> Result<Vec<ListingRecord>> {
+        in_transaction!(self, |transaction| match canonical {
+            Some(value) => query_all(&transaction, &sql::select_listings(true), &[&value], decode::listing).await?,
+            None => query_all(&transaction, &sql::select_listings(false), &[], decode::listing).await?,
+        })
+    }
+}

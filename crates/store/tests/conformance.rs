@@ -1,0 +1,411 @@
+//! One conformance suite, run on both stores: every scenario runs once on SQLite (a temporary file) and
+//! once on PostgreSQL (a fresh database on the throwaway cluster that `./scripts/test` starts, or that
+//! the testkit starts itself).
+
+use canhgiac_core::ErrorCode;
+use canhgiac_core::access::{OrganisationKind, Role};
+use canhgiac_core::identifier::IdentifierKind;
+use canhgiac_core::report::{Channel, Consent, ContactSource, ReportContact, ReportStatus, ReporterRole, Transfer};
+use canhgiac_core::scam_type::ScamType;
+use canhgiac_store::*;
+use std::sync::Arc;
+
+fn organisation(name: &str, kind: OrganisationKind) -> Organisation {
+    Organisation { id: format!("org-{name}"), name: name.into(), kind, trust_level: 80, created_at: 1_000 }
+}
+
+fn new_report(n: usize) -> NewReport {
+    NewReport {
+        id: format!("report-{n:05}"),
+        tracking_code: format!("CG-TEST-{n:04}"),
+        secret_hash: vec![n as u8; 32],
+        channel: Channel::Web,
+        submitted_by_organisation: None,
+        submitted_by: None,
+        reporter_role: Some(ReporterRole::Victim),
+        reporter_sealed: Some(vec![1, 2, 3, n as u8]),
+        scam_type: ScamType::ImpersonationBank,
+        narrative: format!("Kẻ gian gọi từ 0912345678 lần {n}"),
+        occurred_at: Some(1_700_000_000_000),
+        province: Some("ha_noi".into()),
+        commune: Some("Phường Ba Đình".into()),
+        loss_vnd: Some(50_000_000),
+        consent: Consent { share_with_authorities: true, contact_me: false },
+        transfers: vec![Transfer { to_account: "bank:970436:0011004123456".into(), amount_vnd: 50_000_000, at: None }],
+        contacts: vec![
+            ReportContact {
+                kind: IdentifierKind::BankAccount,
+                canonical: "bank:970436:0011004123456".into(),
+                source: ContactSource::Transfer,
+            },
+            ReportContact {
+                kind: IdentifierKind::Phone,
+                canonical: "+84912345678".into(),
+                source: ContactSource::Narrative,
+            },
+        ],
+        evidence: vec![EvidenceRecord { sha256: "ab".repeat(32), media_type: "image/png".into(), size_bytes: 1234 }],
+        created_at: 1_700_000_000_000 + n as i64,
+    }
+}
+
+fn idempotency(key: &str, report: &NewReport, request: u8) -> IdempotencyRecord {
+    IdempotencyRecord {
+        scope: "public".into(),
+        key: key.into(),
+        request_hash: vec![request; 32],
+        report_id: report.id.clone(),
+        response_sealed: vec![9, 9, 9],
+        created_at: report.created_at,
+    }
+}
+
+mod scenarios {
+    use super::*;
+
+    pub async fn migrations_are_applied_and_recorded(store: Arc<dyn Store>) {
+        assert_eq!(store.schema_version().await.unwrap(), migrations::latest_version());
+    }
+
+    pub async fn a_report_reads_back_whole(store: Arc<dyn Store>) {
+        let report = new_report(1);
+        assert_eq!(store.submit_report(report.clone(), None).await.unwrap(), SubmitOutcome::Created);
+        let stored = store.report_by_tracking_code(&report.tracking_code).await.unwrap().expect("stored");
+        assert_eq!(stored.id, report.id);
+        assert_eq!(stored.secret_hash, report.secret_hash);
+        assert_eq!(stored.narrative, report.narrative);
+        assert_eq!(stored.reporter_sealed, report.reporter_sealed);
+        assert_eq!(stored.scam_type, report.scam_type);
+        assert_eq!(stored.reporter_role, report.reporter_role);
+        assert_eq!(stored.occurred_at, report.occurred_at);
+        assert_eq!(stored.province, report.province);
+        assert_eq!(stored.commune, report.commune);
+        assert_eq!(stored.loss_vnd, report.loss_vnd);
+        assert_eq!(stored.consent, report.consent);
+        assert_eq!(stored.transfers, report.transfers);
+        assert_eq!(stored.evidence, report.evidence);
+        let contacts: Vec<_> = stored.contacts.iter().map(|c| (c.kind, c.canonical.clone(), c.source)).collect();
+        let expected: Vec<_> = report.contacts.iter().map(|c| (c.kind, c.canonical.clone(), c.source)).collect();
+        assert_eq!(contacts, expected);
+        assert_eq!(stored.status, ReportStatus::Received);
+        assert_eq!(stored.history.len(), 1);
+        assert_eq!(stored.history[0].to, ReportStatus::Received);
+        assert_eq!(store.report_by_id(&report.id).await.unwrap(), Some(stored));
+        assert_eq!(store.report_by_tracking_code("CG-NONE-0000").await.unwrap(), None);
+        assert_eq!(store.count_reports().await.unwrap(), 1);
+    }
+
+    pub async fn idempotency_keys_replay_and_refuse_reuse(store: Arc<dyn Store>) {
+        let first = new_report(1);
+        let outcome = store.submit_report(first.clone(), Some(idempotency("key-1", &first, 7))).await.unwrap();
+        assert_eq!(outcome, SubmitOutcome::Created);
+        // The same key and request again: the first answer, and no second report.
+        let retry = new_report(2);
+        let outcome = store.submit_report(retry.clone(), Some(idempotency("key-1", &retry, 7))).await.unwrap();
+        match outcome {
+            SubmitOutcome::Replayed(record) => {
+                assert_eq!(record.report_id, first.id);
+                assert_eq!(record.response_sealed, vec![9, 9, 9]);
+            }
+            other => panic!("expected a replay, got {other:?}"),
+        }
+        // The same key with another request.
+        let other = new_report(3);
+        let outcome = store.submit_report(other.clone(), Some(idempotency("key-1", &other, 8))).await.unwrap();
+        assert_eq!(outcome, SubmitOutcome::KeyReused);
+        assert_eq!(store.count_reports().await.unwrap(), 1);
+        // Another scope may use the same key.
+        let mut scoped = idempotency("key-1", &other, 8);
+        scoped.scope = "org-bank".into();
+        assert_eq!(store.submit_report(other, Some(scoped)).await.unwrap(), SubmitOutcome::Created);
+        assert_eq!(store.count_reports().await.unwrap(), 2);
+    }
+
+    pub async fn concurrent_submissions_with_one_key_store_one_report(store: Arc<dyn Store>) {
+        let mut tasks = Vec::new();
+        for n in 0..16 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let report = new_report(100 + n);
+                store.submit_report(report.clone(), Some(idempotency("same-key", &report, 1))).await
+            }));
+        }
+        let mut created = 0;
+        for task in tasks {
+            match task.await.unwrap().unwrap() {
+                SubmitOutcome::Created => created += 1,
+                SubmitOutcome::Replayed(_) => {}
+                SubmitOutcome::KeyReused => panic!("same request"),
+            }
+        }
+        assert_eq!(created, 1);
+        assert_eq!(store.count_reports().await.unwrap(), 1);
+    }
+
+    pub async fn a_failed_write_leaves_nothing(store: Arc<dyn Store>) {
+        let first = new_report(1);
+        store.submit_report(first.clone(), None).await.unwrap();
+        // Same tracking code: the report row conflicts after nothing else was written.
+        let mut clash = new_report(2);
+        clash.tracking_code = first.tracking_code.clone();
+        let error = store.submit_report(clash.clone(), None).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Conflict);
+        // A clash on the last insert (a duplicate contact position cannot happen; use the idempotency key
+        // pointing at a missing report instead) must roll back the report, contacts and history too.
+        let mut orphan = new_report(3);
+        orphan.id = "report-00003".into();
+        let mut record = idempotency("k", &orphan, 1);
+        record.report_id = "no-such-report".into();
+        let result = store.submit_report(orphan.clone(), Some(record)).await;
+        assert!(result.is_err(), "a foreign key violation must fail the whole write");
+        assert_eq!(store.report_by_id(&orphan.id).await.unwrap(), None);
+        assert_eq!(store.report_by_id(&clash.id).await.unwrap(), None);
+        assert_eq!(store.count_reports().await.unwrap(), 1);
+        // And the store still works.
+        store.submit_report(new_report(4), None).await.unwrap();
+        assert_eq!(store.count_reports().await.unwrap(), 2);
+    }
+
+    pub async fn status_lifecycle_records_who_and_why(store: Arc<dyn Store>) {
+        let report = new_report(1);
+        store.submit_report(report.clone(), None).await.unwrap();
+        let error =
+            store.change_report_status(&report.id, ReportStatus::Verified, "cgk_analyst", "skip", 2).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidStatusTransition);
+        store.change_report_status(&report.id, ReportStatus::Triaged, "cgk_analyst", "looks real", 2).await.unwrap();
+        let verified = store
+            .change_report_status(&report.id, ReportStatus::Verified, "cgk_police", "bank confirmed", 3)
+            .await
+            .unwrap();
+        assert_eq!(verified.status, ReportStatus::Verified);
+        let steps: Vec<_> =
+            verified.history.iter().map(|c| (c.from, c.to, c.actor.as_str(), c.reason.as_str(), c.at)).collect();
+        assert_eq!(
+            steps,
+            vec![
+                (None, ReportStatus::Received, "system", "received", report.created_at),
+                (Some(ReportStatus::Received), ReportStatus::Triaged, "cgk_analyst", "looks real", 2),
+                (Some(ReportStatus::Triaged), ReportStatus::Verified, "cgk_police", "bank confirmed", 3),
+            ]
+        );
+        let closed =
+            store.change_report_status(&report.id, ReportStatus::Closed, "cgk_police", "done", 4).await.unwrap();
+        assert_eq!(closed.updated_at, 4);
+        let error = store.change_report_status(&report.id, ReportStatus::Triaged, "x", "reopen", 5).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidStatusTransition);
+        let error = store.change_report_status("missing", ReportStatus::Triaged, "x", "", 5).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::NotFound);
+    }
+
+    pub async fn reports_filter_and_page_newest_first(store: Arc<dyn Store>) {
+        for n in 1..=5 {
+            let mut report = new_report(n);
+            if n % 2 == 0 {
+                report.contacts.truncate(1);
+                report.contacts[0].canonical = format!("+8491000000{n}");
+                report.contacts[0].kind = IdentifierKind::Phone;
+            }
+            store.submit_report(report, None).await.unwrap();
+        }
+        let all = store.reports(&ReportFilter { limit: 10, ..Default::default() }).await.unwrap();
+        let ids: Vec<_> = all.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["report-00005", "report-00004", "report-00003", "report-00002", "report-00001"]);
+        let page = store
+            .reports(&ReportFilter { limit: 2, before: Some(all[1].created_at), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(page.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["report-00003", "report-00002"]);
+        let by_contact = store
+            .reports(&ReportFilter { limit: 10, contact: Some("+84912345678".into()), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(by_contact.len(), 3);
+        store.change_report_status("report-00001", ReportStatus::Triaged, "a", "", 9).await.unwrap();
+        let triaged = store
+            .reports(&ReportFilter { limit: 10, status: Some(ReportStatus::Triaged), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(triaged.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["report-00001"]);
+    }
+
+    pub async fn organisations_users_and_keys(store: Arc<dyn Store>) {
+        let bank = store.create_organisation(organisation("Vietcombank", OrganisationKind::Bank)).await.unwrap();
+        let error = store.create_organisation(organisation("Vietcombank", OrganisationKind::Bank)).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Conflict);
+        store.create_organisation(organisation("C06", OrganisationKind::Police)).await.unwrap();
+        assert_eq!(store.organisations().await.unwrap().len(), 2);
+        assert_eq!(store.organisation("Vietcombank").await.unwrap(), Some(bank.clone()));
+        assert_eq!(store.organisation(&bank.id).await.unwrap(), Some(bank.clone()));
+        assert_eq!(store.organisation("nobody").await.unwrap(), None);
+
+        let user = User {
+            id: "user-1".into(),
+            organisation_id: bank.id.clone(),
+            username: "analyst1".into(),
+            display_name: "Analyst One".into(),
+            role: Role::Analyst,
+            created_at: 5,
+        };
+        store.create_user(user.clone()).await.unwrap();
+        assert_eq!(store.users(&bank.id).await.unwrap(), vec![user]);
+
+        let key = ApiKeyRecord {
+            id: "key-1".into(),
+            organisation_id: bank.id.clone(),
+            prefix: "cgk_abcdefgh".into(),
+            key_hash: vec![7; 32],
+            role: Role::Reporter,
+            label: "core banking".into(),
+            created_at: 6,
+            revoked_at: None,
+        };
+        store.create_api_key(key.clone()).await.unwrap();
+        let found = store.api_key_by_prefix("cgk_abcdefgh").await.unwrap().expect("key");
+        assert_eq!(found.key, key);
+        assert_eq!(found.organisation, bank);
+        assert_eq!(store.api_keys(Some(&bank.id)).await.unwrap().len(), 1);
+        assert_eq!(store.api_keys(Some("org-C06")).await.unwrap().len(), 0);
+        let revoked = store.revoke_api_key("cgk_abcdefgh", 10).await.unwrap();
+        assert_eq!(revoked.revoked_at, Some(10));
+        // Revoking again keeps the first time.
+        assert_eq!(store.revoke_api_key("cgk_abcdefgh", 20).await.unwrap().revoked_at, Some(10));
+        assert_eq!(store.revoke_api_key("cgk_missing0", 20).await.unwrap_err().code, ErrorCode::NotFound);
+        assert_eq!(store.api_key_by_prefix("cgk_missing0").await.unwrap(), None);
+    }
+
+    pub async fn listings_upsert_per_organisation_and_contact(store: Arc<dyn Store>) {
+        let bank = store.create_organisation(organisation("BIDV", OrganisationKind::Bank)).await.unwrap();
+        let listing = |id: &str, canonical: &str, reason: &str| NewListing {
+            id: id.into(),
+            organisation_id: bank.id.clone(),
+            kind: IdentifierKind::BankAccount,
+            canonical: canonical.into(),
+            scam_type: ScamType::TaskScam,
+            reason: reason.into(),
+            listed_at: 100,
+            expires_at: Some(200),
+            listed_by: "cgk_bidv0000".into(),
+        };
+        let outcome = store
+            .add_listings(vec![
+                listing("l1", "bank:970418:123456789", "mule"),
+                listing("l2", "bank:970418:987654321", "mule"),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(outcome, ListingOutcome { created: 2, updated: 0 });
+        let outcome = store.add_listings(vec![listing("l3", "bank:970418:123456789", "confirmed mule")]).await.unwrap();
+        assert_eq!(outcome, ListingOutcome { created: 0, updated: 1 });
+        let found = store.listings(Some("bank:970418:123456789")).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].reason, "confirmed mule");
+        assert_eq!(found[0].expires_at, Some(200));
+        assert_eq!(store.listings(None).await.unwrap().len(), 2);
+        // All or nothing: an unknown organisation fails the whole batch.
+        let mut bad = listing("l4", "bank:970418:555555555", "x");
+        bad.organisation_id = "org-missing".into();
+        assert!(store.add_listings(vec![listing("l5", "bank:970418:444444444", "x"), bad]).await.is_err());
+        assert_eq!(store.listings(None).await.unwrap().len(), 2);
+    }
+
+    pub async fn sealed_personal_data_can_be_resealed(store: Arc<dyn Store>) {
+        let mut anonymous = new_report(2);
+        anonymous.reporter_sealed = None;
+        store.submit_report(new_report(1), None).await.unwrap();
+        store.submit_report(anonymous, None).await.unwrap();
+        let sealed = store.sealed_reporter_data().await.unwrap();
+        assert_eq!(sealed, vec![("report-00001".to_string(), vec![1, 2, 3, 1])]);
+        assert_eq!(store.reseal_reporter_data(vec![("report-00001".into(), vec![4, 5])]).await.unwrap(), 1);
+        let stored = store.report_by_id("report-00001").await.unwrap().unwrap();
+        assert_eq!(stored.reporter_sealed, Some(vec![4, 5]));
+    }
+
+    pub async fn many_concurrent_writes_all_commit(store: Arc<dyn Store>) {
+        let mut tasks = Vec::new();
+        for n in 0..200 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move { store.submit_report(new_report(1000 + n), None).await }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap(), SubmitOutcome::Created);
+        }
+        assert_eq!(store.count_reports().await.unwrap(), 200);
+    }
+}
+
+macro_rules! conformance {
+    ($($scenario:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let directory = tempfile::tempdir().unwrap();
+                    let store = canhgiac_store::SqliteStore::open(&directory.path().join("canhgiac.db")).await.unwrap();
+                    super::scenarios::$scenario(std::sync::Arc::new(store)).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let database = canhgiac_testkit::require_postgres_database(stringify!($scenario));
+                    let store = canhgiac_store::PostgresStore::connect(database.url()).await.unwrap();
+                    super::scenarios::$scenario(std::sync::Arc::new(store)).await;
+                }
+            )+
+        }
+    };
+}
+
+conformance!(
+    migrations_are_applied_and_recorded,
+    a_report_reads_back_whole,
+    idempotency_keys_replay_and_refuse_reuse,
+    concurrent_submissions_with_one_key_store_one_report,
+    a_failed_write_leaves_nothing,
+    status_lifecycle_records_who_and_why,
+    reports_filter_and_page_newest_first,
+    organisations_users_and_keys,
+    listings_upsert_per_organisation_and_contact,
+    sealed_personal_data_can_be_resealed,
+    many_concurrent_writes_all_commit,
+);
+
+#[tokio::test]
+async fn sqlite_refuses_a_database_from_a_newer_canhgiac() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("canhgiac.db");
+    drop(SqliteStore::open(&path).await.unwrap());
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection
+        .execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)", [])
+        .unwrap();
+    drop(connection);
+    let error = SqliteStore::open(&path).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::SchemaVersionMismatch);
+}
+
+#[tokio::test]
+async fn sqlite_backup_and_restore_round_trip() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("canhgiac.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    for n in 0..10 {
+        store.submit_report(new_report(n), None).await.unwrap();
+    }
+    let backup = directory.path().join("backup.db");
+    assert_eq!(backup_sqlite(&path, &backup).unwrap(), 10);
+    store.submit_report(new_report(99), None).await.unwrap();
+    drop(store);
+    let restored_path = directory.path().join("restored").join("canhgiac.db");
+    assert_eq!(restore_sqlite(&backup, &restored_path).unwrap(), 10);
+    let restored = SqliteStore::open(&restored_path).await.unwrap();
+    assert_eq!(restored.count_reports().await.unwrap(), 10);
+    assert!(restored.report_by_id("report-00099").await.unwrap().is_none());
+    // Not a database: refused, nothing changed.
+    let junk = directory.path().join("junk.db");
+    std::fs::write(&junk, b"this is not a database").unwrap();
+    assert_eq!(restore_sqlite(&junk, &restored_path).unwrap_err().code, ErrorCode::InvalidFile);
+    assert_eq!(restored.count_reports().await.unwrap(), 10);
+}
