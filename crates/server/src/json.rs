@@ -13,8 +13,8 @@ use serde_json::error::Category;
 ///
 /// Rejections: a missing or non-JSON `Content-Type` is 415 `unsupported_media_type`; a body over the limit
 /// is 413 `payload_too_large`; malformed JSON is 400 `invalid_request`; a missing field is 400
-/// `missing_field` with `field` set; a field of the wrong type or an unknown field is 400
-/// `invalid_request` with `field` set.
+/// `missing_field`, a field of the wrong type 400 `invalid_type`, an unknown field 400 `unknown_field`, each
+/// with `field` set; a body that is not UTF-8 is 400 `invalid_utf8`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
@@ -55,6 +55,13 @@ fn has_json_content_type(headers: &HeaderMap) -> bool {
 ///
 /// The body must be a JSON object: serde would otherwise also read a struct from an array.
 pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Err(error) = std::str::from_utf8(bytes) {
+        return Err(Error::new(
+            ErrorCode::InvalidUtf8,
+            format!("the body is not valid UTF-8 (first bad byte at offset {})", error.valid_up_to()),
+        )
+        .into());
+    }
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::invalid_request("the body must be a JSON object"));
     }
@@ -78,9 +85,14 @@ fn json_error(path: String, err: serde_json::Error) -> ApiError {
             } else if let Some(name) = backticked_after(&message, "unknown field `") {
                 // The path already ends with the unknown field.
                 let field = parent.unwrap_or_else(|| name.to_string());
-                Error::new(ErrorCode::InvalidRequest, message.clone()).with_field(field)
+                Error::new(ErrorCode::UnknownField, message.clone()).with_field(field)
             } else {
-                let error = Error::new(ErrorCode::InvalidRequest, message);
+                let code = if message.starts_with("invalid type") || message.starts_with("invalid value") {
+                    ErrorCode::InvalidType
+                } else {
+                    ErrorCode::InvalidRequest
+                };
+                let error = Error::new(code, message);
                 match parent {
                     Some(field) => error.with_field(field),
                     None => error,

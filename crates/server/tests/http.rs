@@ -101,9 +101,9 @@ async fn missing_field_names_the_field() {
 #[tokio::test]
 async fn wrong_type_and_unknown_fields_name_the_field() {
     let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"value": 912345678}))).await;
-    assert_error(&answer, 400, "invalid_request", Some("value"));
+    assert_error(&answer, 400, "invalid_type", Some("value"));
     let answer = send(app(), post_json("/v1/identifiers/parse", &json!({"value": "x", "knd": "phone"}))).await;
-    assert_error(&answer, 400, "invalid_request", Some("knd"));
+    assert_error(&answer, 400, "unknown_field", Some("knd"));
     let answer = send(app(), post_json("/v1/identifiers/extract", &json!(["text"]))).await;
     assert_error(&answer, 400, "invalid_request", None);
 }
