@@ -92,7 +92,10 @@ pub fn postgres_database(test_name: &str) -> Result<TestDatabase, String> {
 /// server when there is none.
 #[track_caller]
 pub fn require_postgres_database(test_name: &str) -> TestDatabase {
-    postgres_database(test_name).unwrap_or_else(|error| panic!("{error}"))
+    match postgres_database(test_name) {
+        Ok(database) => database,
+        Err(error) => panic!("{error}"),
+    }
 }
 
 /// Runs `sql` with `psql` against the database at `url` and returns the rows, unaligned (`|`

@@ -57,13 +57,14 @@ pub struct PgBinaries {
     pub initdb: PathBuf,
     /// `pg_ctl`, from the same directory as `initdb`.
     pub pg_ctl: PathBuf,
-    /// `psql`: from the same directory when it is there, else from `PATH`.
+    /// `psql`: from the same directory when it is there (see [`PgBinaries::find`]).
     pub psql: PathBuf,
 }
 
 impl PgBinaries {
     /// Finds `initdb` and `pg_ctl` in `$CANHGIAC_PG_BIN`, else on `PATH`, else in the newest
-    /// `/usr/lib/postgresql/<version>/bin`; and `psql` (see [`find_psql`]).
+    /// `/usr/lib/postgresql/<version>/bin`; and `psql`, from the same directory
+    /// or else from those places in the same order.
     pub fn find() -> Result<PgBinaries, String> {
         let dir = find_server_bin_dir()?;
         let psql = Some(dir.join("psql")).filter(|p| is_executable(p)).or_else(find_psql).ok_or_else(|| {
