@@ -11,6 +11,7 @@ pub mod report;
 pub mod scam_type;
 pub mod sms_report;
 pub mod text;
+pub mod verdict;
 
 pub use error::{Error, ErrorCategory, ErrorCode};
 pub use identifier::{Found, Identifier, IdentifierKind, detect, extract};
