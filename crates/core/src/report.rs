@@ -385,13 +385,16 @@ impl ReportSubmission {
         let reporter_own: Vec<String> = personal_data.phone.iter().chain(personal_data.email.iter()).cloned().collect();
         let victim_accounts: Vec<String> =
             personal_data.transfers.iter().filter_map(|t| t.from_account.clone()).collect();
+        let mut own_spans = Vec::new();
         for found in extract(&narrative) {
             let canonical = found.identifier.canonical();
             if reporter_own.contains(&canonical) || victim_accounts.contains(&canonical) {
+                own_spans.push(found.span);
                 continue;
             }
             contacts.add(&found.identifier, ContactSource::Narrative);
         }
+        let narrative = redact_reporter_data(&narrative, &own_spans, personal_data.national_id.as_deref());
 
         Ok(ValidatedReport {
             channel,
@@ -524,6 +527,37 @@ fn parse_contact(contact: &ContactInput) -> Result<Identifier, Error> {
     }
 }
 
+/// What replaces the reporter's own phone, e-mail, account or national ID written in the narrative: the
+/// narrative is stored in clear (analysts read it), the reporter's personal data never is.
+pub const REDACTED_REPORTER_DATA: &str = "[thông tin người báo cáo]";
+
+/// The narrative with the given character spans, and every occurrence of the national ID, replaced.
+fn redact_reporter_data(narrative: &str, spans: &[(usize, usize)], national_id: Option<&str>) -> String {
+    let mut out = String::with_capacity(narrative.len());
+    let mut spans: Vec<(usize, usize)> = spans.to_vec();
+    spans.sort_unstable();
+    let mut next = spans.iter().peekable();
+    let mut skip_until = 0;
+    for (index, character) in narrative.chars().enumerate() {
+        if index < skip_until {
+            continue;
+        }
+        if let Some(&&(start, end)) = next.peek()
+            && index == start
+        {
+            out.push_str(REDACTED_REPORTER_DATA);
+            skip_until = end;
+            next.next();
+            continue;
+        }
+        out.push(character);
+    }
+    match national_id {
+        Some(id) if !id.is_empty() => out.replace(id, REDACTED_REPORTER_DATA),
+        _ => out,
+    }
+}
+
 /// An instant from RFC 3339 or a bare date (midnight, Vietnamese time), as Unix milliseconds.
 pub fn parse_instant(text: &str, field: &str) -> Result<i64, Error> {
     let invalid = || {
@@ -573,5 +607,50 @@ fn clean_multiline_text(text: &str, max: usize, field: &str) -> Result<String, E
 impl fmt::Display for ReportContact {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.canonical)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reporters_own_data_in_the_narrative_is_redacted_and_not_a_contact() {
+        let submission = ReportSubmission {
+            reporter: Some(ReporterInput {
+                phone: Some("0912 000 111".into()),
+                national_id: Some("001099012345".into()),
+                ..Default::default()
+            }),
+            narrative: "Tôi (0912.000.111, CCCD 001099012345) bị số 0987654321 lừa.".into(),
+            ..Default::default()
+        };
+        let report = submission.validate(Channel::Web, &[Channel::Web]).unwrap();
+        assert_eq!(
+            report.narrative,
+            "Tôi ([thông tin người báo cáo], CCCD [thông tin người báo cáo]) bị số 0987654321 lừa."
+        );
+        let contacts: Vec<&str> = report.contacts.iter().map(|c| c.canonical.as_str()).collect();
+        assert_eq!(contacts, ["+84987654321"]);
+    }
+
+    #[test]
+    fn statuses_move_only_forward_along_the_lifecycle() {
+        use ReportStatus::*;
+        assert!(Received.may_become(Triaged));
+        assert!(Triaged.may_become(Duplicate));
+        assert!(Rejected.may_become(Closed));
+        assert!(!Received.may_become(Verified));
+        assert!(!Closed.may_become(Received));
+        let error = Closed.check_transition(Triaged).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidStatusTransition);
+        assert!(error.message.contains("closed"));
+    }
+
+    #[test]
+    fn dates_are_read_in_vietnamese_time() {
+        assert_eq!(parse_instant("2026-11-20", "t").unwrap(), parse_instant("2026-11-20T00:00:00+07:00", "t").unwrap());
+        assert_eq!(parse_instant("2026-11-19T17:00:00Z", "t").unwrap(), parse_instant("2026-11-20", "t").unwrap());
+        assert_eq!(parse_instant("hôm qua", "occurred_at").unwrap_err().field.as_deref(), Some("occurred_at"));
     }
 }
