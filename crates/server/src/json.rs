@@ -151,13 +151,19 @@ mod tests {
     #[test]
     fn names_the_field_of_the_wrong_type_and_unknown_fields() {
         let err = from_json_slice::<Outer>(br#"{"value": 5}"#).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::InvalidRequest);
+        assert_eq!(err.code(), ErrorCode::InvalidType);
         assert_eq!(err.error().field.as_deref(), Some("value"));
         let err = from_json_slice::<Outer>(br#"{"value": "x", "knd": "phone"}"#).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::InvalidRequest);
+        assert_eq!(err.code(), ErrorCode::UnknownField);
         assert_eq!(err.error().field.as_deref(), Some("knd"));
         let err = from_json_slice::<Outer>(br#"{"value": "x", "payee": {"account": 5}}"#).unwrap_err();
         assert_eq!(err.error().field.as_deref(), Some("payee.account"));
+    }
+
+    #[test]
+    fn refuses_a_body_that_is_not_utf8() {
+        let err = from_json_slice::<Outer>(b"{\"value\": \"\xff\"}").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidUtf8);
     }
 
     #[test]

@@ -223,8 +223,20 @@ pub struct ReportQuery {
     contact: Option<String>,
     #[serde(default)]
     before: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
     #[serde(default)]
     limit: Option<usize>,
+}
+
+/// A page cursor: `<created_at>.<id>` of the last report of the previous page.
+fn parse_cursor(cursor: &str) -> Result<(i64, String), Error> {
+    cursor
+        .split_once('.')
+        .and_then(|(at, id)| Some((at.parse().ok()?, id.to_string())))
+        .filter(|(_, id)| !id.is_empty() && id.len() <= 64)
+        .ok_or_else(|| Error::new(ErrorCode::InvalidValue, "not a cursor given by this API").with_field("cursor"))
 }
 
 /// `GET /v1/partner/reports`: newest first, filtered by status or contact.
@@ -241,13 +253,23 @@ pub async fn partner_reports(
         .as_deref()
         .map(|c| canhgiac_core::detect(c).map(|i| i.canonical()).map_err(|e| e.with_field("contact")))
         .transpose()?;
-    let filter = ReportFilter { status, contact, before: query.before, limit: query.limit.unwrap_or(50).clamp(1, 500) };
+    let (before, before_id) = match query.cursor.as_deref() {
+        Some(cursor) => {
+            let (at, id) = parse_cursor(cursor)?;
+            (Some(at), Some(id))
+        }
+        None => (query.before, None),
+    };
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let filter = ReportFilter { status, contact, before, before_id, limit };
     let intake = state.intake()?;
     let reports = intake.store().reports(&filter).await?;
     let views: Result<Vec<Value>, Error> = reports.iter().map(|r| intake.partner_view(&principal, r)).collect();
     let views = views?;
-    let next_before = reports.last().map(|r| r.created_at);
-    Ok(Json(json!({"reports": views, "next_before": next_before})))
+    // A full page may have a next one; the cursor names the last report so that none sharing its millisecond is skipped.
+    let next_cursor =
+        (reports.len() == limit).then(|| reports.last().map(|r| format!("{}.{}", r.created_at, r.id))).flatten();
+    Ok(Json(json!({"reports": views, "next_cursor": next_cursor})))
 }
 
 /// `GET /v1/partner/reports/{code}`.

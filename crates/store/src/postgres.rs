@@ -437,7 +437,7 @@ impl Store for PostgresStore {
             let ids = query_all(
                 &transaction,
                 sql::SELECT_REPORT_IDS,
-                &[&status, &filter.before, &filter.contact, &limit],
+                &[&status, &filter.before, &filter.contact, &limit, &filter.before_id],
                 |row| row.text(0),
             )
             .await?;

@@ -192,7 +192,10 @@ pub struct ListingOutcome {
 pub struct ReportFilter {
     pub status: Option<ReportStatus>,
     pub contact: Option<String>,
-    /// Only reports created before this instant (for paging).
+    /// Only reports created before this instant (for paging) ...
     pub before: Option<i64>,
+    /// ... or at that instant with a smaller id: `(before, before_id)` is the last report of the previous page,
+    /// so that reports sharing a millisecond are never skipped.
+    pub before_id: Option<String>,
     pub limit: usize,
 }

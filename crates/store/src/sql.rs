@@ -68,7 +68,8 @@ pub const SELECT_HISTORY: &str = "SELECT from_status, to_status, actor, reason, 
 /// Report ids for a filter, newest first. The casts let PostgreSQL type parameters that may be NULL.
 pub const SELECT_REPORT_IDS: &str = "SELECT id FROM reports \
      WHERE (CAST($1 AS TEXT) IS NULL OR status = CAST($1 AS TEXT)) \
-     AND (CAST($2 AS BIGINT) IS NULL OR created_at < CAST($2 AS BIGINT)) \
+     AND (CAST($2 AS BIGINT) IS NULL OR created_at < CAST($2 AS BIGINT) \
+          OR (created_at = CAST($2 AS BIGINT) AND id < CAST($5 AS TEXT))) \
      AND (CAST($3 AS TEXT) IS NULL OR id IN (SELECT report_id FROM report_contacts WHERE canonical = CAST($3 AS TEXT))) \
      ORDER BY created_at DESC, id DESC LIMIT $4";
 pub const COUNT_REPORTS: &str = "SELECT COUNT(*) FROM reports";

@@ -510,7 +510,8 @@ impl Store for SqliteStore {
                     filter.status.map(|s| s.as_str()),
                     filter.before,
                     filter.contact,
-                    filter.limit.clamp(1, 1000) as i64
+                    filter.limit.clamp(1, 1000) as i64,
+                    filter.before_id
                 ],
                 |row| row.text(0),
             )?;

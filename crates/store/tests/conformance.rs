@@ -228,6 +228,35 @@ mod scenarios {
         assert_eq!(triaged.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["report-00001"]);
     }
 
+    pub async fn paging_never_skips_reports_that_share_a_millisecond(store: Arc<dyn Store>) {
+        for n in 1..=7 {
+            let mut report = new_report(n);
+            report.created_at = if n <= 5 { 5_000 } else { 4_000 };
+            store.submit_report(report, None).await.unwrap();
+        }
+        let mut seen = Vec::new();
+        let mut filter = ReportFilter { limit: 2, ..Default::default() };
+        loop {
+            let page = store.reports(&filter).await.unwrap();
+            seen.extend(page.iter().map(|r| r.id.clone()));
+            let Some(last) = page.last().filter(|_| page.len() == 2) else { break };
+            filter.before = Some(last.created_at);
+            filter.before_id = Some(last.id.clone());
+        }
+        assert_eq!(
+            seen,
+            [
+                "report-00005",
+                "report-00004",
+                "report-00003",
+                "report-00002",
+                "report-00001",
+                "report-00007",
+                "report-00006"
+            ]
+        );
+    }
+
     pub async fn organisations_users_and_keys(store: Arc<dyn Store>) {
         let bank = store.create_organisation(organisation("Vietcombank", OrganisationKind::Bank)).await.unwrap();
         let error = store.create_organisation(organisation("Vietcombank", OrganisationKind::Bank)).await.unwrap_err();
@@ -366,6 +395,7 @@ conformance!(
     a_failed_write_leaves_nothing,
     status_lifecycle_records_who_and_why,
     reports_filter_and_page_newest_first,
+    paging_never_skips_reports_that_share_a_millisecond,
     organisations_users_and_keys,
     listings_upsert_per_organisation_and_contact,
     sealed_personal_data_can_be_resealed,
