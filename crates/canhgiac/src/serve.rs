@@ -19,6 +19,12 @@ pub struct ServeArgs {
     /// Use PostgreSQL at this URL (postgres://user:password@host/db) instead of the embedded SQLite store.
     #[arg(long, value_name = "URL", env = "CANHGIAC_DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
+    /// Largest evidence file accepted, in MiB.
+    #[arg(long, value_name = "MIB", env = "CANHGIAC_MAX_FILE_MIB", default_value_t = 10)]
+    max_file_mib: u64,
+    /// Most evidence files one report may carry.
+    #[arg(long, value_name = "N", env = "CANHGIAC_MAX_FILES", default_value_t = 20)]
+    max_files: usize,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -32,6 +38,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
     };
     let mut config = ServerConfig::new(args.listen, args.data_dir);
     config.database_url = args.database;
+    config.evidence_limits =
+        canhgiac_evidence::EvidenceLimits { max_file_bytes: args.max_file_mib.max(1) << 20, max_files: args.max_files };
+    // The report body may carry every file at its largest, and the report itself.
+    config.limits.report_body_limit = (args.max_file_mib.max(1) as usize)
+        .saturating_mul(1 << 20)
+        .saturating_mul(args.max_files.max(1))
+        .saturating_add(1 << 20);
     let result = runtime.block_on(async {
         // Installed before binding, so that a signal sent once the port answers is never missed.
         let shutdown = install_shutdown_signal().map_err(|err| format!("cannot install signal handlers: {err}"))?;

@@ -72,7 +72,13 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let principal = match presented {
         Some(key) => match principal_for_key(&state, &key).await {
             Ok(principal) => Some(principal),
-            Err(error) => return error.into_response(),
+            Err(error) => {
+                let mut response = error.into_response();
+                if let Some(prefix) = parse_api_key_prefix(&key) {
+                    response.extensions_mut().insert(CallerLabel(prefix.to_string()));
+                }
+                return response;
+            }
         },
         None => None,
     };
@@ -84,8 +90,17 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
             return ApiError::from(error).into_response();
         }
     }
+    let label = principal.as_ref().map(|p| CallerLabel(p.label.clone()));
     if let Some(principal) = principal {
         request.extensions_mut().insert(principal);
     }
-    next.run(request).await
+    let mut response = next.run(request).await;
+    if let Some(label) = label {
+        response.extensions_mut().insert(label);
+    }
+    response
 }
+
+/// The public prefix of the API key that made a request, for the request log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerLabel(pub String);

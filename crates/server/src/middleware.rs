@@ -2,12 +2,14 @@
 //! body limit.
 //!
 //! Outermost first:
-//! 1. request log (method, matched route, status, latency, error code; never the path, query or body),
+//! 1. request log (method, matched route, status, latency, the API key's public prefix, error code; never the
+//!    path, query or body),
 //! 2. JSON errors: any error response not already in the API's shape gets it, status and headers kept,
 //! 3. request timeout → 503 `unavailable`,
 //! 4. panic catcher → 500 `internal`,
 //! 5. body limit → 413 `payload_too_large`, per route group ([`with_body_limit`] in `routes`).
 
+use crate::auth::CallerLabel;
 use crate::error::{ApiError, ErrorCodeExtension};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -100,12 +102,14 @@ fn log_response(response: &Response, latency: Duration, _span: &Span) {
     let status = response.status().as_u16();
     // Microsecond precision is plenty, and prints short.
     let latency_ms = (latency.as_secs_f64() * 1e6).round() / 1e3;
+    // The key's public prefix says which partner called; the key itself is never logged.
+    let key = response.extensions().get::<CallerLabel>().map_or("-", |label| label.0.as_str());
     match response.extensions().get::<ErrorCodeExtension>() {
         Some(ErrorCodeExtension(code)) if response.status().is_server_error() => {
-            tracing::error!(status, latency_ms, code = %code, "request failed")
+            tracing::error!(status, latency_ms, key, code = %code, "request failed")
         }
-        Some(ErrorCodeExtension(code)) => tracing::info!(status, latency_ms, code = %code, "request"),
-        None => tracing::info!(status, latency_ms, "request"),
+        Some(ErrorCodeExtension(code)) => tracing::info!(status, latency_ms, key, code = %code, "request"),
+        None => tracing::info!(status, latency_ms, key, "request"),
     }
 }
 
