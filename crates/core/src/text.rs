@@ -76,6 +76,10 @@ pub fn digit_value(c: char) -> Option<u8> {
 /// Removes invisible characters, folds full-width forms and trims surrounding whitespace.
 /// Every strict parser starts with this.
 pub fn clean(input: &str) -> String {
+    // No ASCII character is invisible or full-width.
+    if input.is_ascii() {
+        return input.trim().to_string();
+    }
     input.chars().filter(|&c| !is_invisible(c)).map(fold_width).collect::<String>().trim().to_string()
 }
 

@@ -9,6 +9,7 @@ use crate::text;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 /// A bank or e-wallet that has a NAPAS BIN.
@@ -42,11 +43,43 @@ struct BankRecord {
 struct BankDirectory {
     banks: Vec<Bank>,
     /// Alias key (accent-free lowercase ASCII alphanumerics) → index into `banks`.
-    by_alias: HashMap<String, usize>,
+    by_alias: HashMap<String, usize, FxBuild>,
     by_bin: HashMap<&'static str, usize>,
     /// Every prefix of every alias key, so a search through free text stops at the first word that
     /// cannot begin a bank name.
-    alias_prefixes: HashSet<String>,
+    alias_prefixes: HashSet<String, FxBuild>,
+}
+
+/// The alias tables are looked up for most numbers `extract` reads, with short keys: FxHash
+/// (rustc's hasher) costs a fraction of SipHash there. The tables hold only our own keys, so
+/// there is no flooding to defend against.
+type FxBuild = BuildHasherDefault<FxHasher>;
+
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(byte as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 fn leak(s: String) -> &'static str {
@@ -62,7 +95,7 @@ static DIRECTORY: LazyLock<BankDirectory> = LazyLock::new(|| {
     let records: Vec<BankRecord> = serde_json::from_str(include_str!("../../data/banks_vietqr.json"))
         .expect("the bundled bank list is valid JSON");
     let mut banks = Vec::new();
-    let mut by_alias = HashMap::new();
+    let mut by_alias = HashMap::default();
     let mut by_bin = HashMap::new();
     let mut deprecated_aliases = Vec::new();
     for record in records {
@@ -118,7 +151,7 @@ static DIRECTORY: LazyLock<BankDirectory> = LazyLock::new(|| {
         }
     }
     by_alias.remove("");
-    let mut alias_prefixes = HashSet::new();
+    let mut alias_prefixes = HashSet::default();
     for key in by_alias.keys() {
         for end in 1..=key.len() {
             alias_prefixes.insert(key[..end].to_string());
@@ -156,12 +189,12 @@ pub fn bank_by_name(name: &str) -> Option<&'static Bank> {
 
 /// Finds the longest bank name made of consecutive words of `words` (already accent-folded);
 /// returns the bank and how many words it took. Used by parsers of free text.
-pub(crate) fn bank_in_words(words: &[&str]) -> Option<(&'static Bank, usize)> {
+pub(crate) fn bank_in_words(words: &[impl AsRef<[u8]>]) -> Option<(&'static Bank, usize)> {
     let directory = &*DIRECTORY;
     let mut key = String::new();
     let mut best = None;
     for (taken, word) in words.iter().enumerate().take(8) {
-        key.extend(word.chars().filter(char::is_ascii_alphanumeric));
+        key.extend(word.as_ref().iter().copied().filter(u8::is_ascii_alphanumeric).map(char::from));
         if let Some(&index) = directory.by_alias.get(&key) {
             best = Some((&directory.banks[index], taken + 1));
         } else if taken == 0
@@ -180,15 +213,20 @@ pub(crate) fn bank_in_words(words: &[&str]) -> Option<(&'static Bank, usize)> {
 
 /// Finds the longest bank name that ends with the first of `words_nearest_first` (accent-folded words
 /// read backwards from a number: "… Ngân hàng Á Châu 0011…" gives `["chau", "a", "hang", "ngan"]`).
-pub(crate) fn bank_ending_words(words_nearest_first: &[&str]) -> Option<&'static Bank> {
+pub(crate) fn bank_ending_words(words_nearest_first: &[impl AsRef<[u8]>]) -> Option<&'static Bank> {
     let directory = &*DIRECTORY;
-    let mut key = String::new();
+    let words = &words_nearest_first[..words_nearest_first.len().min(5)];
+    // Every key tried is a tail of the words joined farthest first: join them once.
+    let mut joined = Vec::with_capacity(words.iter().map(|w| w.as_ref().len()).sum());
+    let mut starts = [0; 5];
+    for (k, word) in words.iter().enumerate().rev() {
+        starts[k] = joined.len();
+        joined.extend(word.as_ref().iter().copied().filter(u8::is_ascii_alphanumeric));
+    }
+    let joined = std::str::from_utf8(&joined).unwrap_or_default(); // ASCII
     let mut best = None;
-    for word in words_nearest_first.iter().take(5) {
-        let mut longer: String = word.chars().filter(char::is_ascii_alphanumeric).collect();
-        longer.push_str(&key);
-        key = longer;
-        if let Some(&index) = directory.by_alias.get(&key) {
+    for &start in &starts[..words.len()] {
+        if let Some(&index) = directory.by_alias.get(&joined[start..]) {
             best = Some(&directory.banks[index]);
         }
     }

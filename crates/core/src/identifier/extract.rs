@@ -3,8 +3,9 @@
 //! split by spaces, dots or dashes, full-width digits, invisible characters, defanged links, and
 //! "stk"/"số tài khoản" next to a bank name in either order.
 //!
-//! The text is first mapped to a normalised character buffer that remembers, for every character,
-//! where it came from; every later step works on that buffer and spans are mapped back at the end.
+//! The text is first mapped to a normalised character buffer (`buffer`) that remembers, for every
+//! character, its classes (separator, mark, digit, word character) and where it came from; every
+//! later step works on that buffer and spans are mapped back at the end.
 
 use super::bank::{CardNumber, bank_ending_words, bank_in_words};
 use super::{
@@ -12,7 +13,10 @@ use super::{
     SocialAccount, Url, VietQr,
 };
 use crate::text;
+use buffer::{MARK, NUMERIC, NormalisedText, SEPARATOR, WORD};
 use std::cell::OnceCell;
+
+mod buffer;
 
 /// One identifier found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +32,7 @@ pub const MAX_EXTRACT_CHARS: usize = 1 << 20;
 pub fn extract(input: &str) -> Vec<Found> {
     let view = NormalisedText::new(input);
     let mut found: Vec<Found> = Vec::new();
+    // The tokens recognised as identifiers: digit runs inside them are not read.
     let mut claimed: Vec<(usize, usize)> = Vec::new();
     view.find_tokens(&mut found, &mut claimed);
     view.find_digit_runs(&mut found, &claimed);
@@ -35,191 +40,118 @@ pub fn extract(input: &str) -> Vec<Found> {
     found
 }
 
-/// The text with invisible characters removed, full-width forms and foreign digits folded, and
-/// defanged link notation restored, remembering each character's span in the original.
-struct NormalisedText {
-    chars: Vec<char>,
-    /// Original character index where `chars[i]` begins; it ends one character later, except for
-    /// the characters that a defanged notation became.
-    starts: Vec<u32>,
-    /// `(i, end)` for the characters restored from a defanged notation (`[.]` → `.`), in order.
-    long_ends: Vec<(u32, u32)>,
+/// Words near a digit run, accent-free and lowercase, side by side in one inline buffer: a window
+/// holds at most `MAX_WINDOW_WORDS` words of at most `CONTEXT_CHARS` characters in all, so deciding
+/// what a number is allocates nothing.
+struct WindowWords {
+    folded: [u8; 4 * CONTEXT_CHARS],
+    len: usize,
+    /// Where each word ends in `folded`; the next one starts there.
+    ends: [u8; MAX_WINDOW_WORDS],
+    count: usize,
 }
 
-/// Words near a digit run, accent-free and lowercase, in one buffer.
-struct WindowWords {
-    folded: String,
-    ranges: Vec<(u32, u32)>,
-}
+const MAX_WINDOW_WORDS: usize = 8;
 
 impl WindowWords {
-    fn iter(&self) -> impl Iterator<Item = &str> {
-        self.ranges.iter().map(|&(a, b)| &self.folded[a as usize..b as usize])
+    fn new() -> Self {
+        WindowWords { folded: [0; 4 * CONTEXT_CHARS], len: 0, ends: [0; MAX_WINDOW_WORDS], count: 0 }
+    }
+
+    fn push(&mut self, word: &[char]) {
+        for &c in word {
+            if c.is_ascii() {
+                self.folded[self.len] = (c as u8).to_ascii_lowercase();
+                self.len += 1;
+            } else if let Some(f) = text::fold_char(c) {
+                self.len += f.encode_utf8(&mut self.folded[self.len..]).len();
+            }
+        }
+        self.ends[self.count] = self.len as u8;
+        self.count += 1;
+    }
+
+    /// The words, as bytes: most questions compare them with ASCII keywords.
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends[..self.count].iter().map(move |&end| {
+            let word = &self.folded[start..end as usize];
+            start = end as usize;
+            word
+        })
     }
 }
+
+/// A word of a `WindowWords` as text: only whole characters were written, so this never fails.
+fn as_str(word: &[u8]) -> &str {
+    std::str::from_utf8(word).unwrap_or_default()
+}
+
+/// How every VietQR payload starts (payload format indicator "01").
+const VIETQR_START: [char; 6] = ['0', '0', '0', '2', '0', '1'];
 
 /// How far from a digit run its context words may stand, in characters.
 const CONTEXT_CHARS: usize = 48;
 
-/// Defanged notations and what they stand for. Matched case-insensitively.
-const DEFANGS: &[(&str, &str)] = &[
-    ("[.]", "."),
-    ("(.)", "."),
-    ("{.}", "."),
-    ("[dot]", "."),
-    ("(dot)", "."),
-    ("[:]", ":"),
-    ("[://]", "://"),
-    ("[/]", "/"),
-    ("[@]", "@"),
-    ("[at]", "@"),
-    ("(at)", "@"),
-    ("hxxp", "http"),
-];
-
 impl NormalisedText {
-    // The phases of `extract` stay out of line so that a profile shows the time of each
-    // (bench/RESULTS.md); each runs once or a few times per text, so the calls cost nothing.
-    #[inline(never)]
-    fn new(input: &str) -> Self {
-        let capacity = input.len().min(MAX_EXTRACT_CHARS);
-        let mut chars = Vec::with_capacity(capacity);
-        let mut starts = Vec::with_capacity(capacity);
-        let mut long_ends = Vec::new();
-        let bytes = input.as_bytes();
-        let mut byte = 0;
-        let mut index = 0u32; // in characters of the input
-        while byte < bytes.len() && (index as usize) < MAX_EXTRACT_CHARS {
-            let b = bytes[byte];
-            // Only brackets and "hx" can start a defanged notation ('h' alone is everywhere in Vietnamese);
-            // every notation is ASCII, so its length in bytes is its length in characters.
-            let may_be_defanged = matches!(b, b'[' | b'(' | b'{')
-                || (matches!(b, b'h' | b'H') && matches!(bytes.get(byte + 1), Some(b'x' | b'X')));
-            if may_be_defanged
-                && let Some((pattern, replacement)) = DEFANGS.iter().find(|(pattern, _)| {
-                    bytes.get(byte..byte + pattern.len()).is_some_and(|s| s.eq_ignore_ascii_case(pattern.as_bytes()))
-                })
-            {
-                let end = index + pattern.len() as u32;
-                for r in replacement.chars() {
-                    chars.push(r);
-                    long_ends.push((chars.len() as u32 - 1, end));
-                    starts.push(index);
-                }
-                byte += pattern.len();
-                index = end;
-                continue;
-            }
-            let c = if b.is_ascii() {
-                byte += 1;
-                b as char
-            } else {
-                let c = input[byte..].chars().next().unwrap_or(' ');
-                byte += c.len_utf8();
-                c
-            };
-            if c.is_ascii() || text::is_latin_letter(c) {
-                chars.push(c);
-                starts.push(index);
-            } else if !text::is_invisible(c) {
-                let folded = match text::digit_value(c) {
-                    Some(d) => (b'0' + d) as char,
-                    None if c == '\u{00A0}' => ' ',
-                    None => text::fold_width(c),
-                };
-                chars.push(folded);
-                starts.push(index);
-            }
-            index += 1;
-        }
-        NormalisedText { chars, starts, long_ends }
-    }
-
-    fn span(&self, from: usize, to: usize) -> (usize, usize) {
-        let last = to - 1;
-        let end = match self.long_ends.binary_search_by_key(&(last as u32), |&(i, _)| i) {
-            Ok(found) => self.long_ends[found].1,
-            Err(_) => self.starts[last] + 1,
-        };
-        (self.starts[from] as usize, end as usize)
-    }
-
-    fn string(&self, from: usize, to: usize) -> String {
-        self.chars[from..to].iter().collect()
-    }
-
     /// Up to `count` words that end at or before `position` and within reach of it, nearest first.
     fn words_before(&self, position: usize, count: usize, floor: usize) -> WindowWords {
         let limit = position.saturating_sub(CONTEXT_CHARS).max(floor);
-        let mut spans = Vec::with_capacity(count);
+        let mut words = WindowWords::new();
         let mut i = position;
-        while i > limit && spans.len() < count {
-            if !is_word_char(self.chars[i - 1]) {
-                i -= 1;
-                continue;
-            }
-            let end = i;
-            while i > limit && is_word_char(self.chars[i - 1]) {
-                i -= 1;
-            }
-            spans.push((i, end));
+        while words.count < count.min(MAX_WINDOW_WORDS)
+            && let Some(last) = self.last_with(limit, i, WORD)
+        {
+            let start = self.last_without(limit, last, WORD).map_or(limit, |p| p + 1);
+            words.push(&self.chars[start..=last]);
+            i = start;
         }
-        self.fold_words(&spans)
+        words
     }
 
     /// Up to `count` words that start at or after `position` and within reach of it, in order.
     fn words_after(&self, position: usize, count: usize, ceiling: usize) -> WindowWords {
         let limit = (position + CONTEXT_CHARS).min(ceiling).min(self.chars.len());
-        let mut spans = Vec::with_capacity(count);
+        let mut words = WindowWords::new();
         let mut i = position;
-        while i < limit && spans.len() < count {
-            if !is_word_char(self.chars[i]) {
-                i += 1;
-                continue;
+        while words.count < count.min(MAX_WINDOW_WORDS) {
+            let start = self.next_with(i, limit, WORD);
+            if start == limit {
+                break;
             }
-            let start = i;
-            while i < limit && is_word_char(self.chars[i]) {
-                i += 1;
-            }
-            spans.push((start, i));
+            i = self.next_without(start, limit, WORD);
+            words.push(&self.chars[start..i]);
         }
-        self.fold_words(&spans)
-    }
-
-    fn fold_words(&self, spans: &[(usize, usize)]) -> WindowWords {
-        let mut folded = String::with_capacity(spans.iter().map(|(a, b)| b - a).sum::<usize>() + 8);
-        let mut ranges = Vec::with_capacity(spans.len());
-        for &(a, b) in spans {
-            let start = folded.len() as u32;
-            folded.extend(self.chars[a..b].iter().filter_map(|&c| text::fold_char(c)));
-            ranges.push((start, folded.len() as u32));
-        }
-        WindowWords { folded, ranges }
-    }
-
-    /// The accent-free lowercase form of `[from, to)`.
-    fn folded(&self, from: usize, to: usize) -> String {
-        self.chars[from..to].iter().filter_map(|&c| text::fold_char(c)).collect()
+        words
     }
 
     /// Whitespace-separated tokens: links, domains, e-mails, handles, crypto addresses, VietQR payloads.
     #[inline(never)]
     fn find_tokens(&self, found: &mut Vec<Found>, claimed: &mut Vec<(usize, usize)>) {
         let n = self.chars.len();
+        // The first '.', '@', ':' or '/' at or after the token: most tokens hold none.
+        let mut next_mark = self.next_with(0, n, MARK);
         let mut i = 0;
-        while i < n {
-            if is_token_separator(self.chars[i]) {
-                i += 1;
+        loop {
+            i = self.next_without(i, n, SEPARATOR);
+            if i == n {
+                break;
+            }
+            let mut end = self.next_with(i, n, SEPARATOR);
+            if next_mark < i {
+                next_mark = self.next_with(i, n, MARK);
+            }
+            let marked = next_mark < end;
+            // Most tokens are plain words: leave before looking closer.
+            if !marked && !(14..=90).contains(&(end - i)) && !self.chars[i..end].starts_with(&VIETQR_START) {
+                i = end;
                 continue;
             }
-            let mut end = i;
-            let mut has_colon = false;
-            while end < n && !is_token_separator(self.chars[end]) {
-                has_colon |= self.chars[end] == ':';
-                end += 1;
-            }
             // "tai:https://…", "egram;https://…": a link glued to the word before it starts a token.
-            if has_colon && let Some(scheme) = self.scheme_inside(i, end) {
+            if marked
+                && self.chars[i..end].contains(&':')
+                && let Some(scheme) = self.scheme_inside(i, end)
+            {
                 end = scheme;
             }
             if let Some((identifier, from, to)) = self.token_identifier(i, end) {
@@ -248,11 +180,10 @@ impl NormalisedText {
     fn token_identifier(&self, start: usize, end: usize) -> Option<(Identifier, usize, usize)> {
         let chars = &self.chars[start..end];
         // A VietQR payload may hold spaces in its message, so it is read past the token's end.
-        if chars.len() >= 6 && chars[..6] == ['0', '0', '0', '2', '0', '1'] {
+        if chars.starts_with(&VIETQR_START) {
             return self.vietqr_at(start);
         }
-        let interesting = chars.iter().any(|&c| matches!(c, '.' | '@' | ':' | '/'));
-        // Most tokens are plain words: leave before allocating anything.
+        let interesting = self.next_with(start, end, MARK) < end;
         if !interesting && !(14..=90).contains(&chars.len()) {
             return None;
         }
@@ -266,13 +197,36 @@ impl NormalisedText {
         if to - from < 4 {
             return None;
         }
-        let token = self.string(from, to);
+        let trimmed = &self.chars[from..to];
         if !interesting {
-            return Some(&token)
+            // Bare addresses start with bc1/BC1, 0x, T, 1 or 3 (`looks_like_crypto`).
+            if !matches!(trimmed[0], 'b' | 'B' | '0' | 'T' | '1' | '3') {
+                return None;
+            }
+            return Some(self.string(from, to))
                 .filter(|token| looks_like_crypto(token))
-                .and_then(|token| CryptoAddress::parse(token).ok())
+                .and_then(|token| CryptoAddress::parse(&token).ok())
                 .map(|c| (Identifier::Crypto(c), from, to));
         }
+        // Handles and e-mails hold '@', links and domains '.', crypto URIs ':'; a word that only had
+        // them around it ("ngay.", "STK:") or holds only '/' ("500k-1tr/ngày") is none of them.
+        if !trimmed.iter().any(|&c| matches!(c, '.' | '@' | ':')) {
+            return None;
+        }
+        // Dotted digits are phone numbers and amounts, unless they are a dotted quad.
+        if trimmed.iter().all(|&c| c.is_ascii_digit() || c == '.') {
+            let mut parts = 0;
+            let quad = trimmed.split(|&c| c == '.').all(|part| {
+                parts += 1;
+                (1..=3).contains(&part.len()) && part.iter().fold(0u32, |v, &d| v * 10 + d as u32 - '0' as u32) <= 255
+            }) && parts == 4;
+            return if quad {
+                IpAddress::parse(&self.string(from, to)).ok().map(|ip| (Identifier::Ip(ip), from, to))
+            } else {
+                None
+            };
+        }
+        let token = self.string(from, to);
         if let Some(handle) = token.strip_prefix('@') {
             let platform =
                 self.previous_word(from).filter(|w| is_social_keyword(w)).unwrap_or_else(|| "telegram".into());
@@ -291,13 +245,6 @@ impl NormalisedText {
         let has_scheme = lower.starts_with("http://") || lower.starts_with("https://");
         if !has_scheme && !lower.contains('.') {
             return None;
-        }
-        if !has_scheme && token.chars().all(|c| c.is_ascii_digit() || c == '.') {
-            // Dotted digits are phone numbers and amounts, unless they are a dotted quad.
-            let parts: Vec<&str> = token.split('.').collect();
-            let quad = parts.len() == 4
-                && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|v| v <= 255));
-            return if quad { IpAddress::parse(&token).ok().map(|ip| (Identifier::Ip(ip), from, to)) } else { None };
         }
         if !has_scheme && !lower.starts_with("www.") && joins_two_sentences(&token) {
             return None;
@@ -333,7 +280,7 @@ impl NormalisedText {
     }
 
     fn previous_word(&self, before: usize) -> Option<String> {
-        self.words_before(before, 1, 0).iter().next().map(str::to_string)
+        self.words_before(before, 1, 0).iter().next().map(|word| as_str(word).to_string())
     }
 
     /// Runs of digits, possibly split by spaces, dots, dashes or brackets, and possibly led by `+`:
@@ -341,15 +288,22 @@ impl NormalisedText {
     #[inline(never)]
     fn find_digit_runs(&self, found: &mut Vec<Found>, claimed: &[(usize, usize)]) {
         let n = self.chars.len();
+        // One run, refilled for every number of the text.
+        let mut run = DigitRun { start: 0, plus: false, groups: Vec::new(), end: 0 };
         let mut i = 0;
-        while i < n {
+        loop {
+            // Runs start at a digit or a '+'.
+            i = self.next_with(i, n, NUMERIC);
+            if i == n {
+                break;
+            }
             let c = self.chars[i];
             let starts_run = c.is_ascii_digit() || (c == '+' && i + 1 < n && self.chars[i + 1].is_ascii_digit());
             if !starts_run || (i > 0 && (self.chars[i - 1].is_ascii_digit() || self.glued_to_word(i))) {
                 i += 1;
                 continue;
             }
-            let run = self.digit_run(i);
+            self.read_digit_run(i, &mut run);
             let run_end = run.end;
             if claimed.iter().any(|&(a, b)| a < run_end && i < b) {
                 i = run_end;
@@ -370,40 +324,51 @@ impl NormalisedText {
         if start == digit {
             return false;
         }
-        let word = self.folded(start, digit);
+        // The keywords are ASCII: a word that folds to anything else is none of them.
+        let mut word = [0u8; 8];
+        let mut len = 0;
+        for &c in &self.chars[start..digit] {
+            match text::fold_char(c) {
+                Some(f) if f.is_ascii() => {
+                    word[len] = f as u8;
+                    len += 1;
+                }
+                Some(_) => return true,
+                None => {}
+            }
+        }
         !matches!(
-            word.as_str(),
-            "tb" | "sdt" | "dt" | "stk" | "tk" | "lh" | "zl" | "zalo" | "hotline" | "tel" | "sms" | "so"
+            &word[..len],
+            b"tb" | b"sdt" | b"dt" | b"stk" | b"tk" | b"lh" | b"zl" | b"zalo" | b"hotline" | b"tel" | b"sms" | b"so"
         )
     }
 
-    fn digit_run(&self, start: usize) -> DigitRun {
+    fn read_digit_run(&self, start: usize, run: &mut DigitRun) {
         let n = self.chars.len();
         let plus = self.chars[start] == '+';
+        let groups = &mut run.groups;
+        groups.clear();
+        let mut digits = 0;
         let mut i = if plus { start + 1 } else { start };
-        let mut groups: Vec<(usize, usize)> = Vec::new();
         loop {
             let group_start = i;
             while i < n && self.chars[i].is_ascii_digit() {
                 i += 1;
             }
             groups.push((group_start, i));
+            digits += i - group_start;
             // A separator: up to three of space, dot, dash, brackets, slash, with a digit after.
             let mut j = i;
             while j < n && j - i < 3 && matches!(self.chars[j], ' ' | '.' | '-' | '(' | ')' | '/' | '\u{2013}') {
                 j += 1;
             }
-            if j == i
-                || j >= n
-                || !self.chars[j].is_ascii_digit()
-                || groups.iter().map(|g| g.1 - g.0).sum::<usize>() > 40
-            {
+            if j == i || j >= n || !self.chars[j].is_ascii_digit() || digits > 40 {
                 break;
             }
             i = j;
         }
         let end = groups.last().map_or(start + 1, |g| g.1);
-        if self.is_amount_or_date(&groups) {
+        if self.is_amount_or_date(groups) {
             groups.clear();
         } else if let Some(&(_, last_end)) = groups.last()
             && last_end < n
@@ -412,7 +377,9 @@ impl NormalisedText {
             // A group glued to letters on its right ("… 500k", "3tr") is not part of a number.
             groups.pop();
         }
-        DigitRun { start, plus, groups, end }
+        run.start = start;
+        run.plus = plus;
+        run.end = end;
     }
 
     /// Amounts (`500.000đ`, `1.250.000 VND`, `2 triệu`) and dates (`16/2/2025`, `25-11-2025`) are
@@ -438,7 +405,7 @@ impl NormalisedText {
             && (1..groups.len()).all(|k| length(k) == 3);
         let unit_at = if self.chars.get(last_end) == Some(&' ') { last_end + 1 } else { last_end };
         let unit_end = (unit_at..self.chars.len().min(unit_at + 6))
-            .find(|&k| !is_word_char(self.chars[k]))
+            .find(|&k| self.classes[k] & WORD == 0)
             .unwrap_or(self.chars.len().min(unit_at + 6));
         let mut unit = [0u8; 6];
         for (slot, &c) in unit.iter_mut().zip(&self.chars[unit_at.min(unit_end)..unit_end]) {
@@ -484,43 +451,53 @@ impl NormalisedText {
         }
         let context = RunContext::new(self, from, groups, claimed);
 
-        // Every prefix of the run that ends at a group boundary: (its digits, how many groups).
-        let mut all_digits = String::new();
-        let mut ends: Vec<(usize, usize)> = Vec::with_capacity(groups.len());
+        // Every prefix of the run that ends at a group boundary, up to 20 digits: (its length, how
+        // many groups). Kept on the stack: most runs are amounts, dates and codes that become nothing.
+        let mut buffer = [0u8; 20];
+        let mut prefixes = [(0usize, 0usize); 20];
+        let (mut len, mut count) = (0, 0);
         for (taken, &(a, b)) in groups.iter().enumerate() {
-            all_digits.extend(&self.chars[a..b]);
-            if all_digits.len() > 20 {
+            if len + (b - a) > 20 {
                 break;
             }
-            ends.push((all_digits.len(), taken + 1));
+            for (slot, &c) in buffer[len..].iter_mut().zip(&self.chars[a..b]) {
+                *slot = c as u8; // an ASCII digit
+            }
+            len += b - a;
+            prefixes[count] = (len, taken + 1);
+            count += 1;
         }
-        let candidates: Vec<(&str, usize)> = ends.iter().map(|&(len, taken)| (&all_digits[..len], taken)).collect();
+        let all_digits = std::str::from_utf8(&buffer[..len]).unwrap_or_default();
+        // (digits, how many groups), longest first.
+        let candidates = || prefixes[..count].iter().rev().map(|&(len, taken)| (&all_digits[..len], taken));
 
         // Cards first: 16-19 Luhn-valid digits of a known network.
-        for (digits, taken) in candidates.iter().rev() {
+        for (digits, taken) in candidates() {
             if (16..=19).contains(&digits.len())
                 && text::luhn_valid(digits)
                 && CardNumber::network_of(digits).is_some()
                 && let Ok(card) = CardNumber::parse(digits)
             {
-                return Some((Identifier::Card(card), *taken));
+                return Some((Identifier::Card(card), taken));
             }
         }
         // A bank named next to the number, or an account keyword before it, makes it an account.
         // An account number is the whole run (up to 19 digits), never a piece of it: a phone number
         // that stands next to a bank's name stays a phone unless an account keyword says otherwise.
-        if let Some((digits, taken)) = candidates.iter().rev().find(|(digits, _)| digits.len() <= 19)
+        if let Some((digits, taken)) = candidates().find(|(digits, _)| digits.len() <= 19)
             && digits.len() >= 6
-            && (context.account_keyword() || !is_clean_phone(plus, digits))
+            && (context.account_keyword()
+                || !PhoneNumber::read_digits(plus, digits).is_ok_and(|reading| is_clean_phone(reading.phone_type())))
             && let Some(bank) = context.bank()
             && let Ok(account) = BankAccount::from_parts(bank.bin, digits)
         {
-            return Some((Identifier::BankAccount(account), *taken));
+            return Some((Identifier::BankAccount(account), taken));
         }
-        for (digits, taken) in candidates.iter().rev() {
-            let Ok(phone) = PhoneNumber::from_digits(plus, digits) else { continue };
-            let usable = match phone.phone_type() {
-                PhoneType::ShortCode => context.short_code_keyword() && *taken == 1 && digits.len() <= 5,
+        for (digits, taken) in candidates() {
+            // Read first, built only once usable: most readings are dates, amounts and counts.
+            let Ok(reading) = PhoneNumber::read_digits(plus, digits) else { continue };
+            let usable = match reading.phone_type() {
+                PhoneType::ShortCode => taken == 1 && digits.len() <= 5 && context.short_code_keyword(),
                 PhoneType::International => plus,
                 // The Ministry of Public Security's 069 numbers: what fake police claim to call from.
                 PhoneType::Special => digits.starts_with("069"),
@@ -538,17 +515,18 @@ impl NormalisedText {
             if !usable {
                 continue;
             }
+            let phone = reading.build();
             if let Some(provider) = context.ewallet()
                 && let Ok(wallet) = Ewallet::parse(&format!("{}:{}", provider.as_str(), phone.canonical()))
             {
-                return Some((Identifier::Ewallet(wallet), *taken));
+                return Some((Identifier::Ewallet(wallet), taken));
             }
             if context.zalo()
                 && let Ok(social) = SocialAccount::parse(&format!("zalo:{}", phone.canonical()))
             {
-                return Some((Identifier::Social(social), *taken));
+                return Some((Identifier::Social(social), taken));
             }
-            return Some((Identifier::Phone(phone), *taken));
+            return Some((Identifier::Phone(phone), taken));
         }
         None
     }
@@ -565,6 +543,9 @@ struct RunContext<'a> {
     floor: usize,
     ceiling: usize,
     before: OnceCell<WindowWords>,
+    /// The two words before, when nothing asked for more: all that a short code asks, and most
+    /// numbers that read as one (counts, years) are asked nothing else.
+    two_before: OnceCell<WindowWords>,
     after: OnceCell<WindowWords>,
     bank: OnceCell<Option<&'static super::Bank>>,
     ewallet: OnceCell<Option<EwalletProvider>>,
@@ -583,6 +564,7 @@ impl<'a> RunContext<'a> {
             floor,
             ceiling,
             before: OnceCell::new(),
+            two_before: OnceCell::new(),
             after: OnceCell::new(),
             bank: OnceCell::new(),
             ewallet: OnceCell::new(),
@@ -590,47 +572,57 @@ impl<'a> RunContext<'a> {
     }
 
     /// Words right before the number, nearest first.
-    fn before(&self) -> impl Iterator<Item = &str> {
+    fn before(&self) -> impl Iterator<Item = &[u8]> {
         self.before.get_or_init(|| self.text.words_before(self.from, 6, self.floor)).iter()
     }
 
+    /// The (up to) two words right before the number, nearest first.
+    fn two_before(&self) -> impl Iterator<Item = &[u8]> {
+        let words = match self.before.get() {
+            Some(all) => all,
+            None => self.two_before.get_or_init(|| self.text.words_before(self.from, 2, self.floor)),
+        };
+        words.iter().take(2)
+    }
+
     /// Words right after the number, in order.
-    fn after(&self) -> impl Iterator<Item = &str> {
+    fn after(&self) -> impl Iterator<Item = &[u8]> {
         self.after.get_or_init(|| self.text.words_after(self.to, 8, self.ceiling)).iter()
     }
 
     fn account_keyword(&self) -> bool {
         self.before()
             .take(4)
-            .any(|w| matches!(w, "stk" | "tk" | "tknh" | "stknh" | "khoan" | "account" | "acc" | "a/c"))
+            .any(|w| matches!(w, b"stk" | b"tk" | b"tknh" | b"stknh" | b"khoan" | b"account" | b"acc" | b"a/c"))
     }
 
     fn short_code_keyword(&self) -> bool {
         // "gọi 113", "gửi đến 5656": the keyword is one of the two words right before.
-        self.before()
-            .take(2)
-            .any(|w| matches!(w, "goi" | "nhan" | "soan" | "gui" | "dai" | "hotline" | "call" | "sms" | "text"))
+        self.two_before().any(|w| {
+            matches!(w, b"goi" | b"nhan" | b"soan" | b"gui" | b"dai" | b"hotline" | b"call" | b"sms" | b"text")
+        })
     }
 
     fn zalo(&self) -> bool {
-        self.before().take(2).any(|w| w == "zalo") || self.after().next() == Some("zalo")
+        self.before().take(2).any(|w| w == b"zalo") || self.after().next() == Some(b"zalo")
     }
 
     /// An e-wallet named right before the number ("MoMo 0912…", "ví ZaloPay: 0912…") or right after it.
     fn ewallet(&self) -> Option<EwalletProvider> {
         *self.ewallet.get_or_init(|| {
-            let before: Vec<&str> =
-                self.before().filter(|w| !matches!(*w, "vi" | "so" | "sdt" | "tk")).take(2).collect();
-            let after: Vec<&str> = self.after().filter(|w| *w != "vi").take(2).collect();
-            if !before.iter().chain(&after).any(|w| is_wallet_word(w)) {
+            let before = || self.before().filter(|w| !matches!(*w, b"vi" | b"so" | b"sdt" | b"tk")).take(2);
+            let after = || self.after().filter(|w| *w != b"vi").take(2);
+            if !before().chain(after()).any(is_wallet_word) {
                 return None; // Most numbers stand next to no wallet's name: skip building phrases.
             }
-            let named_before = (1..=before.len()).find_map(|k| {
-                let phrase: Vec<&str> = before[..k].iter().rev().copied().collect();
-                EwalletProvider::from_name(&phrase.join(" "))
-            });
+            let (before, before_count) = first_words::<2>(before());
+            let (after, after_count) = first_words::<2>(after());
+            let (before, after) = (&before[..before_count], &after[..after_count]);
+            let mut phrase = String::new();
+            let named_before =
+                (1..=before.len()).find_map(|k| wallet_named(&mut phrase, before[..k].iter().rev().copied()));
             named_before
-                .or_else(|| (1..=after.len()).rev().find_map(|k| EwalletProvider::from_name(&after[..k].join(" "))))
+                .or_else(|| (1..=after.len()).rev().find_map(|k| wallet_named(&mut phrase, after[..k].iter().copied())))
         })
     }
 
@@ -638,14 +630,25 @@ impl<'a> RunContext<'a> {
     /// before it ("VCB 0011004123456", "Techcombank stk 1903…").
     fn bank(&self) -> Option<&'static super::Bank> {
         *self.bank.get_or_init(|| {
-            let after: Vec<&str> = self.after().skip_while(|w| is_bank_filler(w)).take(6).collect();
-            if let Some((bank, _)) = bank_in_words(&after) {
+            let (after, count) = first_words::<6>(self.after().skip_while(|w| is_bank_filler(w)));
+            if let Some((bank, _)) = bank_in_words(&after[..count]) {
                 return Some(bank);
             }
-            let names: Vec<&str> = self.before().skip_while(|w| is_bank_filler(w)).take(5).collect();
-            bank_ending_words(&names)
+            let (names, count) = first_words::<5>(self.before().skip_while(|w| is_bank_filler(w)));
+            bank_ending_words(&names[..count])
         })
     }
+}
+
+/// The first `N` words of `words` and how many there were, without allocating.
+fn first_words<'a, const N: usize>(words: impl Iterator<Item = &'a [u8]>) -> ([&'a [u8]; N], usize) {
+    let mut out: [&[u8]; N] = [&[]; N];
+    let mut count = 0;
+    for (slot, word) in out.iter_mut().zip(words) {
+        *slot = word;
+        count += 1;
+    }
+    (out, count)
 }
 
 struct DigitRun {
@@ -659,96 +662,103 @@ struct DigitRun {
 
 /// Whether a lowercased token's host is a social platform's, before the costlier parse.
 fn names_social_platform(lower: &str) -> bool {
-    const HOSTS: &[&str] = &[
-        "facebook.com",
-        "fb.com",
-        "fb.me",
-        "m.me",
-        "zalo.me",
-        "t.me",
-        "telegram.me",
-        "telegram.dog",
-        "tiktok.com",
-        "instagram.com",
-        "youtube.com",
-        "youtu.be",
-        "x.com",
-        "twitter.com",
-        "fb.watch",
-    ];
     if lower.starts_with("tg:") {
         return true;
     }
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")).unwrap_or(lower);
-    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    HOSTS
-        .iter()
-        .any(|h| host.ends_with(h) && (host.len() == h.len() || host.as_bytes()[host.len() - h.len() - 1] == b'.'))
-}
-
-fn is_word_char(c: char) -> bool {
-    if c.is_ascii() { c.is_ascii_alphanumeric() || c == '/' } else { text::is_latin_letter(c) || c.is_alphanumeric() }
-}
-
-fn is_clean_phone(plus: bool, digits: &str) -> bool {
-    PhoneNumber::from_digits(plus, digits).is_ok_and(|p| {
-        matches!(p.phone_type(), PhoneType::Mobile | PhoneType::Fixed | PhoneType::TollFree | PhoneType::Premium)
-    })
-}
-
-/// Words that make up e-wallet names (`EwalletProvider::from_name` knows the whole names).
-fn is_wallet_word(word: &str) -> bool {
+    let host = &rest[..rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len())];
+    // Every platform's host is two labels: the host is one of them or under one of them.
+    let Some(last_dot) = host.rfind('.') else { return false };
+    let tail = &host[host[..last_dot].rfind('.').map_or(0, |dot| dot + 1)..];
     matches!(
-        word,
-        "momo"
-            | "zalopay"
-            | "zalo"
-            | "pay"
-            | "viettel"
-            | "viettelpay"
-            | "viettelmoney"
-            | "money"
-            | "vnpay"
-            | "vn"
-            | "shopeepay"
-            | "shopee"
-            | "airpay"
-            | "vnpt"
-            | "vnptpay"
-            | "vnptmoney"
+        tail,
+        "facebook.com"
+            | "fb.com"
+            | "fb.me"
+            | "m.me"
+            | "zalo.me"
+            | "t.me"
+            | "telegram.me"
+            | "telegram.dog"
+            | "tiktok.com"
+            | "instagram.com"
+            | "youtube.com"
+            | "youtu.be"
+            | "x.com"
+            | "twitter.com"
+            | "fb.watch"
     )
 }
 
-fn is_bank_filler(word: &str) -> bool {
+fn is_clean_phone(phone_type: PhoneType) -> bool {
+    matches!(phone_type, PhoneType::Mobile | PhoneType::Fixed | PhoneType::TollFree | PhoneType::Premium)
+}
+
+/// The e-wallet that `words` joined with spaces name, if any; `phrase` is room to join them.
+fn wallet_named<'a>(phrase: &mut String, words: impl Iterator<Item = &'a [u8]>) -> Option<EwalletProvider> {
+    phrase.clear();
+    for (k, word) in words.enumerate() {
+        if k > 0 {
+            phrase.push(' ');
+        }
+        phrase.push_str(as_str(word));
+    }
+    EwalletProvider::from_name(phrase)
+}
+
+/// Words that make up e-wallet names (`EwalletProvider::from_name` knows the whole names).
+fn is_wallet_word(word: &[u8]) -> bool {
     matches!(
         word,
-        "stk"
-            | "tk"
-            | "tknh"
-            | "so"
-            | "tai"
-            | "khoan"
-            | "ngan"
-            | "hang"
-            | "nh"
-            | "bank"
-            | "account"
-            | "acc"
-            | "chu"
-            | "ck"
-            | "vao"
-            | "qua"
-            | "den"
-            | "cua"
-            | "o"
-            | "la"
-            | "number"
-            | "no"
-            | "at"
-            | "tien"
-            | "chuyen"
-            | "khoan:"
-            | "a/c"
+        b"momo"
+            | b"zalopay"
+            | b"zalo"
+            | b"pay"
+            | b"viettel"
+            | b"viettelpay"
+            | b"viettelmoney"
+            | b"money"
+            | b"vnpay"
+            | b"vn"
+            | b"shopeepay"
+            | b"shopee"
+            | b"airpay"
+            | b"vnpt"
+            | b"vnptpay"
+            | b"vnptmoney"
+    )
+}
+
+fn is_bank_filler(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"stk"
+            | b"tk"
+            | b"tknh"
+            | b"so"
+            | b"tai"
+            | b"khoan"
+            | b"ngan"
+            | b"hang"
+            | b"nh"
+            | b"bank"
+            | b"account"
+            | b"acc"
+            | b"chu"
+            | b"ck"
+            | b"vao"
+            | b"qua"
+            | b"den"
+            | b"cua"
+            | b"o"
+            | b"la"
+            | b"number"
+            | b"no"
+            | b"at"
+            | b"tien"
+            | b"chuyen"
+            | b"khoan:"
+            | b"a/c"
     )
 }
 
@@ -787,22 +797,14 @@ const COMMON_TLDS: &[&str] = &[
 ];
 
 fn joins_two_sentences(token: &str) -> bool {
-    let host_end = token.find(['/', '?', '#', ':']).unwrap_or(token.len());
+    let host_end = token.bytes().position(|b| matches!(b, b'/' | b'?' | b'#' | b':')).unwrap_or(token.len());
     let host = &token[..host_end];
     if host.chars().all(|c| !c.is_lowercase()) {
         return false;
     }
     let Some(tld) = host.rsplit('.').next() else { return false };
-    tld.chars().next().is_some_and(char::is_uppercase) && !COMMON_TLDS.contains(&tld.to_ascii_lowercase().as_str())
-}
-
-/// Tokens end at whitespace and at characters that never stand inside a link someone wrote:
-/// `NGAY>>m.bidstk.icu`, `<fr3e.win/z1r5Dd>`, `{abc.tech}`, `Te|egram`.
-fn is_token_separator(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_whitespace() || matches!(c, '<' | '>' | '{' | '}' | '|' | '"');
-    }
-    c.is_whitespace() || matches!(c, '<' | '>' | '{' | '}' | '|' | '"' | '«' | '»' | '“' | '”')
+    tld.chars().next().is_some_and(char::is_uppercase)
+        && !COMMON_TLDS.iter().any(|common| common.eq_ignore_ascii_case(tld))
 }
 
 fn is_crypto_uri(lower: &str) -> bool {

@@ -141,7 +141,8 @@ pub(crate) fn guard_length(input: &str) -> Result<&str> {
     if input.trim().is_empty() {
         return Err(Error::new(ErrorCode::EmptyInput, "the value is empty"));
     }
-    if input.len() > MAX_VALUE_CHARS * 4 || input.chars().count() > MAX_VALUE_CHARS {
+    // Counting characters is needed only when there are more bytes than the limit allows characters.
+    if input.len() > MAX_VALUE_CHARS * 4 || (input.len() > MAX_VALUE_CHARS && input.chars().count() > MAX_VALUE_CHARS) {
         return Err(Error::new(
             ErrorCode::InputTooLong,
             format!("the value is longer than {MAX_VALUE_CHARS} characters"),

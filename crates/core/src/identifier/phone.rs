@@ -93,9 +93,14 @@ impl PhoneNumber {
     }
 
     /// Interprets a digit string as written (with or without a leading `+`).
-    /// The error is a small value, not a message: `extract` tries many digit strings and throws
-    /// most of them away, so a refusal must cost nothing.
     pub(crate) fn from_digits(plus: bool, digits: &str) -> std::result::Result<Self, PhoneProblem> {
+        Self::read_digits(plus, digits).map(|reading| reading.build())
+    }
+
+    /// What a digit string written with or without a leading `+` reads as, without building the
+    /// number: `extract` reads many digit strings and keeps few, so a reading allocates nothing and
+    /// a refusal is a small value, not a message.
+    pub(crate) fn read_digits(plus: bool, digits: &str) -> std::result::Result<PhoneReading<'_>, PhoneProblem> {
         if digits.is_empty() {
             return Err(PhoneProblem::NoDigits);
         }
@@ -129,60 +134,46 @@ impl PhoneNumber {
             return Self::vietnamese(digits);
         }
         if (3..=6).contains(&digits.len()) {
-            return Ok(Self::short_code(digits));
+            return Ok(PhoneReading { phone_type: PhoneType::ShortCode, form: Form::Short(digits) });
         }
         Err(PhoneProblem::NoPrefix { digits: digits.len() })
     }
 
     fn short_code(digits: &str) -> Self {
         PhoneNumber {
-            canonical: format!("{SHORT_PREFIX}{digits}"),
+            canonical: [SHORT_PREFIX, digits].concat(),
             phone_type: PhoneType::ShortCode,
             carrier: None,
             converted_from: None,
         }
     }
 
-    fn international(digits: &str) -> std::result::Result<Self, PhoneProblem> {
+    fn international(digits: &str) -> std::result::Result<PhoneReading<'_>, PhoneProblem> {
         if digits.starts_with('0') {
             return Err(PhoneProblem::CountryCodeZero);
         }
         if !(7..=15).contains(&digits.len()) {
             return Err(PhoneProblem::InternationalLength { digits: digits.len() });
         }
-        Ok(PhoneNumber {
-            canonical: format!("+{digits}"),
-            phone_type: PhoneType::International,
-            carrier: None,
-            converted_from: None,
-        })
+        Ok(PhoneReading { phone_type: PhoneType::International, form: Form::International(digits) })
     }
 
     /// `national` is the national significant number (no leading 0).
-    fn vietnamese(national: &str) -> std::result::Result<Self, PhoneProblem> {
+    fn vietnamese(national: &str) -> std::result::Result<PhoneReading<'_>, PhoneProblem> {
         if let Some(phone_type) = classify_national(national) {
-            return Ok(PhoneNumber {
-                canonical: format!("+84{national}"),
-                phone_type,
-                carrier: if phone_type == PhoneType::Mobile { carrier_of(national) } else { None },
-                converted_from: None,
-            });
+            return Ok(PhoneReading { phone_type, form: Form::Vietnamese(national) });
         }
         // Pre-2018 mobile: 01XY + 7 digits.
         if national.len() == 10
             && national.starts_with('1')
             && let Some(&(_, new_prefix, carrier)) =
                 CONVERSION_2018.iter().find(|(old, _, _)| national.as_bytes()[..3] == old.as_bytes()[1..])
+            && classify_national(&converted_2018(new_prefix, national)) == Some(PhoneType::Mobile)
         {
-            let converted = format!("{}{}", &new_prefix[1..], &national[3..]);
-            if classify_national(&converted) == Some(PhoneType::Mobile) {
-                return Ok(PhoneNumber {
-                    canonical: format!("+84{converted}"),
-                    phone_type: PhoneType::Mobile,
-                    carrier: Some(carrier),
-                    converted_from: Some(format!("0{national}")),
-                });
-            }
+            return Ok(PhoneReading {
+                phone_type: PhoneType::Mobile,
+                form: Form::Converted { national, new_prefix, carrier },
+            });
         }
         Err(PhoneProblem::InvalidNational { digits: national.len(), first: national.bytes().next().unwrap_or(b'0') })
     }
@@ -337,6 +328,64 @@ fn is_fixed_area(second: u8, third: u8) -> bool {
         9 => matches!(third, 0..=4 | 6 | 7 | 9),
         _ => false,
     }
+}
+
+/// A digit string read as a phone number (see [`PhoneNumber::read_digits`]).
+pub(crate) struct PhoneReading<'a> {
+    phone_type: PhoneType,
+    form: Form<'a>,
+}
+
+enum Form<'a> {
+    Short(&'a str),
+    /// The digits after the `+`.
+    International(&'a str),
+    /// The national significant number.
+    Vietnamese(&'a str),
+    /// A pre-2018 11-digit mobile number (national significant number) and its 2018 prefix.
+    Converted {
+        national: &'a str,
+        new_prefix: &'static str,
+        carrier: &'static str,
+    },
+}
+
+impl PhoneReading<'_> {
+    pub(crate) fn phone_type(&self) -> PhoneType {
+        self.phone_type
+    }
+
+    /// The number itself. Canonical forms are joined with `concat`: `format!` costs several times
+    /// more, and `extract` builds one for every number it keeps.
+    pub(crate) fn build(&self) -> PhoneNumber {
+        match self.form {
+            Form::Short(digits) => PhoneNumber::short_code(digits),
+            Form::International(digits) => PhoneNumber {
+                canonical: ["+", digits].concat(),
+                phone_type: PhoneType::International,
+                carrier: None,
+                converted_from: None,
+            },
+            Form::Vietnamese(national) => PhoneNumber {
+                canonical: ["+84", national].concat(),
+                phone_type: self.phone_type,
+                carrier: if self.phone_type == PhoneType::Mobile { carrier_of(national) } else { None },
+                converted_from: None,
+            },
+            Form::Converted { national, new_prefix, carrier } => PhoneNumber {
+                canonical: format!("+84{}", converted_2018(new_prefix, national)),
+                phone_type: PhoneType::Mobile,
+                carrier: Some(carrier),
+                converted_from: Some(format!("0{national}")),
+            },
+        }
+    }
+}
+
+/// The national number a pre-2018 one (`1XY` + 7 digits) became under the 2018 prefix `new_prefix`
+/// (written with its 0).
+fn converted_2018(new_prefix: &str, national: &str) -> String {
+    format!("{}{}", &new_prefix[1..], &national[3..])
 }
 
 /// Why a digit string is not a phone number; turned into an [`Error`] only when someone will read it.
