@@ -6,11 +6,13 @@
 pub mod access;
 pub mod error;
 pub mod identifier;
+pub mod lookalike;
 pub mod place;
 pub mod report;
 pub mod scam_type;
 pub mod sms_report;
 pub mod text;
+pub mod trust;
 pub mod verdict;
 
 pub use error::{Error, ErrorCategory, ErrorCode};
