@@ -128,6 +128,16 @@ pub struct ContactSignals {
     pub appeal: AppealState,
 }
 
+/// One contact and everything known about it, as the store gives it to the reputation index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRecord {
+    pub kind: crate::identifier::IdentifierKind,
+    pub canonical: String,
+    pub signals: ContactSignals,
+    /// Canonical forms of the contacts reported together with this one, most often first.
+    pub related: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
     /// A stable code: `official_contact`, `police_confirmed`, `partner_listed`, `feed_listed`,
@@ -227,6 +237,110 @@ fn vnd(amount: u64) -> String {
     out
 }
 
+/// A verdict's level and score without its reasons: what the reputation index keeps for every contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assessment {
+    pub level: VerdictLevel,
+    pub score: u8,
+}
+
+/// The level and score of [`judge`], computed without building reasons and, for a contact with at most
+/// [`SMALL_REPORTER_COUNT`] reports, without allocating: the index assesses millions of contacts at start-up.
+pub fn assess(signals: &ContactSignals, now: i64) -> Assessment {
+    let set_aside_before = match signals.appeal {
+        AppealState::Upheld { at } => at,
+        _ => i64::MIN,
+    };
+    // Each reporter counts once (their heaviest report), so one person cannot report a contact up.
+    let mut small: [(ReporterIdentity, f64); SMALL_REPORTER_COUNT] =
+        [(ReporterIdentity::Anonymous { report: 0 }, 0.0); SMALL_REPORTER_COUNT];
+    let mut large: Vec<(ReporterIdentity, f64)> = Vec::new();
+    let mut reporters = 0usize;
+    for report in signals.reports.iter().filter(|r| r.at >= set_aside_before) {
+        let base = report_weight(report.status);
+        if base <= 0.0 {
+            continue;
+        }
+        let weight = base * decay(report.at, now, REPORT_HALF_LIFE_DAYS);
+        let known = if reporters <= SMALL_REPORTER_COUNT {
+            small[..reporters].iter_mut().find(|(who, _)| *who == report.reporter)
+        } else {
+            large.iter_mut().find(|(who, _)| *who == report.reporter)
+        };
+        match known {
+            Some((_, heaviest)) => *heaviest = heaviest.max(weight),
+            None if reporters < SMALL_REPORTER_COUNT => {
+                small[reporters] = (report.reporter, weight);
+                reporters += 1;
+            }
+            None => {
+                if reporters == SMALL_REPORTER_COUNT {
+                    large.extend_from_slice(&small);
+                }
+                large.push((report.reporter, weight));
+                reporters += 1;
+            }
+        }
+    }
+    let report_weight_total: f64 = if reporters <= SMALL_REPORTER_COUNT {
+        small[..reporters].iter().map(|(_, w)| w).sum()
+    } else {
+        large.iter().map(|(_, w)| w).sum()
+    };
+    let mut live_listings = 0usize;
+    let mut trusted_listing = false;
+    let mut listing_weight = 0.0;
+    for listing in signals
+        .listings
+        .iter()
+        .filter(|l| l.listed_at >= set_aside_before && l.expires_at.is_none_or(|expiry| expiry > now))
+    {
+        live_listings += 1;
+        trusted_listing |= listing.trust_level >= 70 && listing.organisation_kind != OrganisationKind::Communication;
+        listing_weight += organisation_weight(listing.organisation_kind) * f64::from(listing.trust_level.min(100))
+            / 100.0
+            * decay(listing.listed_at, now, LISTING_HALF_LIFE_DAYS);
+    }
+    let mut live_feeds = 0usize;
+    let mut feed_weight = 0.0;
+    for feed in signals.feeds.iter().filter(|f| f.seen_at >= set_aside_before) {
+        live_feeds += 1;
+        feed_weight +=
+            2.0 * f64::from(feed.trust_level.min(100)) / 100.0 * decay(feed.seen_at, now, LISTING_HALF_LIFE_DAYS);
+    }
+    let confirmed = signals.confirmations.iter().any(|c| c.at >= set_aside_before);
+    let total = report_weight_total + listing_weight + feed_weight;
+    let score = (100.0 * (1.0 - (-total / 4.0).exp())).round().clamp(0.0, 100.0) as u8;
+
+    if signals.official.is_some() {
+        return Assessment { level: VerdictLevel::OfficialVerified, score: 0 };
+    }
+    if confirmed {
+        return Assessment { level: VerdictLevel::ConfirmedScam, score: score.max(95) };
+    }
+    if total <= 0.0 {
+        return Assessment { level: VerdictLevel::NoData, score: 0 };
+    }
+    let mut level = match score {
+        0..=29 => VerdictLevel::Reported,
+        30..=64 => VerdictLevel::Suspicious,
+        _ => VerdictLevel::HighRisk,
+    };
+    let mut score = score;
+    if trusted_listing {
+        level = level.max(VerdictLevel::Suspicious);
+    }
+    // One citizen alone never makes a contact more than `reported`.
+    if live_listings == 0 && live_feeds == 0 && reporters <= 1 {
+        level = level.min(VerdictLevel::Reported);
+        score = score.min(29);
+    }
+    Assessment { level, score }
+}
+
+/// Reporters counted on the stack by [`assess`] before it needs the heap.
+pub const SMALL_REPORTER_COUNT: usize = 16;
+
 /// Judges a contact from its signals at time `now` (Unix milliseconds).
 pub fn judge(signals: &ContactSignals, now: i64) -> Verdict {
     let set_aside_before = match signals.appeal {
@@ -277,67 +391,21 @@ pub fn judge(signals: &ContactSignals, now: i64) -> Verdict {
         (Some(first.map_or(at, |f| f.min(at))), Some(last.map_or(at, |l| l.max(at))))
     });
 
-    // Weight: each reporter counts once (their heaviest report), so one person cannot report a contact up.
-    let mut per_reporter: BTreeMap<String, f64> = BTreeMap::new();
-    for report in &counted {
-        let weight = report_weight(report.status) * decay(report.at, now, REPORT_HALF_LIFE_DAYS);
-        let key = format!("{:?}", report.reporter);
-        let entry = per_reporter.entry(key).or_default();
-        *entry = entry.max(weight);
-    }
-    let report_weight_total: f64 = per_reporter.values().sum();
-    let listing_weight: f64 = listings
-        .iter()
-        .map(|l| {
-            organisation_weight(l.organisation_kind) * f64::from(l.trust_level.min(100)) / 100.0
-                * decay(l.listed_at, now, LISTING_HALF_LIFE_DAYS)
-        })
-        .sum();
-    let feed_weight: f64 = feeds
-        .iter()
-        .map(|f| 2.0 * f64::from(f.trust_level.min(100)) / 100.0 * decay(f.seen_at, now, LISTING_HALF_LIFE_DAYS))
-        .sum();
-    let total = report_weight_total + listing_weight + feed_weight;
-    let mut score = (100.0 * (1.0 - (-total / 4.0).exp())).round().clamp(0.0, 100.0) as u8;
-
+    let Assessment { level, score } = assess(signals, now);
     let mut reasons = Vec::new();
-    let level = if let Some(official) = &signals.official {
+    if let Some(official) = &signals.official {
         reasons.push(Reason {
             code: "official_contact",
             vi: format!("Liên hệ chính thức của {} (nguồn: {})", official.organisation, official.source),
             en: format!("an official contact of {} (source: {})", official.organisation, official.source),
         });
-        score = 0;
-        VerdictLevel::OfficialVerified
     } else if let Some(confirmation) = confirmations.iter().max_by_key(|c| c.at) {
         reasons.push(Reason {
             code: "police_confirmed",
             vi: format!("{} xác nhận lừa đảo ngày {}", confirmation.organisation, date_vn(confirmation.at)),
             en: format!("{} confirmed it a scam on {}", confirmation.organisation, date_vn(confirmation.at)),
         });
-        score = score.max(95);
-        VerdictLevel::ConfirmedScam
-    } else if total <= 0.0 {
-        score = 0;
-        VerdictLevel::NoData
-    } else {
-        let mut level = match score {
-            0..=29 => VerdictLevel::Reported,
-            30..=64 => VerdictLevel::Suspicious,
-            _ => VerdictLevel::HighRisk,
-        };
-        let trusted_listing =
-            listings.iter().any(|l| l.trust_level >= 70 && l.organisation_kind != OrganisationKind::Communication);
-        if trusted_listing {
-            level = level.max(VerdictLevel::Suspicious);
-        }
-        // One citizen alone never makes a contact more than `reported`.
-        if listings.is_empty() && feeds.is_empty() && distinct.len() <= 1 {
-            level = level.min(VerdictLevel::Reported);
-            score = score.min(29);
-        }
-        level
-    };
+    }
 
     for listing in listings.iter().rev().take(3) {
         reasons.push(Reason {
@@ -447,6 +515,24 @@ mod tests {
             expires_at: expires_in_days.map(|d| NOW + d * DAY),
             scam_type: ScamType::TaskScam,
         }
+    }
+
+    #[test]
+    fn many_reporters_are_counted_once_each_past_the_stack_buffer() {
+        let mut signals = ContactSignals::default();
+        for reporter in 0..40u64 {
+            // Each reporter twice: the heavier report counts, once.
+            signals.reports.push(report(reporter, ReportStatus::Received, 5, 0));
+            signals.reports.push(report(reporter, ReportStatus::Verified, 5, 0));
+        }
+        let verdict = judge(&signals, NOW);
+        assert_eq!(verdict.counts.distinct_reporters, 40);
+        assert_eq!(verdict.verdict, VerdictLevel::HighRisk);
+        let one_reporter = ContactSignals {
+            reports: (0..40).map(|_| report(7, ReportStatus::Verified, 1, 1_000_000)).collect(),
+            ..ContactSignals::default()
+        };
+        assert_eq!(assess(&one_reporter, NOW), Assessment { level: VerdictLevel::Reported, score: 29 });
     }
 
     #[test]

@@ -1,0 +1,280 @@
+//! The explained answer to "is this contact a scam?": the contact's own verdict, and what its parts and
+//! neighbours say. A link is judged by its URL, its host, its registrable domain, the contacts its path
+//! carries and, without any list, whether its host imitates a protected brand; a VietQR code by the account
+//! it pays; an account, a phone or an e-wallet also by the contacts reported together with it.
+
+use crate::{ReputationIndex, Summary};
+use canhgiac_core::identifier::{Identifier, IdentifierKind, extract};
+use canhgiac_core::lookalike::judge_domain;
+use canhgiac_core::scam_type::ScamType;
+use canhgiac_core::verdict::{AppealState, ContactSignals, Counts, Reason, VerdictLevel, judge};
+use serde::{Serialize, Serializer};
+
+/// A contact reported together with the one asked about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelatedContact {
+    pub canonical: String,
+    pub kind: Option<IdentifierKind>,
+    pub verdict: VerdictLevel,
+}
+
+/// The appeal state with readable times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppealAnswer {
+    /// `none`, `pending`, `upheld` or `rejected`.
+    pub state: &'static str,
+    #[serde(serialize_with = "rfc3339")]
+    pub at: Option<i64>,
+}
+
+impl From<AppealState> for AppealAnswer {
+    fn from(state: AppealState) -> Self {
+        match state {
+            AppealState::None => AppealAnswer { state: "none", at: None },
+            AppealState::Pending { since } => AppealAnswer { state: "pending", at: Some(since) },
+            AppealState::Upheld { at } => AppealAnswer { state: "upheld", at: Some(at) },
+            AppealState::Rejected { at } => AppealAnswer { state: "rejected", at: Some(at) },
+        }
+    }
+}
+
+/// The brand a look-alike host imitates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Imitation {
+    pub brand: String,
+    pub official_domain: Option<String>,
+}
+
+/// The JSON of a verdict, the same from the API and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckAnswer {
+    pub canonical: String,
+    pub kind: IdentifierKind,
+    pub display: String,
+    pub verdict: VerdictLevel,
+    pub score: u8,
+    pub reasons: Vec<Reason>,
+    pub counts: Counts,
+    pub scam_types: Vec<ScamType>,
+    #[serde(serialize_with = "rfc3339")]
+    pub first_seen: Option<i64>,
+    #[serde(serialize_with = "rfc3339")]
+    pub last_seen: Option<i64>,
+    pub related: Vec<RelatedContact>,
+    pub appeal: AppealAnswer,
+    /// For a link or a domain that imitates a protected brand.
+    pub imitates: Option<Imitation>,
+}
+
+fn rfc3339<S: Serializer>(at: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+    match at.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()) {
+        Some(timestamp) => serializer.serialize_str(&timestamp.to_string()),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn level_vi(level: VerdictLevel) -> &'static str {
+    match level {
+        VerdictLevel::OfficialVerified => "chính thức",
+        VerdictLevel::NoData => "chưa có dữ liệu",
+        VerdictLevel::Reported => "bị báo cáo",
+        VerdictLevel::Suspicious => "đáng ngờ",
+        VerdictLevel::HighRisk => "rủi ro cao",
+        VerdictLevel::ConfirmedScam => "đã xác nhận lừa đảo",
+    }
+}
+
+fn level_en(level: VerdictLevel) -> &'static str {
+    match level {
+        VerdictLevel::OfficialVerified => "official",
+        VerdictLevel::NoData => "unknown",
+        VerdictLevel::Reported => "reported",
+        VerdictLevel::Suspicious => "suspicious",
+        VerdictLevel::HighRisk => "high risk",
+        VerdictLevel::ConfirmedScam => "a confirmed scam",
+    }
+}
+
+impl CheckAnswer {
+    /// Takes a part's or a neighbour's level when it is worse (never `official_verified` from a part: an
+    /// official domain makes a link official only through [`ReputationIndex::check`]'s own rule).
+    fn raise(&mut self, level: VerdictLevel, score: u8, reason: Reason) {
+        if level <= VerdictLevel::NoData {
+            return;
+        }
+        if level > self.verdict && self.verdict != VerdictLevel::OfficialVerified {
+            self.verdict = level;
+            self.score = self.score.max(score);
+        }
+        self.reasons.push(reason);
+    }
+}
+
+impl ReputationIndex {
+    /// Judges a parsed contact at `now` with everything the index knows.
+    pub fn check(&self, identifier: &Identifier, now: i64) -> CheckAnswer {
+        let canonical = identifier.canonical();
+        let (signals, related_canonicals) = match self.record(&canonical) {
+            Some(record) => (record.signals, record.related),
+            None => (ContactSignals::default(), Vec::new()),
+        };
+        let verdict = judge(&signals, now);
+        let mut answer = CheckAnswer {
+            kind: identifier.kind(),
+            display: identifier.display(),
+            verdict: verdict.verdict,
+            score: verdict.score,
+            reasons: verdict.reasons,
+            counts: verdict.counts,
+            scam_types: verdict.scam_types,
+            first_seen: verdict.first_seen,
+            last_seen: verdict.last_seen,
+            related: Vec::new(),
+            appeal: verdict.appeal.into(),
+            imitates: None,
+            canonical,
+        };
+
+        for related in related_canonicals {
+            let summary = self.lookup(&related);
+            answer.related.push(RelatedContact {
+                kind: summary.map(|s| s.kind),
+                verdict: summary.map_or(VerdictLevel::NoData, |s| s.level),
+                canonical: related,
+            });
+        }
+        // An account, a phone or a wallet used together with a dangerous contact is suspect itself.
+        if let Some(worst) =
+            answer.related.iter().filter(|r| r.verdict != VerdictLevel::OfficialVerified).max_by_key(|r| r.verdict)
+            && worst.verdict >= VerdictLevel::HighRisk
+        {
+            let (canonical, level) = (worst.canonical.clone(), worst.verdict);
+            answer.raise(
+                VerdictLevel::Suspicious,
+                30,
+                Reason {
+                    code: "related_contact",
+                    vi: format!("Được báo cáo cùng với {canonical} ({})", level_vi(level)),
+                    en: format!("reported together with {canonical} ({})", level_en(level)),
+                },
+            );
+        }
+
+        match identifier {
+            Identifier::Url(url) => {
+                let host = url.host().to_string();
+                let mut parts = vec![host.clone()];
+                if let Some(registrable) = url.registrable_domain()
+                    && registrable != host
+                {
+                    parts.push(registrable.to_string());
+                }
+                for part in &parts {
+                    self.raise_from_part(&mut answer, part, "domain_listed", "Tên miền", "its domain");
+                }
+                // Contacts written into the link's path or query (an account to pay, a phone to call).
+                for found in extract(url.path_and_query()) {
+                    let carried = found.identifier.canonical();
+                    if carried != answer.canonical && !parts.contains(&carried) {
+                        self.raise_from_part(
+                            &mut answer,
+                            &carried,
+                            "carried_contact",
+                            "Liên kết chứa",
+                            "the link carries",
+                        );
+                    }
+                }
+                self.judge_host(&mut answer, &host);
+            }
+            Identifier::Domain(domain) => {
+                if let Some(registrable) = domain.registrable_domain()
+                    && registrable != domain.canonical()
+                {
+                    let registrable = registrable.to_string();
+                    self.raise_from_part(&mut answer, &registrable, "domain_listed", "Tên miền", "its domain");
+                }
+                let host = domain.canonical().to_string();
+                self.judge_host(&mut answer, &host);
+            }
+            Identifier::Vietqr(qr) => {
+                if let Some(account) = qr.account() {
+                    let account = account.canonical().to_string();
+                    self.raise_from_part(
+                        &mut answer,
+                        &account,
+                        "carried_contact",
+                        "Mã QR chuyển tiền tới",
+                        "the QR code pays",
+                    );
+                }
+            }
+            Identifier::Email(email) => {
+                let domain = email.canonical().rsplit('@').next().unwrap_or_default().to_string();
+                if !domain.is_empty() {
+                    self.raise_from_part(&mut answer, &domain, "domain_listed", "Tên miền", "its domain");
+                }
+            }
+            _ => {}
+        }
+        answer
+    }
+
+    fn raise_from_part(&self, answer: &mut CheckAnswer, part: &str, code: &'static str, vi: &str, en: &str) {
+        if let Some(Summary { level, score, .. }) = self.lookup(part)
+            && level > VerdictLevel::NoData
+            && level != VerdictLevel::OfficialVerified
+        {
+            answer.raise(
+                level,
+                score,
+                Reason {
+                    code,
+                    vi: format!("{vi} {part}: {}", level_vi(level)),
+                    en: format!("{en} {part} is {}", level_en(level)),
+                },
+            );
+        }
+    }
+
+    /// A host under an official domain is official (unless the link itself is rated worse than `reported`);
+    /// any other host is compared with the protected brands.
+    fn judge_host(&self, answer: &mut CheckAnswer, host: &str) {
+        let trust = self.trust_directory();
+        if let Some(official) = trust.official_domain(host) {
+            if answer.verdict <= VerdictLevel::Reported {
+                answer.verdict = VerdictLevel::OfficialVerified;
+                answer.score = 0;
+                if !answer.reasons.iter().any(|r| r.code == "official_contact") {
+                    answer.reasons.insert(
+                        0,
+                        Reason {
+                            code: "official_contact",
+                            vi: format!(
+                                "Tên miền chính thức của {} (nguồn: {})",
+                                official.organisation, official.source
+                            ),
+                            en: format!(
+                                "an official domain of {} (source: {})",
+                                official.organisation, official.source
+                            ),
+                        },
+                    );
+                }
+            }
+            return;
+        }
+        let Some(finding) = judge_domain(host, trust.protected_brands()) else { return };
+        let shown = finding.official_domain.clone().unwrap_or_else(|| finding.brand.clone());
+        answer.raise(
+            finding.level.verdict_level(),
+            finding.score,
+            Reason {
+                code: "lookalike",
+                vi: format!("Giả mạo {} (giống {shown})", finding.brand),
+                en: format!("looks like {shown} ({})", finding.brand),
+            },
+        );
+        answer.imitates = Some(Imitation { brand: finding.brand, official_domain: finding.official_domain });
+    }
+}
