@@ -16,10 +16,10 @@ use std::process::ExitCode;
 pub struct StoreArgs {
     /// Directory for the data store; created when absent.
     #[arg(long, value_name = "DIR", env = "CANHGIAC_DATA_DIR", default_value = "./canhgiac-data", global = true)]
-    data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     /// Use PostgreSQL at this URL instead of the embedded SQLite store.
     #[arg(long, value_name = "URL", env = "CANHGIAC_DATABASE_URL", hide_env_values = true, global = true)]
-    database: Option<String>,
+    pub(crate) database: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -137,13 +137,13 @@ fn now_millis() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-fn fail(error: Error) -> ExitCode {
+pub(crate) fn fail(error: Error) -> ExitCode {
     eprintln!("error[{}]: {}", error.code, error.message);
     ExitCode::from(if error.category() == canhgiac_core::ErrorCategory::Internal { 1 } else { 2 })
 }
 
 /// Runs `work` on a fresh single-threaded runtime with the platform open.
-fn with_platform<F, Fut>(store: &StoreArgs, work: F) -> ExitCode
+pub(crate) fn with_platform<F, Fut>(store: &StoreArgs, work: F) -> ExitCode
 where
     F: FnOnce(Platform) -> Fut,
     Fut: std::future::Future<Output = Result<(), Error>>,

@@ -1,6 +1,8 @@
 //! `canhgiac`: the one binary. Each command lives in its own module.
 
 mod admin;
+mod check;
+mod import;
 mod parse;
 mod serve;
 
@@ -35,6 +37,12 @@ enum Command {
     Restore(admin::BackupArgs),
     /// The keyring that seals reporters' personal data: new keys, re-sealing.
     Secrets(admin::SecretsArgs),
+    /// Is this contact a scam? The verdict, with reasons, from the data directory or a running server.
+    Check(check::CheckArgs),
+    /// The trust directory of official contacts: export it for editing, check it.
+    Trust(check::TrustArgs),
+    /// Import a feed of scam contacts (phishing lists, partners' exports) into the store.
+    Import(import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,5 +56,8 @@ fn main() -> ExitCode {
         Command::Backup(args) => admin::backup(args),
         Command::Restore(args) => admin::restore(args),
         Command::Secrets(args) => admin::secrets(args),
+        Command::Import(args) => import::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Trust(args) => check::trust(args),
     }
 }

@@ -103,6 +103,10 @@ pub enum Action {
     ReadReporterPersonalData,
     /// Move a report through its status lifecycle.
     ChangeReportStatus,
+    /// Check many contacts in one call (`POST /v1/check/batch`).
+    CheckInBulk,
+    /// Download the lists of listed contacts for offline use (`GET /v1/lists/{kind}`).
+    DownloadLists,
     /// Manage organisations and keys.
     Administer,
 }
@@ -134,6 +138,8 @@ impl Principal {
                 admin && matches!(kind, Police | PlatformAdmin) || (self.role == Role::Investigator && kind == Police)
             }
             Action::Administer => admin && kind == PlatformAdmin,
+            // Every partner: banks screen transfers, telecoms messages, communication units their readers' links.
+            Action::CheckInBulk | Action::DownloadLists => true,
         }
     }
 
@@ -165,6 +171,8 @@ impl Action {
             Action::ReadReporterPersonalData => "read reporters' personal data",
             Action::ChangeReportStatus => "change a report's status",
             Action::Administer => "administer the platform",
+            Action::CheckInBulk => "check contacts in bulk",
+            Action::DownloadLists => "download the lists",
         }
     }
 }

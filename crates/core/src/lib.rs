@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod error;
+pub mod feed;
 pub mod identifier;
 pub mod lookalike;
 pub mod place;

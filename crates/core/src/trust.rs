@@ -14,7 +14,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-const SEED: &str = include_str!("../data/trust_directory.tsv");
+/// The compiled-in seed file, as written.
+pub const SEED: &str = include_str!("../data/trust_directory.tsv");
 const COLUMNS: [&str; 6] = ["organisation", "organisation_kind", "brand_keys", "contact_kind", "value", "source"];
 
 /// What kind of organisation owns an official contact. Stable API values.

@@ -21,6 +21,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use sha2::{Digest, Sha256};
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ pub enum KeyringSource {
 struct NamedKey {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// A key for pseudonyms, derived from the key and never used to seal.
+    pseudonym_key: [u8; 32],
 }
 
 pub struct Keyring {
@@ -97,7 +100,9 @@ impl Keyring {
                 return Err(malformed("the id is used twice"));
             }
             let cipher = XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| malformed("bad key length"))?;
-            keys.push(NamedKey { id: id.to_string(), cipher });
+            let pseudonym_key: [u8; 32] =
+                Sha256::new().chain_update(b"canhgiac pseudonym key v1\0").chain_update(&bytes).finalize().into();
+            keys.push(NamedKey { id: id.to_string(), cipher, pseudonym_key });
         }
         if keys.is_empty() {
             return Err(KeyringError::Empty);
@@ -143,6 +148,23 @@ impl Keyring {
     /// The id of the key that seals new data.
     pub fn primary_id(&self) -> &str {
         &self.keys[0].id
+    }
+
+    /// A stable pseudonym of a person's identifier (a phone number, an e-mail, an ID number), for counting
+    /// distinct people without knowing who they are: 8 bytes of a keyed SHA-256, under the keyring's OLDEST key
+    /// so that adding a key does not change anyone's pseudonym. Without the keyring, it cannot be reversed by
+    /// trying every phone number.
+    pub fn pseudonym(&self, purpose: &str, value: &str) -> u64 {
+        let key = &self.keys[self.keys.len() - 1];
+        let digest = Sha256::new()
+            .chain_update(key.pseudonym_key)
+            .chain_update(purpose.as_bytes())
+            .chain_update([0u8])
+            .chain_update(value.as_bytes())
+            .finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(first)
     }
 
     /// Seals `plaintext` with the first key, bound to `context`.
@@ -258,5 +280,23 @@ mod tests {
             let mode = std::fs::metadata(dir.path().join(PII_KEYS_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+}
+
+#[cfg(test)]
+mod pseudonym_tests {
+    use super::*;
+
+    #[test]
+    fn pseudonyms_are_stable_across_new_keys_and_differ_between_keyrings() {
+        let old = Keyring::new_key_line("old");
+        let one = Keyring::parse(&old).unwrap();
+        let rotated = Keyring::parse(&format!("{}\n{old}", Keyring::new_key_line("new"))).unwrap();
+        assert_eq!(rotated.primary_id(), "new");
+        let phone = "+84912345678";
+        assert_eq!(one.pseudonym("reporter", phone), rotated.pseudonym("reporter", phone));
+        assert_ne!(one.pseudonym("reporter", phone), one.pseudonym("reporter", "+84912345679"));
+        assert_ne!(one.pseudonym("reporter", phone), one.pseudonym("other", phone));
+        assert_ne!(one.pseudonym("reporter", phone), Keyring::generate().pseudonym("reporter", phone));
     }
 }

@@ -51,6 +51,8 @@ pub struct Intake {
     keyring: Arc<Keyring>,
     evidence: Arc<EvidenceStore>,
     limits: EvidenceLimits,
+    /// Told which contacts each write changed, to keep the reputation index current.
+    index_updates: Option<crate::reputation::IndexUpdates>,
 }
 
 impl std::fmt::Debug for Intake {
@@ -85,7 +87,31 @@ impl Intake {
         evidence: Arc<EvidenceStore>,
         limits: EvidenceLimits,
     ) -> Self {
-        Intake { store, keyring, evidence, limits }
+        Intake { store, keyring, evidence, limits, index_updates: None }
+    }
+
+    /// The same intake, telling `updates` about every contact a write changes.
+    pub fn with_index_updates(mut self, updates: crate::reputation::IndexUpdates) -> Self {
+        self.index_updates = Some(updates);
+        self
+    }
+
+    fn contacts_changed(&self, contacts: impl IntoIterator<Item = (IdentifierKind, String)>) {
+        if let Some(updates) = &self.index_updates {
+            updates.contacts_changed(contacts.into_iter().collect());
+        }
+    }
+
+    /// A pseudonym of the reporter (from their ID number, phone or e-mail, in that order), so the index counts
+    /// distinct reporters without knowing them. `None` for an anonymous report.
+    fn reporter_fingerprint(&self, data: &ReporterPersonalData) -> Option<String> {
+        let identity = data
+            .national_id
+            .as_deref()
+            .map(|id| format!("id:{}", id.trim().to_ascii_uppercase()))
+            .or_else(|| data.phone.as_deref().map(|phone| format!("phone:{}", phone.trim())))
+            .or_else(|| data.email.as_deref().map(|email| format!("email:{}", email.trim().to_lowercase())))?;
+        Some(format!("{:016x}", self.keyring.pseudonym("reporter", &identity)))
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -176,6 +202,7 @@ impl Intake {
                 submitted_by: submitted_by.as_ref().map(|(_, label)| label.clone()),
                 reporter_role: validated.reporter_role,
                 reporter_sealed,
+                reporter_fingerprint: self.reporter_fingerprint(&validated.personal_data),
                 scam_type: validated.scam_type,
                 narrative: validated.narrative.clone(),
                 occurred_at: validated.occurred_at,
@@ -202,7 +229,10 @@ impl Intake {
                 }
             });
             match self.store.submit_report(report, idempotency).await {
-                Ok(SubmitOutcome::Created) => return Ok(receipt),
+                Ok(SubmitOutcome::Created) => {
+                    self.contacts_changed(validated.contacts.iter().map(|c| (c.kind, c.canonical.clone())));
+                    return Ok(receipt);
+                }
                 Ok(SubmitOutcome::Replayed(record)) => {
                     let context = idempotency_context(&record.scope, &record.key);
                     let opened = self
@@ -303,6 +333,7 @@ impl Intake {
             .await?
             .ok_or_else(|| Error::new(ErrorCode::NotFound, "no report has this tracking code"))?;
         let changed = self.store.change_report_status(&report.id, to, &principal.label, reason, now_millis()).await?;
+        self.contacts_changed(changed.contacts.iter().map(|c| (c.kind, c.canonical.clone())));
         self.partner_view(principal, &changed)
     }
 
@@ -422,7 +453,10 @@ impl Intake {
                 listed_by: principal.label.clone(),
             });
         }
-        self.store.add_listings(listings).await
+        let changed: Vec<(IdentifierKind, String)> = listings.iter().map(|l| (l.kind, l.canonical.clone())).collect();
+        let outcome = self.store.add_listings(listings).await?;
+        self.contacts_changed(changed);
+        Ok(outcome)
     }
 }
 

@@ -7,12 +7,14 @@
 //! path, query string or body.
 
 mod auth;
+pub mod check;
 mod error;
 pub mod intake;
 mod json;
 mod middleware;
 pub mod platform;
 mod reports;
+pub mod reputation;
 mod routes;
 
 pub use auth::{PARTNER_ROUTES, required_action};
@@ -67,6 +69,12 @@ struct StateInner {
     data_dir: PathBuf,
     limits: HttpLimits,
     intake: Option<intake::Intake>,
+    index: Arc<canhgiac_index::ReputationIndex>,
+}
+
+/// An index holding only the compiled-in trust directory: what a server without a store answers from.
+fn trust_only_index() -> Arc<canhgiac_index::ReputationIndex> {
+    Arc::new(canhgiac_index::ReputationIndex::new(Arc::new(canhgiac_core::trust::trust_directory().clone())))
 }
 
 impl AppState {
@@ -76,12 +84,44 @@ impl AppState {
     }
 
     pub fn with_limits(data_dir: impl Into<PathBuf>, limits: HttpLimits) -> Self {
-        AppState { inner: Arc::new(StateInner { data_dir: data_dir.into(), limits, intake: None }) }
+        AppState {
+            inner: Arc::new(StateInner { data_dir: data_dir.into(), limits, intake: None, index: trust_only_index() }),
+        }
     }
 
     /// The whole platform: store, keyring and evidence behind the intake.
     pub fn with_intake(data_dir: impl Into<PathBuf>, limits: HttpLimits, intake: intake::Intake) -> Self {
-        AppState { inner: Arc::new(StateInner { data_dir: data_dir.into(), limits, intake: Some(intake) }) }
+        AppState {
+            inner: Arc::new(StateInner {
+                data_dir: data_dir.into(),
+                limits,
+                intake: Some(intake),
+                index: trust_only_index(),
+            }),
+        }
+    }
+
+    /// The same state answering checks from `index`.
+    pub fn with_index(self, index: Arc<canhgiac_index::ReputationIndex>) -> Self {
+        let inner = &self.inner;
+        AppState {
+            inner: Arc::new(StateInner {
+                data_dir: inner.data_dir.clone(),
+                limits: inner.limits,
+                intake: inner.intake.clone(),
+                index,
+            }),
+        }
+    }
+
+    /// The reputation index the check routes answer from.
+    pub fn index(&self) -> &canhgiac_index::ReputationIndex {
+        &self.inner.index
+    }
+
+    /// The index as an owned handle, for work moved off the async threads.
+    pub fn index_handle(&self) -> Arc<canhgiac_index::ReputationIndex> {
+        self.inner.index.clone()
     }
 
     pub fn intake(&self) -> Result<&intake::Intake, ApiError> {
@@ -135,8 +175,11 @@ pub async fn run(config: ServerConfig, shutdown: impl Future<Output = ()> + Send
         .map_err(ServeError::Platform)?;
     let listener =
         TcpListener::bind(config.listen).await.map_err(|source| ServeError::Bind { addr: config.listen, source })?;
-    let intake = platform.intake(config.evidence_limits);
-    let state = AppState::with_intake(config.data_dir, config.limits, intake);
+    let trust = reputation::load_trust_directory(&config.data_dir).map_err(ServeError::Platform)?;
+    let index = Arc::new(reputation::build_index(&*platform.store, trust).await.map_err(ServeError::Platform)?);
+    let updates = reputation::spawn_index_updater(platform.store.clone(), index.clone());
+    let intake = platform.intake(config.evidence_limits).with_index_updates(updates);
+    let state = AppState::with_intake(config.data_dir, config.limits, intake).with_index(index);
     serve(listener, router(state), shutdown).await
 }
 

@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use crate::json::ApiJson;
 use crate::middleware::with_body_limit;
-use crate::{AppState, auth, reports};
+use crate::{AppState, auth, check, reports};
 use axum::Json;
 use axum::Router;
 use axum::middleware;
@@ -23,11 +23,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/v1/reports/{code}", get(reports::report_status))
         .route("/v1/partner/reports", get(reports::partner_reports))
         .route("/v1/partner/reports/{code}", get(reports::partner_report))
-        .route("/v1/partner/reports/{code}/status", post(reports::change_report_status));
+        .route("/v1/partner/reports/{code}/status", post(reports::change_report_status))
+        .route("/v1/check", get(check::check))
+        .route("/v1/range/{prefix}", get(check::range))
+        .route("/v1/lists/{kind}", get(check::list));
     let reports_route = Router::new().route("/v1/reports", post(reports::submit_report));
     let bulk = Router::new()
         .route("/v1/intake/sms", post(reports::intake_sms))
-        .route("/v1/partner/listings", post(reports::partner_listings));
+        .route("/v1/partner/listings", post(reports::partner_listings))
+        .route("/v1/check/batch", post(check::check_batch));
     with_body_limit(small, limits.body_limit)
         .merge(with_body_limit(reports_route, limits.report_body_limit))
         .merge(with_body_limit(bulk, limits.bulk_body_limit))

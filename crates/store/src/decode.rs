@@ -1,6 +1,7 @@
 //! Rows to records, written once for both backends over [`RowValues`].
 
 use crate::records::*;
+use crate::signals::{SignalAppealRow, SignalFeedRow, SignalListingRow, SignalReportRow};
 use crate::{Result, internal};
 use canhgiac_core::identifier::IdentifierKind;
 use canhgiac_core::report::{Consent, ContactSource, ReportStatus, Transfer};
@@ -82,6 +83,7 @@ pub fn report(row: &impl RowValues) -> Result<ReportRecord> {
         submitted_by: row.optional_text(5)?,
         reporter_role: row.optional_text(6)?.map(|r| parsed(r, "reporter role")).transpose()?,
         reporter_sealed: row.optional_bytes(7)?,
+        reporter_fingerprint: row.optional_text(19)?,
         scam_type: scam_type(row.text(8)?)?,
         narrative: row.text(9)?,
         occurred_at: row.optional_integer(10)?,
@@ -149,6 +151,89 @@ pub fn listing(row: &impl RowValues) -> Result<ListingRecord> {
         expires_at: row.optional_integer(7)?,
         listed_by: row.text(8)?,
     })
+}
+
+pub fn feed_entry(row: &impl RowValues) -> Result<FeedEntryRecord> {
+    Ok(FeedEntryRecord {
+        source: row.text(0)?,
+        trust_level: row.integer(1)?.clamp(0, 100) as u8,
+        kind: parsed(row.text(2)?, "contact kind")?,
+        canonical: row.text(3)?,
+        scam_type: row.optional_text(4)?.map(scam_type).transpose()?,
+        first_seen_at: row.integer(5)?,
+        last_seen_at: row.integer(6)?,
+    })
+}
+
+pub fn appeal(row: &impl RowValues) -> Result<AppealRecord> {
+    Ok(AppealRecord {
+        id: row.text(0)?,
+        kind: parsed(row.text(1)?, "contact kind")?,
+        canonical: row.text(2)?,
+        reason: row.text(3)?,
+        state: parsed(row.text(4)?, "appeal state")?,
+        submitted_at: row.integer(5)?,
+        decided_at: row.optional_integer(6)?,
+        decided_by: row.optional_text(7)?,
+        decision_reason: row.optional_text(8)?,
+    })
+}
+
+/// A row of [`crate::sql::select_signal_reports`].
+pub fn signal_report(row: &impl RowValues) -> Result<SignalReportRow> {
+    Ok(SignalReportRow {
+        canonical: row.text(0)?,
+        kind: parsed(row.text(1)?, "contact kind")?,
+        report_id: row.text(2)?,
+        status: parsed(row.text(3)?, "status")?,
+        created_at: row.integer(4)?,
+        reporter_fingerprint: row.optional_text(5)?,
+        loss_vnd: row.optional_integer(6)?.map(|v| non_negative(v, "loss")).transpose()?.unwrap_or(0),
+        scam_type: scam_type(row.text(7)?)?,
+        closed_from: row.optional_text(8)?.map(|s| parsed::<ReportStatus>(s, "status")).transpose()?,
+    })
+}
+
+/// A row of [`crate::sql::select_signal_listings`].
+pub fn signal_listing(row: &impl RowValues) -> Result<SignalListingRow> {
+    Ok(SignalListingRow {
+        canonical: row.text(0)?,
+        kind: parsed(row.text(1)?, "contact kind")?,
+        organisation: row.text(2)?,
+        organisation_kind: parsed(row.text(3)?, "organisation kind")?,
+        trust_level: row.integer(4)?.clamp(0, 100) as u8,
+        listed_at: row.integer(5)?,
+        expires_at: row.optional_integer(6)?,
+        scam_type: scam_type(row.text(7)?)?,
+    })
+}
+
+/// A row of [`crate::sql::select_signal_feeds`].
+pub fn signal_feed(row: &impl RowValues) -> Result<SignalFeedRow> {
+    Ok(SignalFeedRow {
+        canonical: row.text(0)?,
+        kind: parsed(row.text(1)?, "contact kind")?,
+        source: row.text(2)?,
+        trust_level: row.integer(3)?.clamp(0, 100) as u8,
+        first_seen_at: row.integer(4)?,
+        scam_type: row.optional_text(5)?.map(scam_type).transpose()?,
+    })
+}
+
+/// A row of [`crate::sql::select_signal_appeals`].
+pub fn signal_appeal(row: &impl RowValues) -> Result<SignalAppealRow> {
+    Ok(SignalAppealRow {
+        canonical: row.text(0)?,
+        kind: parsed(row.text(1)?, "contact kind")?,
+        state: parsed(row.text(2)?, "appeal state")?,
+        submitted_at: row.integer(3)?,
+        decided_at: row.optional_integer(4)?,
+    })
+}
+
+/// A row of [`crate::sql::select_signal_related`]: (contact, related contact, reports naming both).
+pub fn signal_related(row: &impl RowValues) -> Result<(String, String, u64)> {
+    Ok((row.text(0)?, row.text(1)?, non_negative(row.integer(2)?, "count")?))
 }
 
 /// u64 amounts as SQL BIGINT; amounts beyond i64 (9.2 × 10^18 VND) are refused at validation.

@@ -16,6 +16,7 @@ mod decode;
 pub mod migrations;
 mod postgres;
 pub mod records;
+mod signals;
 mod sql;
 mod sqlite;
 
@@ -24,6 +25,7 @@ pub use records::*;
 pub use sqlite::{SqliteStore, backup_sqlite, restore_sqlite};
 
 use canhgiac_core::report::ReportStatus;
+use canhgiac_core::verdict::ContactRecord;
 use canhgiac_core::{Error, ErrorCode};
 use std::path::Path;
 use std::sync::Arc;
@@ -145,6 +147,69 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Creates or updates (same organisation and contact) listings, all or none.
     async fn add_listings(&self, listings: Vec<NewListing>) -> Result<ListingOutcome>;
     async fn listings(&self, canonical: Option<&str>) -> Result<Vec<ListingRecord>>;
+
+    // ---- imported feeds ----
+
+    /// Stores feed entries, all or none. An entry whose (source, contact) is stored already, or came earlier in
+    /// the same call, refreshes it (latest trust level, earliest first and latest last sighting, the scam type
+    /// when the entry has one) and counts as a duplicate; any other creates a row.
+    async fn add_feed_entries(&self, entries: Vec<NewFeedEntry>) -> Result<FeedImportOutcome>;
+    /// The feed entries of one contact, by source.
+    async fn feed_entries(&self, canonical: &str) -> Result<Vec<FeedEntryRecord>>;
+
+    // ---- appeals ----
+
+    /// Records a pending appeal. A contact has at most one pending appeal: a second is a conflict.
+    async fn submit_appeal(&self, appeal: NewAppeal) -> Result<AppealRecord>;
+    /// Upholds or rejects a pending appeal, recording who and why. Not found: `not_found`; already decided:
+    /// `invalid_status_transition`.
+    async fn decide_appeal(&self, id: &str, upheld: bool, actor: &str, reason: &str, at: i64) -> Result<AppealRecord>;
+    /// Appeals, oldest first: of one contact, or all.
+    async fn appeals(&self, canonical: Option<&str>) -> Result<Vec<AppealRecord>>;
+
+    // ---- what the reputation index reads ----
+
+    /// Everything known about each of `canonicals` that has any signal (a report, a listing, a feed entry or
+    /// an appeal), in the order asked; contacts with none are left out. From one snapshot of the store.
+    /// `official` is left `None`: the trust directory is the index's to add.
+    async fn contact_signals(&self, canonicals: &[String]) -> Result<Vec<ContactRecord>>;
+    /// The next `limit` contacts with any signal, in the database's order of canonical forms, strictly after
+    /// `after` (`None`: from the first): to build the index in pages, passing the last canonical form of one
+    /// page as `after` of the next. An empty page is the end.
+    async fn contact_signals_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<ContactRecord>>;
+}
+
+/// Most contacts one [`Store::contact_signals_page`] call returns.
+pub const MAX_PAGE: usize = 50_000;
+
+/// Checks a bulk feed import before anything is written.
+pub(crate) fn check_feed_entries(entries: &[NewFeedEntry]) -> Result<()> {
+    for entry in entries {
+        if entry.source.trim().is_empty() {
+            return Err(Error::new(ErrorCode::InvalidValue, "a feed entry needs a source").with_field("source"));
+        }
+        if entry.trust_level > 100 {
+            return Err(Error::new(ErrorCode::InvalidValue, "a trust level is 0-100").with_field("trust"));
+        }
+        if entry.canonical.is_empty() {
+            return Err(Error::new(ErrorCode::EmptyInput, "a feed entry needs a contact").with_field("canonical"));
+        }
+    }
+    Ok(())
+}
+
+/// The error for deciding an appeal that is not pending.
+pub(crate) fn appeal_already_decided(appeal: &AppealRecord) -> Error {
+    Error::new(
+        ErrorCode::InvalidStatusTransition,
+        format!("the appeal is already {}: only a pending appeal can be decided", appeal.state),
+    )
+    .with_field("state")
+}
+
+/// The error for a second pending appeal of one contact.
+pub(crate) fn appeal_pending_already() -> Error {
+    Error::new(ErrorCode::Conflict, "this contact already has a pending appeal").with_field("canonical")
 }
 
 pub(crate) fn internal(context: &str, error: impl std::fmt::Display) -> Error {

@@ -6,11 +6,14 @@
 use crate::decode::{self, RowValues};
 use crate::migrations::{self, MIGRATIONS, now_millis};
 use crate::records::*;
+use crate::signals::{self, Assembler};
 use crate::sql;
 use crate::{Backend, Result, Store, conflict, internal, not_found};
 use canhgiac_core::report::ReportStatus;
+use canhgiac_core::verdict::ContactRecord;
 use canhgiac_core::{Error, ErrorCode};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
+use tokio_postgres::IsolationLevel;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{NoTls, Row};
@@ -216,6 +219,7 @@ async fn insert_report(transaction: &Transaction<'_>, r: &NewReport) -> Result<(
             &ReportStatus::Received.as_str(),
             &r.created_at,
             &r.created_at,
+            &r.reporter_fingerprint,
         ],
     )
     .await?;
@@ -260,6 +264,61 @@ async fn insert_report(transaction: &Transaction<'_>, r: &NewReport) -> Result<(
     )
     .await?;
     Ok(())
+}
+
+/// The signals of `canonicals` (see [`Store::contact_signals`]): per chunk, one query per table, sent
+/// together (tokio-postgres pipelines them on the connection).
+async fn contact_signals(transaction: &Transaction<'_>, canonicals: &[String]) -> Result<Vec<ContactRecord>> {
+    let order = signals::distinct(canonicals);
+    let mut records = Vec::new();
+    for chunk in order.chunks(signals::CHUNK) {
+        let list = signals::padded(chunk);
+        let count = list.len();
+        let values: Vec<&(dyn ToSql + Sync)> = list.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
+        let (reports_sql, listings_sql, feeds_sql, appeals_sql, related_sql) = (
+            sql::select_signal_reports(count),
+            sql::select_signal_listings(count),
+            sql::select_signal_feeds(count),
+            sql::select_signal_appeals(count),
+            sql::select_signal_related(count),
+        );
+        let (reports, listings, feeds, appeals, related) = tokio::try_join!(
+            query_all(transaction, &reports_sql, &values, decode::signal_report),
+            query_all(transaction, &listings_sql, &values, decode::signal_listing),
+            query_all(transaction, &feeds_sql, &values, decode::signal_feed),
+            query_all(transaction, &appeals_sql, &values, decode::signal_appeal),
+            query_all(transaction, &related_sql, &values, decode::signal_related),
+        )?;
+        let mut assembler = Assembler::default();
+        reports.into_iter().for_each(|row| assembler.report(row));
+        listings.into_iter().for_each(|row| assembler.listing(row));
+        feeds.into_iter().for_each(|row| assembler.feed(row));
+        appeals.into_iter().for_each(|row| assembler.appeal(row));
+        related.into_iter().for_each(|(canonical, other, reports)| assembler.related(canonical, other, reports));
+        records.extend(assembler.finish(chunk));
+    }
+    Ok(records)
+}
+
+async fn load_appeal(transaction: &Transaction<'_>, id: &str) -> Result<Option<AppealRecord>> {
+    query_one(transaction, &sql::select_appeals(Some("id")), &[&id], decode::appeal).await
+}
+
+/// Runs `$body` in a read-only transaction that sees one snapshot (repeatable read) and commits it.
+macro_rules! in_snapshot {
+    ($self:ident, |$transaction:ident| $body:expr) => {{
+        let mut client = $self.client().await?;
+        let $transaction = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(postgres_error("begin a read"))?;
+        let value = $body;
+        $transaction.commit().await.map_err(postgres_error("commit"))?;
+        Ok(value)
+    }};
 }
 
 /// Runs `$body` in a transaction on a pooled connection and commits it.
@@ -544,6 +603,113 @@ impl Store for PostgresStore {
         in_transaction!(self, |transaction| match canonical {
             Some(value) => query_all(&transaction, &sql::select_listings(true), &[&value], decode::listing).await?,
             None => query_all(&transaction, &sql::select_listings(false), &[], decode::listing).await?,
+        })
+    }
+
+    async fn add_feed_entries(&self, entries: Vec<NewFeedEntry>) -> Result<FeedImportOutcome> {
+        crate::check_feed_entries(&entries)?;
+        let total = entries.len();
+        let groups = signals::merge_feed_entries(entries);
+        in_transaction!(self, |transaction| {
+            let mut created = 0;
+            for group in &groups {
+                for chunk in group.entries.chunks(signals::CHUNK) {
+                    let mut keys: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(chunk.len() + 1);
+                    keys.push(&group.source);
+                    keys.extend(chunk.iter().map(|e| &e.canonical as &(dyn ToSql + Sync)));
+                    let existing =
+                        query_all(&transaction, &sql::select_existing_feed_entries(chunk.len()), &keys, |row| {
+                            row.text(0)
+                        })
+                        .await?;
+                    created += chunk.len() - existing.len();
+                    let kinds: Vec<&str> = chunk.iter().map(|e| e.kind.as_str()).collect();
+                    let trusts: Vec<i32> = chunk.iter().map(|e| i32::from(e.trust_level)).collect();
+                    let scam_types: Vec<Option<&str>> = chunk.iter().map(|e| e.scam_type.map(|t| t.code())).collect();
+                    let mut values: Vec<&(dyn ToSql + Sync)> =
+                        Vec::with_capacity(1 + chunk.len() * sql::FEED_ROW_PARAMETERS);
+                    values.push(&group.source);
+                    for (index, e) in chunk.iter().enumerate() {
+                        values.push(&e.canonical);
+                        values.push(&kinds[index]);
+                        values.push(&trusts[index]);
+                        values.push(&scam_types[index]);
+                        values.push(&e.first_seen_at);
+                        values.push(&e.last_seen_at);
+                    }
+                    execute(&transaction, "store feed entries", &sql::upsert_feed_entries(chunk.len()), &values)
+                        .await?;
+                }
+            }
+            FeedImportOutcome { created, duplicates: total - created }
+        })
+    }
+
+    async fn feed_entries(&self, canonical: &str) -> Result<Vec<FeedEntryRecord>> {
+        in_transaction!(self, |transaction| {
+            query_all(&transaction, sql::SELECT_FEED_ENTRIES, &[&canonical], decode::feed_entry).await?
+        })
+    }
+
+    async fn submit_appeal(&self, appeal: NewAppeal) -> Result<AppealRecord> {
+        let a = &appeal;
+        in_transaction!(self, |transaction| {
+            execute(
+                &transaction,
+                "submit an appeal",
+                sql::INSERT_APPEAL,
+                &[&a.id, &a.kind.as_str(), &a.canonical, &a.reason, &a.submitted_at],
+            )
+            .await
+            .map_err(|e| if e.code == ErrorCode::Conflict { crate::appeal_pending_already() } else { e })?;
+            load_appeal(&transaction, &a.id).await?.ok_or_else(|| not_found("appeal"))?
+        })
+    }
+
+    async fn decide_appeal(&self, id: &str, upheld: bool, actor: &str, reason: &str, at: i64) -> Result<AppealRecord> {
+        let state = if upheld { AppealStatus::Upheld } else { AppealStatus::Rejected };
+        in_transaction!(self, |transaction| {
+            let changed = execute(
+                &transaction,
+                "decide an appeal",
+                sql::DECIDE_APPEAL,
+                &[&id, &state.as_str(), &at, &actor, &reason],
+            )
+            .await?;
+            let appeal = load_appeal(&transaction, id).await?.ok_or_else(|| not_found("appeal"))?;
+            if changed == 0 {
+                return Err(crate::appeal_already_decided(&appeal));
+            }
+            appeal
+        })
+    }
+
+    async fn appeals(&self, canonical: Option<&str>) -> Result<Vec<AppealRecord>> {
+        in_transaction!(self, |transaction| match canonical {
+            Some(value) => {
+                query_all(&transaction, &sql::select_appeals(Some("canonical")), &[&value], decode::appeal).await?
+            }
+            None => query_all(&transaction, &sql::select_appeals(None), &[], decode::appeal).await?,
+        })
+    }
+
+    async fn contact_signals(&self, canonicals: &[String]) -> Result<Vec<ContactRecord>> {
+        if canonicals.is_empty() {
+            return Ok(Vec::new());
+        }
+        in_snapshot!(self, |transaction| contact_signals(&transaction, canonicals).await?)
+    }
+
+    async fn contact_signals_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<ContactRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Every canonical form is longer than '' (and sorts after it in any collation).
+        let after = after.unwrap_or("");
+        let limit = limit.min(crate::MAX_PAGE) as i64;
+        in_snapshot!(self, |transaction| {
+            let page = query_all(&transaction, sql::SELECT_CONTACT_PAGE, &[&after, &limit], |row| row.text(0)).await?;
+            contact_signals(&transaction, &page).await?
         })
     }
 }

@@ -70,6 +70,10 @@ pub struct NewReport {
     pub reporter_role: Option<ReporterRole>,
     /// The reporter's personal data, sealed with the keyring and bound to the report id.
     pub reporter_sealed: Option<Vec<u8>>,
+    /// A pseudonymous fingerprint of the reporter (16 lowercase hex digits), the same for every report of
+    /// one reporter, so that the reputation index counts distinct reporters without knowing who they are.
+    /// `None` for an anonymous report.
+    pub reporter_fingerprint: Option<String>,
     pub scam_type: ScamType,
     pub narrative: String,
     pub occurred_at: Option<i64>,
@@ -94,6 +98,7 @@ pub struct ReportRecord {
     pub submitted_by: Option<String>,
     pub reporter_role: Option<ReporterRole>,
     pub reporter_sealed: Option<Vec<u8>>,
+    pub reporter_fingerprint: Option<String>,
     pub scam_type: ScamType,
     pub narrative: String,
     pub occurred_at: Option<i64>,
@@ -198,4 +203,103 @@ pub struct ReportFilter {
     /// so that reports sharing a millisecond are never skipped.
     pub before_id: Option<String>,
     pub limit: usize,
+}
+
+/// A contact seen in an imported feed (a phishing list, a partner's export), as `canhgiac import` writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFeedEntry {
+    /// The feed's name (`chongluadao`, `openphish`, ...): one row per feed and contact.
+    pub source: String,
+    /// 0-100: how much the reputation index trusts this feed.
+    pub trust_level: u8,
+    pub kind: IdentifierKind,
+    pub canonical: String,
+    pub scam_type: Option<ScamType>,
+    /// When the feed saw it (Unix milliseconds).
+    pub seen_at: i64,
+}
+
+/// A stored feed entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntryRecord {
+    pub source: String,
+    pub trust_level: u8,
+    pub kind: IdentifierKind,
+    pub canonical: String,
+    pub scam_type: Option<ScamType>,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// What [`crate::Store::add_feed_entries`] did: `created` new (feed, contact) rows; `duplicates` entries whose
+/// (feed, contact) was already stored, or came earlier in the same call, and only refreshed it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeedImportOutcome {
+    pub created: usize,
+    pub duplicates: usize,
+}
+
+/// Where an appeal stands. Stable values: `pending`, `upheld`, `rejected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AppealStatus {
+    Pending,
+    Upheld,
+    Rejected,
+}
+
+impl AppealStatus {
+    pub const ALL: &'static [AppealStatus] = &[AppealStatus::Pending, AppealStatus::Upheld, AppealStatus::Rejected];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppealStatus::Pending => "pending",
+            AppealStatus::Upheld => "upheld",
+            AppealStatus::Rejected => "rejected",
+        }
+    }
+}
+
+impl std::fmt::Display for AppealStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AppealStatus {
+    type Err = canhgiac_core::Error;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        AppealStatus::ALL.iter().copied().find(|s| s.as_str() == text.trim()).ok_or_else(|| {
+            canhgiac_core::Error::new(
+                canhgiac_core::ErrorCode::InvalidValue,
+                "unknown appeal state: expected pending, upheld or rejected",
+            )
+            .with_field("state")
+        })
+    }
+}
+
+/// An appeal by someone whose contact is listed or reported by mistake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAppeal {
+    pub id: String,
+    pub kind: IdentifierKind,
+    pub canonical: String,
+    /// Why the contact should be delisted (free text from the appellant).
+    pub reason: String,
+    pub submitted_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppealRecord {
+    pub id: String,
+    pub kind: IdentifierKind,
+    pub canonical: String,
+    pub reason: String,
+    pub state: AppealStatus,
+    pub submitted_at: i64,
+    pub decided_at: Option<i64>,
+    /// Who decided: an API key prefix or a user name.
+    pub decided_by: Option<String>,
+    pub decision_reason: Option<String>,
 }

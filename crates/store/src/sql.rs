@@ -38,8 +38,9 @@ pub const INSERT_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys (scope, idemp
      response_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
 pub const INSERT_REPORT: &str = "INSERT INTO reports (id, tracking_code, secret_hash, channel, \
      submitted_by_organisation, submitted_by, reporter_role, reporter_sealed, scam_type, narrative, occurred_at, \
-     province, commune, loss_vnd, consent_share_with_authorities, consent_contact_me, status, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+     province, commune, loss_vnd, consent_share_with_authorities, consent_contact_me, status, created_at, updated_at, \
+     reporter_fingerprint) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
 pub const INSERT_CONTACT: &str =
     "INSERT INTO report_contacts (report_id, position, kind, canonical, source) VALUES ($1, $2, $3, $4, $5)";
 pub const INSERT_TRANSFER: &str = "INSERT INTO report_transfers (report_id, position, to_account, amount_vnd, \
@@ -51,7 +52,7 @@ pub const INSERT_STATUS_CHANGE: &str = "INSERT INTO report_status_history (repor
 
 const REPORT_COLUMNS: &str = "id, tracking_code, secret_hash, channel, submitted_by_organisation, submitted_by, \
      reporter_role, reporter_sealed, scam_type, narrative, occurred_at, province, commune, loss_vnd, \
-     consent_share_with_authorities, consent_contact_me, status, created_at, updated_at";
+     consent_share_with_authorities, consent_contact_me, status, created_at, updated_at, reporter_fingerprint";
 
 pub fn select_report_where(condition: &str) -> String {
     format!("SELECT {REPORT_COLUMNS} FROM reports WHERE {condition}")
@@ -94,6 +95,142 @@ pub fn select_listings(by_canonical: bool) -> String {
         format!("SELECT {LISTING_COLUMNS} FROM listings ORDER BY listed_at, id")
     }
 }
+
+// ---- feeds ----
+
+/// `$first, $first+1, ...`: `count` parameters for an `IN (...)` list.
+pub fn parameters(first: usize, count: usize) -> String {
+    let mut out = String::with_capacity(count * 5);
+    for index in 0..count {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        out.push('$');
+        out.push_str(&(first + index).to_string());
+    }
+    out
+}
+
+/// The feed rows of `$1` (the source) among `count` canonical forms (`$2...`) that exist already.
+pub fn select_existing_feed_entries(count: usize) -> String {
+    format!("SELECT canonical FROM feed_entries WHERE source = $1 AND canonical IN ({})", parameters(2, count))
+}
+
+/// Parameters per row of [`upsert_feed_entries`], after the shared `$1` (the source).
+pub const FEED_ROW_PARAMETERS: usize = 6;
+
+/// Creates or refreshes `rows` feed entries of source `$1`, each row `(canonical, kind, trust_level, scam_type,
+/// first_seen_at, last_seen_at)`. A refresh keeps the earliest first sighting and the latest last one, takes the
+/// new trust level, and keeps the known scam type when the new row has none. The rows must be distinct (one
+/// statement may not touch a row twice). `CASE` rather than `GREATEST`/`MAX`, which differ between the engines.
+pub fn upsert_feed_entries(rows: usize) -> String {
+    let mut values = String::with_capacity(rows * 40);
+    for row in 0..rows {
+        let first = 2 + row * FEED_ROW_PARAMETERS;
+        if row > 0 {
+            values.push_str(", ");
+        }
+        values.push_str("($1, ");
+        values.push_str(&parameters(first, FEED_ROW_PARAMETERS));
+        values.push(')');
+    }
+    format!(
+        "INSERT INTO feed_entries (source, canonical, kind, trust_level, scam_type, first_seen_at, last_seen_at) \
+         VALUES {values} \
+         ON CONFLICT (source, canonical) DO UPDATE SET trust_level = excluded.trust_level, \
+         scam_type = COALESCE(excluded.scam_type, feed_entries.scam_type), \
+         first_seen_at = CASE WHEN excluded.first_seen_at < feed_entries.first_seen_at \
+             THEN excluded.first_seen_at ELSE feed_entries.first_seen_at END, \
+         last_seen_at = CASE WHEN excluded.last_seen_at > feed_entries.last_seen_at \
+             THEN excluded.last_seen_at ELSE feed_entries.last_seen_at END"
+    )
+}
+
+pub const SELECT_FEED_ENTRIES: &str = "SELECT source, trust_level, kind, canonical, scam_type, first_seen_at, \
+     last_seen_at FROM feed_entries WHERE canonical = $1 ORDER BY source";
+
+// ---- appeals ----
+
+pub const INSERT_APPEAL: &str = "INSERT INTO appeals (id, kind, canonical, reason, state, submitted_at) \
+     VALUES ($1, $2, $3, $4, 'pending', $5)";
+/// Decides a pending appeal; touches nothing when it is not pending.
+pub const DECIDE_APPEAL: &str = "UPDATE appeals SET state = $2, decided_at = $3, decided_by = $4, \
+     decision_reason = $5 WHERE id = $1 AND state = 'pending'";
+const APPEAL_COLUMNS: &str =
+    "id, kind, canonical, reason, state, submitted_at, decided_at, decided_by, decision_reason";
+
+pub fn select_appeals(by: Option<&str>) -> String {
+    match by {
+        Some(column) => format!("SELECT {APPEAL_COLUMNS} FROM appeals WHERE {column} = $1 ORDER BY submitted_at, id"),
+        None => format!("SELECT {APPEAL_COLUMNS} FROM appeals ORDER BY submitted_at, id"),
+    }
+}
+
+// ---- signals of contacts, for the reputation index ----
+//
+// Each takes `count` canonical forms as `$1...$count`. Times, kinds and statuses are decoded by
+// `decode::signal_*`, assembled by `signals::Assembler`.
+
+/// Every report naming one of the contacts, with the status a closed report was closed from.
+pub fn select_signal_reports(count: usize) -> String {
+    format!(
+        "SELECT c.canonical, c.kind, r.id, r.status, r.created_at, r.reporter_fingerprint, r.loss_vnd, r.scam_type, \
+         h.from_status FROM report_contacts c JOIN reports r ON r.id = c.report_id \
+         LEFT JOIN report_status_history h ON h.report_id = r.id AND h.to_status = 'closed' \
+         WHERE c.canonical IN ({}) ORDER BY c.canonical, r.created_at, r.id",
+        parameters(1, count)
+    )
+}
+
+/// Every listing of the contacts, with its organisation.
+pub fn select_signal_listings(count: usize) -> String {
+    format!(
+        "SELECT l.canonical, l.kind, o.name, o.kind, o.trust_level, l.listed_at, l.expires_at, l.scam_type \
+         FROM listings l JOIN organisations o ON o.id = l.organisation_id \
+         WHERE l.canonical IN ({}) ORDER BY l.canonical, l.listed_at, l.id",
+        parameters(1, count)
+    )
+}
+
+pub fn select_signal_feeds(count: usize) -> String {
+    format!(
+        "SELECT canonical, kind, source, trust_level, first_seen_at, scam_type FROM feed_entries \
+         WHERE canonical IN ({}) ORDER BY canonical, first_seen_at, source",
+        parameters(1, count)
+    )
+}
+
+/// Every appeal of the contacts, oldest first (the last one is the contact's appeal state).
+pub fn select_signal_appeals(count: usize) -> String {
+    format!(
+        "SELECT canonical, kind, state, submitted_at, decided_at FROM appeals \
+         WHERE canonical IN ({}) ORDER BY canonical, submitted_at, id",
+        parameters(1, count)
+    )
+}
+
+/// For each contact, the other contacts named in the same reports and in how many reports.
+pub fn select_signal_related(count: usize) -> String {
+    format!(
+        "SELECT a.canonical, b.canonical, COUNT(DISTINCT a.report_id) FROM report_contacts a \
+         JOIN report_contacts b ON b.report_id = a.report_id AND b.canonical <> a.canonical \
+         WHERE a.canonical IN ({}) GROUP BY a.canonical, b.canonical",
+        parameters(1, count)
+    )
+}
+
+/// The next `$2` contacts with any signal, in the database's order of canonical forms, strictly after `$1`.
+/// Each table gives at most `$2` from its index on `canonical`, so a page costs the same at any depth.
+pub const SELECT_CONTACT_PAGE: &str = "SELECT canonical FROM ( \
+     SELECT canonical FROM (SELECT DISTINCT canonical FROM report_contacts WHERE canonical > $1 \
+         ORDER BY canonical LIMIT $2) AS r \
+     UNION SELECT canonical FROM (SELECT DISTINCT canonical FROM listings WHERE canonical > $1 \
+         ORDER BY canonical LIMIT $2) AS l \
+     UNION SELECT canonical FROM (SELECT DISTINCT canonical FROM feed_entries WHERE canonical > $1 \
+         ORDER BY canonical LIMIT $2) AS f \
+     UNION SELECT canonical FROM (SELECT DISTINCT canonical FROM appeals WHERE canonical > $1 \
+         ORDER BY canonical LIMIT $2) AS a \
+     ) AS contacts ORDER BY canonical LIMIT $2";
 
 pub const SELECT_SCHEMA_VERSION: &str = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 pub const INSERT_MIGRATION: &str = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)";

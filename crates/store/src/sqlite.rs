@@ -10,10 +10,13 @@
 use crate::decode::{self, RowValues};
 use crate::migrations::{self, MIGRATIONS, now_millis};
 use crate::records::*;
+use crate::signals::{self, Assembler};
 use crate::sql::{self, for_sqlite};
 use crate::{Backend, Result, Store, conflict, internal, not_found};
 use canhgiac_core::report::ReportStatus;
+use canhgiac_core::verdict::ContactRecord;
 use canhgiac_core::{Error, ErrorCode};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, params};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -312,6 +315,7 @@ fn insert_report(connection: &Connection, report: &NewReport) -> Result<()> {
             ReportStatus::Received.as_str(),
             r.created_at,
             r.created_at,
+            r.reporter_fingerprint,
         ],
     )?;
     for (position, contact) in r.contacts.iter().enumerate() {
@@ -351,6 +355,50 @@ fn insert_report(connection: &Connection, report: &NewReport) -> Result<()> {
         params![r.id, 0i64, None::<String>, ReportStatus::Received.as_str(), "system", "received", r.created_at],
     )?;
     Ok(())
+}
+
+/// Runs `work` in one read transaction: every query in it sees the same snapshot.
+fn in_snapshot<T>(connection: &Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    connection.execute_batch("BEGIN").map_err(|e| internal("begin a read", e))?;
+    let result = work(connection);
+    let _ = connection.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
+    result
+}
+
+/// The signals of `canonicals` (see [`Store::contact_signals`]), one query per table per chunk.
+fn contact_signals(connection: &Connection, canonicals: &[String]) -> Result<Vec<ContactRecord>> {
+    let order = signals::distinct(canonicals);
+    let mut records = Vec::new();
+    for chunk in order.chunks(signals::CHUNK) {
+        let list = signals::padded(chunk);
+        let count = list.len();
+        let mut assembler = Assembler::default();
+        let values = || rusqlite::params_from_iter(list.iter());
+        for row in query_all(connection, &sql::select_signal_reports(count), values(), |r| decode::signal_report(r))? {
+            assembler.report(row);
+        }
+        for row in query_all(connection, &sql::select_signal_listings(count), values(), |r| decode::signal_listing(r))?
+        {
+            assembler.listing(row);
+        }
+        for row in query_all(connection, &sql::select_signal_feeds(count), values(), |r| decode::signal_feed(r))? {
+            assembler.feed(row);
+        }
+        for row in query_all(connection, &sql::select_signal_appeals(count), values(), |r| decode::signal_appeal(r))? {
+            assembler.appeal(row);
+        }
+        for (canonical, related, reports) in
+            query_all(connection, &sql::select_signal_related(count), values(), |r| decode::signal_related(r))?
+        {
+            assembler.related(canonical, related, reports);
+        }
+        records.extend(assembler.finish(chunk));
+    }
+    Ok(records)
+}
+
+fn load_appeal(connection: &Connection, id: &str) -> Result<Option<AppealRecord>> {
+    query_one(connection, &sql::select_appeals(Some("id")), [id], |row| decode::appeal(row))
 }
 
 #[async_trait::async_trait]
@@ -614,6 +662,115 @@ impl Store for SqliteStore {
         self.read(move |c| match canonical {
             Some(value) => query_all(c, &sql::select_listings(true), [value], |row| decode::listing(row)),
             None => query_all(c, &sql::select_listings(false), [], |row| decode::listing(row)),
+        })
+        .await
+    }
+
+    async fn add_feed_entries(&self, entries: Vec<NewFeedEntry>) -> Result<FeedImportOutcome> {
+        crate::check_feed_entries(&entries)?;
+        let total = entries.len();
+        let groups = signals::merge_feed_entries(entries);
+        self.write(move |c| {
+            let mut created = 0;
+            for group in &groups {
+                for chunk in group.entries.chunks(signals::CHUNK) {
+                    let mut keys = Vec::with_capacity(chunk.len() + 1);
+                    keys.push(Value::Text(group.source.clone()));
+                    keys.extend(chunk.iter().map(|e| Value::Text(e.canonical.clone())));
+                    let existing = query_all(
+                        c,
+                        &sql::select_existing_feed_entries(chunk.len()),
+                        rusqlite::params_from_iter(keys),
+                        |row| row.text(0),
+                    )?;
+                    created += chunk.len() - existing.len();
+                    let mut values = Vec::with_capacity(1 + chunk.len() * sql::FEED_ROW_PARAMETERS);
+                    values.push(Value::Text(group.source.clone()));
+                    for e in chunk {
+                        values.push(Value::Text(e.canonical.clone()));
+                        values.push(Value::Text(e.kind.as_str().to_string()));
+                        values.push(Value::Integer(i64::from(e.trust_level)));
+                        values.push(e.scam_type.map_or(Value::Null, |t| Value::Text(t.code().to_string())));
+                        values.push(Value::Integer(e.first_seen_at));
+                        values.push(Value::Integer(e.last_seen_at));
+                    }
+                    execute(
+                        c,
+                        "store feed entries",
+                        &sql::upsert_feed_entries(chunk.len()),
+                        rusqlite::params_from_iter(values),
+                    )?;
+                }
+            }
+            Ok(FeedImportOutcome { created, duplicates: total - created })
+        })
+        .await
+    }
+
+    async fn feed_entries(&self, canonical: &str) -> Result<Vec<FeedEntryRecord>> {
+        let canonical = canonical.to_string();
+        self.read(move |c| query_all(c, sql::SELECT_FEED_ENTRIES, [canonical], |row| decode::feed_entry(row))).await
+    }
+
+    async fn submit_appeal(&self, appeal: NewAppeal) -> Result<AppealRecord> {
+        self.write(move |c| {
+            let a = &appeal;
+            execute(
+                c,
+                "submit an appeal",
+                sql::INSERT_APPEAL,
+                params![a.id, a.kind.as_str(), a.canonical, a.reason, a.submitted_at],
+            )
+            .map_err(|e| if e.code == ErrorCode::Conflict { crate::appeal_pending_already() } else { e })?;
+            load_appeal(c, &a.id)?.ok_or_else(|| not_found("appeal"))
+        })
+        .await
+    }
+
+    async fn decide_appeal(&self, id: &str, upheld: bool, actor: &str, reason: &str, at: i64) -> Result<AppealRecord> {
+        let (id, actor, reason) = (id.to_string(), actor.to_string(), reason.to_string());
+        let state = if upheld { AppealStatus::Upheld } else { AppealStatus::Rejected };
+        self.write(move |c| {
+            let changed =
+                execute(c, "decide an appeal", sql::DECIDE_APPEAL, params![id, state.as_str(), at, actor, reason])?;
+            let appeal = load_appeal(c, &id)?.ok_or_else(|| not_found("appeal"))?;
+            if changed == 0 {
+                return Err(crate::appeal_already_decided(&appeal));
+            }
+            Ok(appeal)
+        })
+        .await
+    }
+
+    async fn appeals(&self, canonical: Option<&str>) -> Result<Vec<AppealRecord>> {
+        let canonical = canonical.map(str::to_string);
+        self.read(move |c| match canonical {
+            Some(value) => query_all(c, &sql::select_appeals(Some("canonical")), [value], |row| decode::appeal(row)),
+            None => query_all(c, &sql::select_appeals(None), [], |row| decode::appeal(row)),
+        })
+        .await
+    }
+
+    async fn contact_signals(&self, canonicals: &[String]) -> Result<Vec<ContactRecord>> {
+        if canonicals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let canonicals = canonicals.to_vec();
+        self.read(move |c| in_snapshot(c, |c| contact_signals(c, &canonicals))).await
+    }
+
+    async fn contact_signals_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<ContactRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Every canonical form is longer than '' (and sorts after it in any collation).
+        let after = after.unwrap_or("").to_string();
+        let limit = limit.min(crate::MAX_PAGE) as i64;
+        self.read(move |c| {
+            in_snapshot(c, |c| {
+                let page = query_all(c, sql::SELECT_CONTACT_PAGE, params![after, limit], |row| row.text(0))?;
+                contact_signals(c, &page)
+            })
         })
         .await
     }

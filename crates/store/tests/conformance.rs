@@ -24,6 +24,7 @@ fn new_report(n: usize) -> NewReport {
         submitted_by: None,
         reporter_role: Some(ReporterRole::Victim),
         reporter_sealed: Some(vec![1, 2, 3, n as u8]),
+        reporter_fingerprint: None,
         scam_type: ScamType::ImpersonationBank,
         narrative: format!("Kẻ gian gọi từ 0912345678 lần {n}"),
         occurred_at: Some(1_700_000_000_000),
@@ -46,6 +47,66 @@ fn new_report(n: usize) -> NewReport {
         ],
         evidence: vec![EvidenceRecord { sha256: "ab".repeat(32), media_type: "image/png".into(), size_bytes: 1234 }],
         created_at: 1_700_000_000_000 + n as i64,
+    }
+}
+
+/// Report `n` naming exactly `contacts` (phones as `+84...`, accounts as `bank:...`, links as domains).
+fn report_naming(n: usize, contacts: &[&str], fingerprint: Option<&str>) -> NewReport {
+    let mut report = new_report(n);
+    report.reporter_fingerprint = fingerprint.map(str::to_string);
+    report.contacts = contacts
+        .iter()
+        .map(|canonical| ReportContact {
+            kind: kind_of(canonical),
+            canonical: canonical.to_string(),
+            source: ContactSource::Field,
+        })
+        .collect();
+    report
+}
+
+fn kind_of(canonical: &str) -> IdentifierKind {
+    if canonical.starts_with('+') {
+        IdentifierKind::Phone
+    } else if canonical.starts_with("bank:") {
+        IdentifierKind::BankAccount
+    } else {
+        IdentifierKind::Domain
+    }
+}
+
+fn feed_entry(source: &str, canonical: &str, trust_level: u8, seen_at: i64) -> NewFeedEntry {
+    NewFeedEntry {
+        source: source.into(),
+        trust_level,
+        kind: kind_of(canonical),
+        canonical: canonical.into(),
+        scam_type: None,
+        seen_at,
+    }
+}
+
+fn appeal(id: &str, canonical: &str, submitted_at: i64) -> NewAppeal {
+    NewAppeal {
+        id: id.into(),
+        kind: kind_of(canonical),
+        canonical: canonical.into(),
+        reason: "this is my shop's number".into(),
+        submitted_at,
+    }
+}
+
+fn listing_by(organisation: &Organisation, id: &str, canonical: &str, listed_at: i64) -> NewListing {
+    NewListing {
+        id: id.into(),
+        organisation_id: organisation.id.clone(),
+        kind: kind_of(canonical),
+        canonical: canonical.into(),
+        scam_type: ScamType::Investment,
+        reason: "mule".into(),
+        listed_at,
+        expires_at: Some(listed_at + 1_000),
+        listed_by: "cgk_test0000".into(),
     }
 }
 
@@ -349,6 +410,308 @@ mod scenarios {
         assert_eq!(stored.reporter_sealed, Some(vec![4, 5]));
     }
 
+    pub async fn feed_imports_count_created_and_duplicates(store: Arc<dyn Store>) {
+        let outcome = store
+            .add_feed_entries(vec![
+                feed_entry("openphish", "a.example", 60, 500),
+                feed_entry("openphish", "b.example", 60, 500),
+                // Again in the same call: a duplicate, merged (earliest first, latest last sighting).
+                feed_entry("openphish", "a.example", 60, 400),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(outcome, FeedImportOutcome { created: 2, duplicates: 1 });
+        let mut again = feed_entry("openphish", "a.example", 70, 900);
+        again.scam_type = Some(ScamType::Investment);
+        let outcome = store.add_feed_entries(vec![again, feed_entry("openphish", "c.example", 70, 900)]).await.unwrap();
+        assert_eq!(outcome, FeedImportOutcome { created: 1, duplicates: 1 });
+        // The same contact from another feed is another row.
+        let outcome = store.add_feed_entries(vec![feed_entry("urlhaus", "a.example", 40, 100)]).await.unwrap();
+        assert_eq!(outcome, FeedImportOutcome { created: 1, duplicates: 0 });
+        // A refresh without a scam type keeps the known one, and an older sighting moves no time forward.
+        let outcome = store.add_feed_entries(vec![feed_entry("openphish", "a.example", 65, 450)]).await.unwrap();
+        assert_eq!(outcome, FeedImportOutcome { created: 0, duplicates: 1 });
+        let rows = store.feed_entries("a.example").await.unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                FeedEntryRecord {
+                    source: "openphish".into(),
+                    trust_level: 65,
+                    kind: IdentifierKind::Domain,
+                    canonical: "a.example".into(),
+                    scam_type: Some(ScamType::Investment),
+                    first_seen_at: 400,
+                    last_seen_at: 900,
+                },
+                FeedEntryRecord {
+                    source: "urlhaus".into(),
+                    trust_level: 40,
+                    kind: IdentifierKind::Domain,
+                    canonical: "a.example".into(),
+                    scam_type: None,
+                    first_seen_at: 100,
+                    last_seen_at: 100,
+                },
+            ]
+        );
+        // Bulk, across several statements: every count right.
+        let bulk: Vec<NewFeedEntry> =
+            (0..1_234).map(|n| feed_entry("bulk", &format!("host{n:05}.example"), 50, n as i64)).collect();
+        let outcome = store.add_feed_entries(bulk.clone()).await.unwrap();
+        assert_eq!(outcome, FeedImportOutcome { created: 1_234, duplicates: 0 });
+        let outcome = store.add_feed_entries(bulk).await.unwrap();
+        assert_eq!(outcome, FeedImportOutcome { created: 0, duplicates: 1_234 });
+        // All or none: one bad entry writes nothing.
+        let mut bad = feed_entry("bulk", "bad.example", 50, 1);
+        bad.trust_level = 101;
+        let error = store.add_feed_entries(vec![feed_entry("new", "z.example", 50, 1), bad]).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidValue);
+        assert!(store.feed_entries("z.example").await.unwrap().is_empty());
+        assert_eq!(store.add_feed_entries(Vec::new()).await.unwrap(), FeedImportOutcome::default());
+    }
+
+    pub async fn contact_signals_gather_every_source(store: Arc<dyn Store>) {
+        use canhgiac_core::verdict::*;
+        let bank = store.create_organisation(organisation("BIDV", OrganisationKind::Bank)).await.unwrap();
+        let police = store.create_organisation(organisation("C06", OrganisationKind::Police)).await.unwrap();
+        let target = "+84912345678";
+        let account = "bank:970418:123456789";
+        // Two reporters: `aa` twice, `bb` once; one anonymous report.
+        let mut first = report_naming(1, &[target, account], Some("00000000000000aa"));
+        first.created_at = 1_000;
+        let mut second = report_naming(2, &[target], Some("00000000000000bb"));
+        second.created_at = 2_000;
+        second.loss_vnd = None;
+        second.scam_type = ScamType::Investment;
+        let mut third = report_naming(3, &[target, account], Some("00000000000000aa"));
+        third.created_at = 3_000;
+        let mut anonymous = report_naming(4, &[account], None);
+        anonymous.created_at = 4_000;
+        for report in [first, second, third, anonymous] {
+            store.submit_report(report, None).await.unwrap();
+        }
+        assert_eq!(
+            store.report_by_id("report-00001").await.unwrap().unwrap().reporter_fingerprint.as_deref(),
+            Some("00000000000000aa")
+        );
+        store.change_report_status("report-00002", ReportStatus::Triaged, "analyst", "", 2_500).await.unwrap();
+        store
+            .add_listings(vec![listing_by(&bank, "l1", target, 5_000), listing_by(&police, "l2", target, 6_000)])
+            .await
+            .unwrap();
+        let mut feed = feed_entry("chongluadao", target, 55, 7_000);
+        feed.scam_type = Some(ScamType::ImpersonationBank);
+        store.add_feed_entries(vec![feed]).await.unwrap();
+        store.submit_appeal(appeal("appeal-1", target, 8_000)).await.unwrap();
+
+        let records = store
+            .contact_signals(&[target.to_string(), "+84900000000".to_string(), account.into(), target.into()])
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 2, "contacts without signals are left out, repeats given once");
+        let record = &records[0];
+        let expected = ContactRecord {
+            kind: IdentifierKind::Phone,
+            canonical: target.into(),
+            signals: ContactSignals {
+                reports: vec![
+                    ReportSignal {
+                        status: ReportStatus::Received,
+                        at: 1_000,
+                        reporter: ReporterIdentity::Fingerprint(0xaa),
+                        loss_vnd: 50_000_000,
+                        scam_type: ScamType::ImpersonationBank,
+                    },
+                    ReportSignal {
+                        status: ReportStatus::Triaged,
+                        at: 2_000,
+                        reporter: ReporterIdentity::Fingerprint(0xbb),
+                        loss_vnd: 0,
+                        scam_type: ScamType::Investment,
+                    },
+                    ReportSignal {
+                        status: ReportStatus::Received,
+                        at: 3_000,
+                        reporter: ReporterIdentity::Fingerprint(0xaa),
+                        loss_vnd: 50_000_000,
+                        scam_type: ScamType::ImpersonationBank,
+                    },
+                ],
+                listings: vec![ListingSignal {
+                    organisation: "BIDV".into(),
+                    organisation_kind: OrganisationKind::Bank,
+                    trust_level: 80,
+                    listed_at: 5_000,
+                    expires_at: Some(6_000),
+                    scam_type: ScamType::Investment,
+                }],
+                feeds: vec![FeedSignal {
+                    source: "chongluadao".into(),
+                    trust_level: 55,
+                    seen_at: 7_000,
+                    scam_type: Some(ScamType::ImpersonationBank),
+                }],
+                confirmations: vec![ConfirmationSignal { organisation: "C06".into(), at: 6_000 }],
+                official: None,
+                appeal: AppealState::Pending { since: 8_000 },
+            },
+            related: vec![account.to_string()],
+        };
+        assert_eq!(record, &expected);
+        let account_record = &records[1];
+        assert_eq!(account_record.canonical, account);
+        assert_eq!(account_record.kind, IdentifierKind::BankAccount);
+        assert_eq!(account_record.signals.reports.len(), 3);
+        let reporters: Vec<_> = account_record.signals.reports.iter().map(|r| r.reporter).collect();
+        assert_eq!(reporters[0], reporters[1], "one reporter, two reports");
+        assert!(matches!(reporters[2], ReporterIdentity::Anonymous { .. }));
+        // Anonymous reports are told apart, and the same every time.
+        let again = store.contact_signals(&[account.to_string()]).await.unwrap();
+        assert_eq!(again[0].signals.reports[2].reporter, reporters[2]);
+        assert_eq!(account_record.related, vec![target.to_string()]);
+        assert!(store.contact_signals(&[]).await.unwrap().is_empty());
+        // A contact known only from a feed, or only from an appeal.
+        store.add_feed_entries(vec![feed_entry("openphish", "only-feed.example", 40, 1)]).await.unwrap();
+        store.submit_appeal(appeal("appeal-2", "only-appeal.example", 2)).await.unwrap();
+        let records = store.contact_signals(&["only-appeal.example".into(), "only-feed.example".into()]).await.unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].signals.appeal, AppealState::Pending { since: 2 });
+        assert_eq!(records[1].signals.feeds.len(), 1);
+        assert!(records[1].related.is_empty());
+    }
+
+    pub async fn closed_reports_count_with_the_status_they_were_closed_from(store: Arc<dyn Store>) {
+        let contact = "+84911111111";
+        for n in 1..=3 {
+            store.submit_report(report_naming(n, &[contact], None), None).await.unwrap();
+        }
+        for (id, resolution) in [("report-00001", ReportStatus::Verified), ("report-00002", ReportStatus::Rejected)] {
+            store.change_report_status(id, ReportStatus::Triaged, "a", "", 10).await.unwrap();
+            store.change_report_status(id, resolution, "a", "", 11).await.unwrap();
+            store.change_report_status(id, ReportStatus::Closed, "a", "", 12).await.unwrap();
+        }
+        let records = store.contact_signals(&[contact.to_string()]).await.unwrap();
+        let statuses: Vec<_> = records[0].signals.reports.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [ReportStatus::Verified, ReportStatus::Rejected, ReportStatus::Received]);
+    }
+
+    pub async fn related_contacts_come_most_frequent_first(store: Arc<dyn Store>) {
+        let x = "+84900000001";
+        let (a, b, c) = ("+84900000002", "bank:970418:111111111", "scam.example");
+        store.submit_report(report_naming(1, &[x, a, b], None), None).await.unwrap();
+        store.submit_report(report_naming(2, &[a, x], None), None).await.unwrap();
+        store.submit_report(report_naming(3, &[x, c, a], None), None).await.unwrap();
+        store.submit_report(report_naming(4, &[c, x], None), None).await.unwrap();
+        let records = store.contact_signals(&[x.to_string(), b.to_string()]).await.unwrap();
+        assert_eq!(records[0].related, vec![a.to_string(), c.to_string(), b.to_string()]);
+        assert_eq!(records[1].related, vec![x.to_string(), a.to_string()]);
+        // At most ten.
+        let many: Vec<String> = (0..12).map(|n| format!("host{n:02}.example")).collect();
+        let mut contacts: Vec<&str> = vec![x];
+        contacts.extend(many.iter().map(String::as_str));
+        store.submit_report(report_naming(5, &contacts, None), None).await.unwrap();
+        let records = store.contact_signals(&[x.to_string()]).await.unwrap();
+        assert_eq!(records[0].related.len(), 10);
+        assert_eq!(records[0].related[..2], [a.to_string(), c.to_string()]);
+    }
+
+    pub async fn contact_pages_visit_every_contact_once_in_order(store: Arc<dyn Store>) {
+        let bank = store.create_organisation(organisation("BIDV", OrganisationKind::Bank)).await.unwrap();
+        let mut expected = std::collections::BTreeSet::new();
+        for n in 0..9 {
+            let phone = format!("+8491000{n:04}");
+            let account = format!("bank:970418:{n:09}");
+            store.submit_report(report_naming(n, &[&phone, &account], None), None).await.unwrap();
+            expected.extend([phone, account]);
+        }
+        let listings: Vec<NewListing> = (0..6)
+            .map(|n| {
+                // Half of them contacts that reports name too.
+                let canonical = if n % 2 == 0 { format!("+8491000{n:04}") } else { format!("listed{n}.example") };
+                expected.insert(canonical.clone());
+                listing_by(&bank, &format!("l{n}"), &canonical, 10)
+            })
+            .collect();
+        store.add_listings(listings).await.unwrap();
+        let feeds: Vec<NewFeedEntry> = (0..1_100)
+            .map(|n| {
+                let canonical = if n < 3 { format!("bank:970418:{n:09}") } else { format!("feed{n:05}.example") };
+                expected.insert(canonical.clone());
+                feed_entry("bulk", &canonical, 50, 1)
+            })
+            .collect();
+        store.add_feed_entries(feeds).await.unwrap();
+        for n in 0..3 {
+            let canonical = format!("appealed{n}.example");
+            store.submit_appeal(appeal(&format!("appeal-{n}"), &canonical, 5)).await.unwrap();
+            expected.insert(canonical);
+        }
+        store.submit_appeal(appeal("appeal-x", "+84910000001", 5)).await.unwrap();
+        // The test cluster runs with the C locale, so the database's order is Rust's byte order.
+        let expected: Vec<String> = expected.into_iter().collect();
+        for limit in [7, 600, 5_000] {
+            let mut seen = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = store.contact_signals_page(after.as_deref(), limit).await.unwrap();
+                if page.is_empty() {
+                    break;
+                }
+                assert!(page.len() <= limit);
+                after = Some(page.last().unwrap().canonical.clone());
+                for record in page {
+                    let has_signal = !record.signals.reports.is_empty()
+                        || !record.signals.listings.is_empty()
+                        || !record.signals.feeds.is_empty()
+                        || record.signals.appeal != canhgiac_core::verdict::AppealState::None;
+                    assert!(has_signal, "{}", record.canonical);
+                    seen.push(record.canonical);
+                }
+            }
+            assert_eq!(seen.len(), expected.len(), "limit {limit}");
+            assert_eq!(seen, expected, "limit {limit}");
+        }
+        // A page holds the same records as asking for its contacts.
+        let page = store.contact_signals_page(Some("+84910000000"), 3).await.unwrap();
+        let asked: Vec<String> = page.iter().map(|r| r.canonical.clone()).collect();
+        assert_eq!(asked[0], "+84910000001");
+        assert_eq!(store.contact_signals(&asked).await.unwrap(), page);
+        assert!(store.contact_signals_page(Some("zzz"), 10).await.unwrap().is_empty());
+        assert!(store.contact_signals_page(None, 0).await.unwrap().is_empty());
+    }
+
+    pub async fn appeals_are_decided_once(store: Arc<dyn Store>) {
+        let contact = "+84912000000";
+        let submitted = store.submit_appeal(appeal("appeal-1", contact, 100)).await.unwrap();
+        assert_eq!(submitted.state, AppealStatus::Pending);
+        assert_eq!((submitted.decided_at, submitted.decided_by.clone()), (None, None));
+        let error = store.submit_appeal(appeal("appeal-2", contact, 101)).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Conflict, "one pending appeal per contact");
+        let decided = store.decide_appeal("appeal-1", true, "cgk_police", "the shop is real", 200).await.unwrap();
+        assert_eq!(decided.state, AppealStatus::Upheld);
+        assert_eq!(decided.decided_at, Some(200));
+        assert_eq!(decided.decided_by.as_deref(), Some("cgk_police"));
+        assert_eq!(decided.decision_reason.as_deref(), Some("the shop is real"));
+        let error = store.decide_appeal("appeal-1", false, "x", "", 300).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidStatusTransition);
+        let error = store.decide_appeal("missing", true, "x", "", 300).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::NotFound);
+        let signals = store.contact_signals(&[contact.to_string()]).await.unwrap();
+        assert_eq!(signals[0].signals.appeal, canhgiac_core::verdict::AppealState::Upheld { at: 200 });
+        // Once decided, a new appeal may be made; the latest is the contact's state.
+        store.submit_appeal(appeal("appeal-3", contact, 400)).await.unwrap();
+        let rejected = store.decide_appeal("appeal-3", false, "cgk_police", "still scamming", 500).await.unwrap();
+        assert_eq!(rejected.state, AppealStatus::Rejected);
+        let signals = store.contact_signals(&[contact.to_string()]).await.unwrap();
+        assert_eq!(signals[0].signals.appeal, canhgiac_core::verdict::AppealState::Rejected { at: 500 });
+        let ids: Vec<_> = store.appeals(Some(contact)).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(ids, ["appeal-1", "appeal-3"]);
+        store.submit_appeal(appeal("appeal-4", "other.example", 600)).await.unwrap();
+        assert_eq!(store.appeals(None).await.unwrap().len(), 3);
+        assert!(store.appeals(Some("nobody.example")).await.unwrap().is_empty());
+    }
+
     pub async fn many_concurrent_writes_all_commit(store: Arc<dyn Store>) {
         let mut tasks = Vec::new();
         for n in 0..200 {
@@ -400,6 +763,12 @@ conformance!(
     listings_upsert_per_organisation_and_contact,
     sealed_personal_data_can_be_resealed,
     many_concurrent_writes_all_commit,
+    feed_imports_count_created_and_duplicates,
+    contact_signals_gather_every_source,
+    closed_reports_count_with_the_status_they_were_closed_from,
+    related_contacts_come_most_frequent_first,
+    contact_pages_visit_every_contact_once_in_order,
+    appeals_are_decided_once,
 );
 
 #[tokio::test]

@@ -1,0 +1,76 @@
+//! `canhgiac check` and `canhgiac trust`, as an operator runs them: from the data directory and from a
+//! running server, with the same JSON as the API.
+
+mod support;
+
+use serde_json::Value;
+use std::time::Duration;
+use support::{Place, Server, agent, stderr, stdout};
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn check_reads_the_data_directory_and_explains() {
+    let directory = tempfile::tempdir().unwrap();
+    let place = Place::new(directory.path(), None);
+    let lookalike = place.run_ok(&["check", "vietcombank-xacthuc.com"]);
+    assert!(lookalike.contains("high_risk") || lookalike.contains("suspicious"), "{lookalike}");
+    assert!(lookalike.contains("vietcombank.com.vn"), "{lookalike}");
+    let unknown = json_of(&place.run_ok(&["check", "--json", "0912 345 678"]));
+    assert_eq!(unknown["canonical"], "+84912345678");
+    assert_eq!(unknown["verdict"], "no_data");
+    let bad = place.run(&["check", "hello there"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).starts_with("error["), "{}", stderr(&bad));
+}
+
+#[test]
+fn check_asks_a_running_server_and_gets_the_api_json() {
+    let directory = tempfile::tempdir().unwrap();
+    let place = Place::new(directory.path(), None);
+    let log = directory.path().join("server.log");
+    let mut server = Server::start(&place, &log, "info");
+    let from_server = place.run_ok(&["check", "--json", "--server", &server.base(), "https://vietcombank.com.vn/"]);
+    let from_server = json_of(&from_server);
+    assert_eq!(from_server["verdict"], "official_verified");
+    let api = agent(Duration::from_secs(5))
+        .get(&server.url("/v1/check"))
+        .query("q", "https://vietcombank.com.vn/")
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert_eq!(from_server, json_of(&api), "the CLI prints the API's JSON");
+    let refused = place.run(&["check", "--server", &server.base(), "not a contact"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let unreachable = place.run(&["check", "--server", "http://127.0.0.1:9", "0912345678"]);
+    assert_eq!(unreachable.status.code(), Some(2));
+    assert!(stderr(&unreachable).contains("cannot reach"), "{}", stderr(&unreachable));
+    server.stop();
+}
+
+#[test]
+fn the_trust_directory_can_be_exported_edited_and_is_checked() {
+    let directory = tempfile::tempdir().unwrap();
+    let place = Place::new(directory.path(), None);
+    assert!(place.run_ok(&["trust", "check"]).contains("compiled-in seed"));
+    place.run_ok(&["trust", "export"]);
+    let path = directory.path().join("trust_directory.tsv");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("Ngân hàng Thử\tbank\tnganhangthu\tdomain\tnganhangthu.vn\thttps://nganhangthu.vn/\n");
+    std::fs::write(&path, &text).unwrap();
+    assert!(place.run_ok(&["trust", "check"]).contains("trust_directory.tsv"));
+    let official = json_of(&place.run_ok(&["check", "--json", "nganhangthu.vn"]));
+    assert_eq!(official["verdict"], "official_verified", "{official}");
+    // Exporting again does not overwrite an edited file.
+    let again = place.run(&["trust", "export"]);
+    assert_eq!(again.status.code(), Some(2));
+    // A broken file is a clear error naming the file.
+    std::fs::write(&path, "organisation\tnonsense\n").unwrap();
+    let broken = place.run(&["trust", "check"]);
+    assert_eq!(broken.status.code(), Some(2), "{}", stdout(&broken));
+    assert!(stderr(&broken).contains("trust_directory.tsv"), "{}", stderr(&broken));
+}

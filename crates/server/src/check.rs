@@ -1,0 +1,267 @@
+//! The check API: `GET /v1/check?q=` (anyone), `POST /v1/check/batch` (API key, up to
+//! [`MAX_BATCH_VALUES`] values), private look-ups by hash prefix `GET /v1/range/{prefix}` (anyone), and the
+//! lists for offline clients `GET /v1/lists/{kind}` (API key). The answers come from the in-memory
+//! reputation index; this module only speaks HTTP.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::intake::now_millis;
+use crate::json::ApiJson;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use canhgiac_core::identifier::IdentifierKind;
+use canhgiac_core::{Error, ErrorCode, detect};
+use canhgiac_index::{CheckAnswer, RANGE_PREFIX_HEX, ReputationIndex, level_digit};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt::Write as _;
+
+/// Most values one `POST /v1/check/batch` may ask about.
+pub const MAX_BATCH_VALUES: usize = 10_000;
+/// Lines in a range answer: real suffixes padded with decoys up to this many (or the next multiple of it), so
+/// the size of the answer does not tell how many contacts share the prefix. At 10M listed contacts a prefix
+/// holds about 10.
+pub const RANGE_ANSWER_LINES: usize = 256;
+
+#[derive(Debug, Deserialize)]
+pub struct CheckQuery {
+    q: Option<String>,
+}
+
+fn check_value(index: &ReputationIndex, value: &str, field: &str, now: i64) -> Result<CheckAnswer, Error> {
+    let identifier = detect(value).map_err(|error| {
+        let message = format!(
+            "{} (expected a phone number, a bank account, a card, an e-wallet, a link, a domain, an e-mail, an IP address, a social account, a crypto wallet or a VietQR payload)",
+            error.message
+        );
+        Error::new(error.code, message).with_field(field)
+    })?;
+    Ok(index.check(&identifier, now))
+}
+
+/// One answer of a batch: the verdict, or the error of a value that is no contact.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum BatchResult {
+    Answer(Box<CheckAnswer>),
+    Error { error: BatchError },
+}
+
+#[derive(Debug, Serialize)]
+pub struct BatchError {
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+/// `GET /v1/check?q=<anything>`: the value detected, made canonical and judged.
+pub async fn check(
+    State(state): State<AppState>,
+    query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|rejection| ApiError::invalid_request(rejection.body_text()))?;
+    let Some(value) = query.q.filter(|q| !q.trim().is_empty()) else {
+        return Err(Error::new(
+            ErrorCode::EmptyInput,
+            "give the contact to check: /v1/check?q=<phone, account, link, ...>",
+        )
+        .with_field("q")
+        .into());
+    };
+    let answer = check_value(state.index(), &value, "q", now_millis())?;
+    // Serialised straight from the answer: no intermediate JSON tree on the hottest route.
+    let mut response = Json(answer).into_response();
+    // A verdict may change with the next report: clients may keep it a minute.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
+    Ok(response)
+}
+
+#[derive(Debug, Serialize)]
+pub struct BatchAnswer {
+    results: Vec<BatchResult>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    values: Vec<String>,
+}
+
+/// `POST /v1/check/batch {"values": [...]}`: one answer per value, in order; a value that is no contact gets
+/// `{"error": {code, message, field}}` in its place and does not fail the others.
+pub async fn check_batch(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<BatchRequest>,
+) -> Result<Json<BatchAnswer>, ApiError> {
+    if request.values.len() > MAX_BATCH_VALUES {
+        return Err(Error::new(
+            ErrorCode::InvalidValue,
+            format!("at most {MAX_BATCH_VALUES} values per call; this one has {}", request.values.len()),
+        )
+        .with_field("values")
+        .into());
+    }
+    let index = state.index_handle();
+    let now = now_millis();
+    // Pure CPU work: off the async threads, so other requests keep being served.
+    let results = tokio::task::spawn_blocking(move || {
+        request
+            .values
+            .iter()
+            .enumerate()
+            .map(|(position, value)| match check_value(&index, value, &format!("values[{position}]"), now) {
+                Ok(answer) => BatchResult::Answer(Box::new(answer)),
+                Err(error) => BatchResult::Error {
+                    error: BatchError { code: error.code.as_str(), message: error.message, field: error.field },
+                },
+            })
+            .collect::<Vec<BatchResult>>()
+    })
+    .await
+    .map_err(|e| ApiError::from(Error::new(ErrorCode::Internal, format!("batch check failed: {e}"))))?;
+    Ok(Json(BatchAnswer { results }))
+}
+
+fn parse_prefix(prefix: &str) -> Result<u32, Error> {
+    let valid = prefix.len() == RANGE_PREFIX_HEX && prefix.bytes().all(|b| b.is_ascii_hexdigit());
+    if !valid {
+        return Err(Error::new(
+            ErrorCode::InvalidValue,
+            format!(
+                "a range prefix is the first {RANGE_PREFIX_HEX} hex digits of the SHA-256 of a contact's canonical form, e.g. 3f2a9"
+            ),
+        )
+        .with_field("prefix"));
+    }
+    u32::from_str_radix(prefix, 16).map_err(|_| Error::new(ErrorCode::InvalidValue, "not hex").with_field("prefix"))
+}
+
+/// A small generator for decoys, seeded from the operating system per answer.
+struct Decoys(u64);
+
+impl Decoys {
+    fn next(&mut self) -> u64 {
+        // xorshift64*: decoys only need to look like digests, not to be secret.
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// `GET /v1/range/{prefix}`: `SUFFIX:LEVEL` lines (27 hex digits, then the level digit of
+/// [`canhgiac_index::level_digit`]) for every listed contact whose SHA-256 starts with `prefix`, mixed with
+/// decoys so every answer has [`RANGE_ANSWER_LINES`] lines (or a multiple). docs/private-lookups.md.
+pub async fn range(State(state): State<AppState>, Path(prefix): Path<String>) -> Result<Response, ApiError> {
+    let prefix_value = parse_prefix(&prefix)?;
+    let hits = state.index().range(prefix_value);
+    let mut lines: Vec<String> =
+        hits.iter().map(|hit| format!("{}:{}", hit.suffix_hex(), level_digit(hit.level))).collect();
+    let target = lines.len().div_ceil(RANGE_ANSWER_LINES).max(1) * RANGE_ANSWER_LINES;
+    let mut decoys = Decoys(u64::from_le_bytes(canhgiac_secrets::random_bytes::<8>()) | 1);
+    while lines.len() < target {
+        let suffix = format!("{:016x}{:016x}", decoys.next(), decoys.next());
+        let level = char::from(b'2' + (decoys.next() % 4) as u8);
+        lines.push(format!("{}:{level}", &suffix[..32 - RANGE_PREFIX_HEX]));
+    }
+    lines.sort_unstable();
+    let mut body = String::with_capacity(lines.len() * 30);
+    for line in lines {
+        let _ = writeln!(body, "{line}");
+    }
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    since: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /v1/lists/{kind}[?since=<version>][&format=text]`: every contact of a kind with a verdict other than
+/// `no_data`, with an ETag (`If-None-Match` answers 304); with `since`, only what changed after that version
+/// (`"delta": true`), or the whole list (`"delta": false`) when the changes are no longer kept.
+pub async fn list(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|rejection| ApiError::invalid_request(rejection.body_text()))?;
+    let kind: IdentifierKind = kind.parse().map_err(|e: Error| e.with_field("kind"))?;
+    let since = query
+        .since
+        .as_deref()
+        .map(|s| {
+            s.trim().parse::<u64>().map_err(|_| {
+                Error::new(ErrorCode::InvalidValue, "since is a list version: the number of an earlier ETag")
+                    .with_field("since")
+            })
+        })
+        .transpose()?;
+    let text = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("text") => true,
+        Some(_) => {
+            return Err(Error::new(ErrorCode::InvalidValue, "format is json or text").with_field("format").into());
+        }
+    };
+    let index = state.index_handle();
+    let version = index.kind_version(kind);
+    let etag = format!("\"{}-{version}\"", kind.as_str());
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
+    if matches {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii etag"));
+        return Ok(response);
+    }
+    let body = tokio::task::spawn_blocking(move || list_body(&index, kind, since, text))
+        .await
+        .map_err(|e| ApiError::from(Error::new(ErrorCode::Internal, format!("list failed: {e}"))))?;
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii etag"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    let content_type = if text { "text/plain; charset=utf-8" } else { "application/json" };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(response)
+}
+
+fn list_body(index: &ReputationIndex, kind: IdentifierKind, since: Option<u64>, text: bool) -> axum::body::Body {
+    if let Some(delta) = since.and_then(|since| index.changes_since(kind, since)) {
+        if text {
+            let mut body =
+                format!("# canhgiac {} list delta since {} to {}\n", kind.as_str(), delta.since, delta.version);
+            for contact in &delta.changed {
+                let _ = writeln!(body, "+{}\t{}\t{}", contact.canonical, contact.verdict.as_str(), contact.score);
+            }
+            for canonical in &delta.removed {
+                let _ = writeln!(body, "-{canonical}");
+            }
+            return body.into();
+        }
+        let mut value = serde_json::to_value(&delta).unwrap_or(Value::Null);
+        value["delta"] = Value::Bool(true);
+        return value.to_string().into();
+    }
+    let snapshot = index.list(kind);
+    if text {
+        let mut body = format!("# canhgiac {} list version {}\n", kind.as_str(), snapshot.version);
+        for contact in &snapshot.contacts {
+            let _ = writeln!(body, "{}\t{}\t{}", contact.canonical, contact.verdict.as_str(), contact.score);
+        }
+        return body.into();
+    }
+    let mut value = serde_json::to_value(&snapshot).unwrap_or(Value::Null);
+    value["delta"] = Value::Bool(false);
+    value.to_string().into()
+}

@@ -1,0 +1,154 @@
+//! Keeping the reputation index in step with the store: built from it at start-up, then told which contacts
+//! changed after every write (a report, a status change, a listing, an appeal decision), re-reading those
+//! contacts' signals from the store and replacing their records in the index. The store stays the source of
+//! truth; the index trails it by one short batch.
+
+use crate::intake::now_millis;
+use canhgiac_core::identifier::IdentifierKind;
+use canhgiac_core::trust::{TrustDirectory, trust_directory};
+use canhgiac_core::verdict::{ContactRecord, ContactSignals};
+use canhgiac_core::{Error, ErrorCode};
+use canhgiac_index::ReputationIndex;
+use canhgiac_store::Store;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// An instance's own trust directory: `<data dir>/trust_directory.tsv`, in the seed's format, used instead of
+/// the compiled-in seed when present (`canhgiac trust export` writes the seed there for admins to edit).
+pub const TRUST_DIRECTORY_FILE: &str = "trust_directory.tsv";
+/// Contacts read from the store per page while building.
+const BUILD_PAGE: usize = 10_000;
+/// How often a running server judges every contact again (weights fade, listings expire).
+pub const REASSESS_EVERY: Duration = Duration::from_secs(3600);
+
+/// The trust directory of this instance: its own file when there is one, else the compiled-in seed.
+pub fn load_trust_directory(data_dir: &Path) -> Result<Arc<TrustDirectory>, Error> {
+    let path = data_dir.join(TRUST_DIRECTORY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let directory = TrustDirectory::parse(&text).map_err(|e| {
+                Error::new(e.code, format!("{}: {}", path.display(), e.message)).with_field(TRUST_DIRECTORY_FILE)
+            })?;
+            tracing::info!(path = %path.display(), contacts = directory.contacts().len(), "trust directory loaded");
+            Ok(Arc::new(directory))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Arc::new(trust_directory().clone())),
+        Err(e) => Err(Error::new(ErrorCode::Unavailable, format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// Reads every contact with a signal from the store and builds the index.
+pub async fn build_index(store: &dyn Store, trust: Arc<TrustDirectory>) -> Result<ReputationIndex, Error> {
+    let started = Instant::now();
+    let mut records: Vec<ContactRecord> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.contact_signals_page(after.as_deref(), BUILD_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.canonical.clone());
+        records.extend(page);
+    }
+    let read = started.elapsed();
+    let index = tokio::task::spawn_blocking(move || ReputationIndex::build(trust, records, now_millis()))
+        .await
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("building the index failed: {e}")))?;
+    tracing::info!(
+        contacts = index.len(),
+        read_ms = read.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "reputation index built"
+    );
+    Ok(index)
+}
+
+/// Tells the index updater which contacts changed. Cheap to clone; never blocks the caller.
+#[derive(Debug, Clone)]
+pub struct IndexUpdates {
+    sender: mpsc::UnboundedSender<Vec<(IdentifierKind, String)>>,
+}
+
+impl IndexUpdates {
+    pub fn contacts_changed(&self, contacts: Vec<(IdentifierKind, String)>) {
+        if !contacts.is_empty() {
+            // A closed channel means the server is stopping: the next start rebuilds from the store.
+            let _ = self.sender.send(contacts);
+        }
+    }
+}
+
+/// Starts the task that applies changes to `index`, and the hourly reassessment. Returns the handle writers use.
+pub fn spawn_index_updater(store: Arc<dyn Store>, index: Arc<ReputationIndex>) -> IndexUpdates {
+    let (sender, mut receiver) = mpsc::unbounded_channel::<Vec<(IdentifierKind, String)>>();
+    let updater_index = index.clone();
+    tokio::spawn(async move {
+        while let Some(first) = receiver.recv().await {
+            // Everything waiting goes in one batch: one read of the store and one publication per shard.
+            let mut changed: BTreeMap<String, IdentifierKind> = BTreeMap::new();
+            for (kind, canonical) in first {
+                changed.insert(canonical, kind);
+            }
+            while changed.len() < 5_000 {
+                match receiver.try_recv() {
+                    Ok(more) => changed.extend(more.into_iter().map(|(kind, canonical)| (canonical, kind))),
+                    Err(_) => break,
+                }
+            }
+            apply(&*store, &updater_index, changed).await;
+        }
+    });
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(REASSESS_EVERY);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let index = index.clone();
+            let started = Instant::now();
+            if let Ok(changed) = tokio::task::spawn_blocking(move || index.reassess(now_millis())).await {
+                tracing::info!(changed, took_ms = started.elapsed().as_millis() as u64, "reputation index reassessed");
+            }
+        }
+    });
+    IndexUpdates { sender }
+}
+
+async fn apply(store: &dyn Store, index: &Arc<ReputationIndex>, changed: BTreeMap<String, IdentifierKind>) {
+    let canonicals: Vec<String> = changed.keys().cloned().collect();
+    let mut attempt = 0u32;
+    let records = loop {
+        match store.contact_signals(&canonicals).await {
+            Ok(records) => break records,
+            Err(error) if attempt < 5 => {
+                attempt += 1;
+                tracing::warn!(code = error.code.as_str(), attempt, "reading signals for the index failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+            }
+            Err(error) => {
+                tracing::error!(
+                    code = error.code.as_str(),
+                    contacts = canonicals.len(),
+                    "reading signals for the index failed; these contacts stay as they were until the next start"
+                );
+                return;
+            }
+        }
+    };
+    let mut by_canonical: BTreeMap<String, ContactRecord> =
+        records.into_iter().map(|record| (record.canonical.clone(), record)).collect();
+    // A contact the store no longer has signals for leaves the index (unless it is official).
+    let records: Vec<ContactRecord> = changed
+        .into_iter()
+        .map(|(canonical, kind)| {
+            by_canonical.remove(&canonical).unwrap_or(ContactRecord {
+                kind,
+                canonical,
+                signals: ContactSignals::default(),
+                related: Vec::new(),
+            })
+        })
+        .collect();
+    let index = index.clone();
+    let _ = tokio::task::spawn_blocking(move || index.upsert(records, now_millis())).await;
+}

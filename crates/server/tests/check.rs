@@ -1,0 +1,359 @@
+//! The check API through the whole HTTP stack (no socket), on both stores: the index is built from the store
+//! and follows reports, status changes and listings as they are written.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use canhgiac_core::access::{OrganisationKind, Role};
+use canhgiac_evidence::{EvidenceLimits, EvidenceStore};
+use canhgiac_secrets::{ApiKey, Keyring};
+use canhgiac_server::intake::Intake;
+use canhgiac_server::reputation::{build_index, spawn_index_updater};
+use canhgiac_server::{AppState, HttpLimits, router};
+use canhgiac_store::{ApiKeyRecord, Organisation, Store};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+struct Platform {
+    app: Router,
+    store: Arc<dyn Store>,
+    bank_key: String,
+    police_key: String,
+    _directory: tempfile::TempDir,
+    _database: Option<canhgiac_testkit::TestDatabase>,
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+async fn open_store(
+    backend: Backend,
+    test: &str,
+    directory: &std::path::Path,
+) -> (Arc<dyn Store>, Option<canhgiac_testkit::TestDatabase>) {
+    match backend {
+        Backend::Sqlite => {
+            (Arc::new(canhgiac_store::SqliteStore::open(&directory.join("canhgiac.db")).await.unwrap()), None)
+        }
+        Backend::Postgres => {
+            let database = canhgiac_testkit::require_postgres_database(test);
+            (Arc::new(canhgiac_store::PostgresStore::connect(database.url()).await.unwrap()), Some(database))
+        }
+    }
+}
+
+async fn app_over(store: Arc<dyn Store>, directory: &std::path::Path) -> Router {
+    let trust = Arc::new(canhgiac_core::trust::trust_directory().clone());
+    let index = Arc::new(build_index(&*store, trust).await.unwrap());
+    let updates = spawn_index_updater(store.clone(), index.clone());
+    let evidence = Arc::new(EvidenceStore::open(directory.join("evidence")).unwrap());
+    let intake = Intake::new(store, Arc::new(Keyring::generate()), evidence, EvidenceLimits::default())
+        .with_index_updates(updates);
+    router(AppState::with_intake(directory, HttpLimits::default(), intake).with_index(index))
+}
+
+async fn platform(backend: Backend, test: &str) -> Platform {
+    let directory = tempfile::tempdir().unwrap();
+    let (store, database) = open_store(backend, test, directory.path()).await;
+    let mut keys = Vec::new();
+    for (name, kind) in [("Ngân hàng A", OrganisationKind::Bank), ("Công an TP", OrganisationKind::Police)] {
+        let id = format!("org-{}", keys.len());
+        store
+            .create_organisation(Organisation {
+                id: id.clone(),
+                name: name.into(),
+                kind,
+                trust_level: 90,
+                created_at: 1,
+            })
+            .await
+            .unwrap();
+        let key = ApiKey::generate();
+        store
+            .create_api_key(ApiKeyRecord {
+                id: format!("key-{id}"),
+                organisation_id: id,
+                prefix: key.prefix().to_string(),
+                key_hash: key.hash().to_vec(),
+                role: Role::Analyst,
+                label: name.into(),
+                created_at: 1,
+                revoked_at: None,
+            })
+            .await
+            .unwrap();
+        keys.push(key.expose().to_string());
+    }
+    let app = app_over(store.clone(), directory.path()).await;
+    Platform {
+        app,
+        store,
+        bank_key: keys[0].clone(),
+        police_key: keys[1].clone(),
+        _directory: directory,
+        _database: database,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+    text: String,
+}
+
+async fn send(app: &Router, request: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26).await.unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer { status, headers, body, text }
+}
+
+fn get(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::get(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+fn post(uri: &str, body: &Value, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut builder = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(Body::from(body.to_string())).unwrap()
+}
+
+fn bearer(key: &str) -> String {
+    format!("Bearer {key}")
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+async fn check(app: &Router, value: &str) -> Answer {
+    send(app, get(&format!("/v1/check?q={}", encode(value)), &[])).await
+}
+
+/// Waits for the index updater to catch up (it trails the store by one batch).
+async fn check_until(app: &Router, value: &str, wanted: &str) -> Answer {
+    for _ in 0..100 {
+        let answer = check(app, value).await;
+        if answer.body["verdict"] == wanted {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let answer = check(app, value).await;
+    panic!("{value} never became {wanted}: {}", answer.body);
+}
+
+fn citizen_report(reporter_phone: &str, scam_phone: &str) -> Value {
+    json!({
+        "reporter": {"phone": reporter_phone},
+        "scam_type": "task_scam",
+        "narrative": format!("Người lạ gọi từ {scam_phone} mời làm cộng tác viên, bắt chuyển tiền."),
+        "loss_vnd": 2000000,
+        "contacts": [scam_phone],
+        "consent": {"share_with_authorities": true, "contact_me": false}
+    })
+}
+
+mod scenarios {
+    use super::*;
+
+    pub async fn unknown_values_official_contacts_and_bad_input(backend: Backend) {
+        let p = platform(backend, "check_basics").await;
+        let unknown = check(&p.app, "0912 345 678").await;
+        assert_eq!(unknown.status, StatusCode::OK, "{}", unknown.text);
+        assert_eq!(unknown.body["verdict"], "no_data");
+        assert_eq!(unknown.body["canonical"], "+84912345678");
+        assert_eq!(unknown.body["kind"], "phone");
+        for field in ["score", "reasons", "counts", "scam_types", "first_seen", "last_seen", "related"] {
+            assert!(unknown.body.get(field).is_some(), "{field}: {}", unknown.body);
+        }
+        let official = check(&p.app, "https://vietcombank.com.vn/").await;
+        assert_eq!(official.body["verdict"], "official_verified", "{}", official.body);
+        let lookalike = check(&p.app, "vietcombank-xacthuc.com").await;
+        assert!(
+            ["suspicious", "high_risk"].contains(&lookalike.body["verdict"].as_str().unwrap()),
+            "{}",
+            lookalike.body
+        );
+        assert_eq!(lookalike.body["imitates"]["brand"], "Vietcombank");
+
+        let bad = check(&p.app, "hello there").await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+        assert_eq!(bad.body["field"], "q");
+        assert!(bad.body["message"].as_str().unwrap().contains("expected a phone number"), "{}", bad.body);
+        let missing = send(&p.app, get("/v1/check", &[])).await;
+        assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+        assert_eq!(missing.body["field"], "q");
+    }
+
+    pub async fn reports_raise_a_contact_as_they_arrive(backend: Backend) {
+        let p = platform(backend, "check_reports").await;
+        // One person reporting three times stays `reported`.
+        for _ in 0..3 {
+            let answer = send(&p.app, post("/v1/reports", &citizen_report("0911000001", "0987 111 222"), &[])).await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+        }
+        let one = check_until(&p.app, "0987111222", "reported").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let one = if one.body["counts"]["reports"] == 3 { one } else { check(&p.app, "0987111222").await };
+        assert_eq!(one.body["counts"]["reports"], 3, "{}", one.body);
+        assert_eq!(one.body["counts"]["distinct_reporters"], 1, "{}", one.body);
+        assert_eq!(one.body["verdict"], "reported");
+        // Four more people: independent reporters.
+        for reporter in ["0911000002", "0911000003", "0911000004", "0911000005"] {
+            let answer = send(&p.app, post("/v1/reports", &citizen_report(reporter, "0987 111 222"), &[])).await;
+            assert_eq!(answer.status, StatusCode::CREATED);
+        }
+        let many = check_until(&p.app, "0987111222", "high_risk").await;
+        assert_eq!(many.body["counts"]["distinct_reporters"], 5, "{}", many.body);
+        assert_eq!(many.body["counts"]["losses_vnd"], 14_000_000u64);
+        assert_eq!(many.body["scam_types"][0], "task_scam");
+        assert!(many.body["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "independent_reporters"));
+        assert!(many.body["first_seen"].as_str().is_some());
+        // The reporters' own numbers never appear.
+        assert!(!many.text.contains("0911000002") && !many.text.contains("+84911000002"));
+
+        // A police listing confirms it; the index follows.
+        let listing = json!({"listings": [{"value": "0987111222", "scam_type": "task_scam", "reason": "vụ án số 12"}]});
+        let answer =
+            send(&p.app, post("/v1/partner/listings", &listing, &[("authorization", &bearer(&p.police_key))])).await;
+        assert_eq!(answer.status.as_u16() / 100, 2, "{}", answer.text);
+        let confirmed = check_until(&p.app, "0987111222", "confirmed_scam").await;
+        assert!(confirmed.body["reasons"][0]["vi"].as_str().unwrap().contains("Công an TP"), "{}", confirmed.body);
+
+        // After a restart the index is built from the store alone, with the same answer.
+        let directory = tempfile::tempdir().unwrap();
+        let rebuilt = app_over(p.store.clone(), directory.path()).await;
+        let again = check(&rebuilt, "0987111222").await;
+        assert_eq!(again.body["verdict"], "confirmed_scam");
+        assert_eq!(again.body["counts"], confirmed.body["counts"]);
+    }
+
+    pub async fn a_bank_listing_reaches_accounts_qr_codes_and_lists(backend: Backend) {
+        let p = platform(backend, "check_listing").await;
+        let auth = bearer(&p.bank_key);
+        let phones_before = send(&p.app, get("/v1/lists/phone", &[("authorization", &auth)])).await;
+        assert_eq!(phones_before.status, StatusCode::OK, "{}", phones_before.text);
+        let etag = phones_before.headers[header::ETAG].to_str().unwrap().to_string();
+        let version = phones_before.body["version"].as_u64().unwrap();
+
+        let listing = json!({"listings": [
+            {"value": "stk 0011004123456 VCB", "scam_type": "impersonation_bank", "reason": "tài khoản nhận tiền lừa đảo"},
+            {"value": "0966 777 888", "scam_type": "impersonation_bank", "reason": "gọi giả nhân viên ngân hàng"}
+        ]});
+        let answer = send(&p.app, post("/v1/partner/listings", &listing, &[("authorization", &auth)])).await;
+        assert_eq!(answer.status.as_u16() / 100, 2, "{}", answer.text);
+        let account = check_until(&p.app, "bank:970436:0011004123456", "suspicious").await;
+        assert!(account.body["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "partner_listed"));
+        let qr =
+            canhgiac_core::identifier::encode_napas("970436", "0011004123456", Some(100_000), Some("phi xac minh"));
+        let qr_answer = check(&p.app, &qr).await;
+        assert_eq!(qr_answer.body["kind"], "vietqr");
+        assert_eq!(qr_answer.body["verdict"], "suspicious", "{}", qr_answer.body);
+
+        // Lists: the new phone is in, with a new ETag; the old ETag is no longer current; a delta says what changed.
+        check_until(&p.app, "0966777888", "suspicious").await;
+        let phones = send(&p.app, get("/v1/lists/phone", &[("authorization", &auth)])).await;
+        assert_ne!(phones.headers[header::ETAG].to_str().unwrap(), etag);
+        assert!(phones.body["contacts"].as_array().unwrap().iter().any(|c| c["canonical"] == "+84966777888"));
+        let current = phones.headers[header::ETAG].to_str().unwrap().to_string();
+        let not_modified =
+            send(&p.app, get("/v1/lists/phone", &[("authorization", &auth), ("if-none-match", &current)])).await;
+        assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED);
+        let delta = send(&p.app, get(&format!("/v1/lists/phone?since={version}"), &[("authorization", &auth)])).await;
+        assert_eq!(delta.body["delta"], true, "{}", delta.text);
+        let changed: Vec<&str> =
+            delta.body["changed"].as_array().unwrap().iter().map(|c| c["canonical"].as_str().unwrap()).collect();
+        assert_eq!(changed, vec!["+84966777888"]);
+        let text = send(&p.app, get("/v1/lists/bank_account?format=text", &[("authorization", &auth)])).await;
+        assert!(text.text.contains("bank:970436:0011004123456\tsuspicious\t"), "{}", text.text);
+        // Keys are needed; bad kinds and versions are clear errors.
+        assert_eq!(send(&p.app, get("/v1/lists/phone", &[])).await.status, StatusCode::UNAUTHORIZED);
+        let bad_kind = send(&p.app, get("/v1/lists/fax", &[("authorization", &auth)])).await;
+        assert_eq!((bad_kind.status.as_u16(), bad_kind.body["field"].as_str()), (400, Some("kind")));
+        let bad_since = send(&p.app, get("/v1/lists/phone?since=abc", &[("authorization", &auth)])).await;
+        assert_eq!((bad_since.status.as_u16(), bad_since.body["field"].as_str()), (400, Some("since")));
+
+        // Private look-up: the phone's hash prefix answers its suffix among decoys, in a fixed size.
+        let digest: String = Sha256::digest(b"+84966777888").iter().map(|b| format!("{b:02x}")).collect();
+        let range = send(&p.app, get(&format!("/v1/range/{}", &digest[..5].to_uppercase()), &[])).await;
+        assert_eq!(range.status, StatusCode::OK);
+        let lines: Vec<&str> = range.text.lines().collect();
+        assert_eq!(lines.len(), 256);
+        assert!(lines.contains(&format!("{}:3", &digest[5..32]).as_str()), "suspicious is level 3");
+        let empty_prefix = send(&p.app, get("/v1/range/00000", &[])).await;
+        assert_eq!(empty_prefix.text.len(), range.text.len(), "the size does not tell the count");
+        let bad_prefix = send(&p.app, get("/v1/range/xyz", &[])).await;
+        assert_eq!((bad_prefix.status.as_u16(), bad_prefix.body["field"].as_str()), (400, Some("prefix")));
+    }
+
+    pub async fn batch_checks_answer_in_order(backend: Backend) {
+        let p = platform(backend, "check_batch").await;
+        let auth = bearer(&p.bank_key);
+        let values =
+            json!({"values": ["0912 345 678", "not a contact", "https://vietcombank.com.vn", "stk 0011004123456 VCB"]});
+        let none = send(&p.app, post("/v1/check/batch", &values, &[])).await;
+        assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+        let answer = send(&p.app, post("/v1/check/batch", &values, &[("authorization", &auth)])).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let results = answer.body["results"].as_array().unwrap();
+        assert_eq!(results.len(), 4);
+        assert_eq!(results[0]["canonical"], "+84912345678");
+        assert_eq!(results[1]["error"]["field"], "values[1]");
+        assert!(results[1]["error"]["code"].as_str().is_some());
+        assert_eq!(results[2]["verdict"], "official_verified");
+        assert_eq!(results[3]["canonical"], "bank:970436:0011004123456");
+        let too_many = json!({"values": vec!["0912345678"; 10_001]});
+        let refused = send(&p.app, post("/v1/check/batch", &too_many, &[("authorization", &auth)])).await;
+        assert_eq!(
+            (refused.status.as_u16(), refused.body["field"].as_str()),
+            (400, Some("values")),
+            "{}",
+            refused.text
+        );
+        let full = json!({"values": vec!["0912345678"; 10_000]});
+        let ok = send(&p.app, post("/v1/check/batch", &full, &[("authorization", &auth)])).await;
+        assert_eq!(ok.body["results"].as_array().unwrap().len(), 10_000);
+    }
+}
+
+macro_rules! on_both_stores {
+    ($($scenario:ident),+ $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() { scenarios::$scenario(Backend::Sqlite).await })+
+        }
+        mod postgres {
+            use super::*;
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() { scenarios::$scenario(Backend::Postgres).await })+
+        }
+    };
+}
+
+on_both_stores!(
+    unknown_values_official_contacts_and_bad_input,
+    reports_raise_a_contact_as_they_arrive,
+    a_bank_listing_reaches_accounts_qr_codes_and_lists,
+    batch_checks_answer_in_order,
+);
