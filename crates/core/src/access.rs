@@ -103,6 +103,8 @@ pub enum Action {
     ReadReporterPersonalData,
     /// Move a report through its status lifecycle.
     ChangeReportStatus,
+    /// Read appeals against listings and decide them.
+    DecideAppeals,
     /// Check many contacts in one call (`POST /v1/check/batch`).
     CheckInBulk,
     /// Download the lists of listed contacts for offline use (`GET /v1/lists/{kind}`).
@@ -131,7 +133,7 @@ impl Principal {
             Action::SubmitReport => true,
             Action::SubmitSmsReports => matches!(kind, Telecom | PlatformAdmin),
             Action::SubmitListings => matches!(kind, Police | Bank | Ewallet | Telecom | Government | PlatformAdmin),
-            Action::ReadReports | Action::ChangeReportStatus => {
+            Action::ReadReports | Action::ChangeReportStatus | Action::DecideAppeals => {
                 self.role >= Role::Analyst && matches!(kind, Police | Government | PlatformAdmin)
             }
             Action::ReadReporterPersonalData => {
@@ -171,6 +173,7 @@ impl Action {
             Action::ReadReporterPersonalData => "read reporters' personal data",
             Action::ChangeReportStatus => "change a report's status",
             Action::Administer => "administer the platform",
+            Action::DecideAppeals => "decide appeals",
             Action::CheckInBulk => "check contacts in bulk",
             Action::DownloadLists => "download the lists",
         }

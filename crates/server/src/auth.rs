@@ -24,6 +24,8 @@ pub const PARTNER_ROUTES: &[(Method, &str, Action)] = &[
     (Method::GET, "/v1/partner/reports", Action::ReadReports),
     (Method::GET, "/v1/partner/reports/{code}", Action::ReadReports),
     (Method::POST, "/v1/partner/reports/{code}/status", Action::ChangeReportStatus),
+    (Method::GET, "/v1/partner/appeals", Action::DecideAppeals),
+    (Method::POST, "/v1/partner/appeals/{id}/decision", Action::DecideAppeals),
     (Method::POST, "/v1/check/batch", Action::CheckInBulk),
     (Method::GET, "/v1/lists/{kind}", Action::DownloadLists),
 ];

@@ -15,7 +15,10 @@ use canhgiac_core::sms_report::{ReportedSender, parse_5656};
 use canhgiac_core::{Error, ErrorCode, extract};
 use canhgiac_evidence::{EvidenceLimits, EvidenceStore};
 use canhgiac_secrets::{Keyring, ReportSecret, TrackingCode, sha256};
-use canhgiac_store::{EvidenceRecord, IdempotencyRecord, NewListing, NewReport, ReportRecord, Store, SubmitOutcome};
+use canhgiac_store::{
+    AppealRecord, EvidenceRecord, IdempotencyRecord, NewAppeal, NewListing, NewReport, ReportRecord, Store,
+    SubmitOutcome,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -457,6 +460,69 @@ impl Intake {
         let outcome = self.store.add_listings(listings).await?;
         self.contacts_changed(changed);
         Ok(outcome)
+    }
+
+    /// Records an appeal by someone whose contact is listed or reported by mistake. Only a contact the index
+    /// holds something against can be appealed, and it has at most one pending appeal.
+    pub async fn submit_appeal(
+        &self,
+        index: &canhgiac_index::ReputationIndex,
+        value: &str,
+        reason: &str,
+    ) -> Result<AppealRecord, Error> {
+        let identifier = canhgiac_core::detect(value).map_err(|e| e.with_field("value"))?;
+        let reason = reason.trim();
+        let length = reason.chars().count();
+        if !(10..=2000).contains(&length) {
+            return Err(Error::new(
+                ErrorCode::InvalidValue,
+                "say why the contact is not a scam, in 10-2000 characters",
+            )
+            .with_field("reason"));
+        }
+        let canonical = identifier.canonical();
+        let listed = index.lookup(&canonical).is_some_and(|s| {
+            !matches!(
+                s.level,
+                canhgiac_core::verdict::VerdictLevel::NoData | canhgiac_core::verdict::VerdictLevel::OfficialVerified
+            )
+        });
+        if !listed {
+            return Err(Error::new(
+                ErrorCode::InvalidValue,
+                "nothing is reported or listed about this contact: there is nothing to appeal",
+            )
+            .with_field("value"));
+        }
+        let appeal = self
+            .store
+            .submit_appeal(NewAppeal {
+                id: new_id(),
+                kind: identifier.kind(),
+                canonical: canonical.clone(),
+                reason: reason.to_string(),
+                submitted_at: now_millis(),
+            })
+            .await?;
+        self.contacts_changed([(identifier.kind(), canonical)]);
+        Ok(appeal)
+    }
+
+    /// Upholds or rejects a pending appeal. Upheld, every signal before the decision is set aside.
+    pub async fn decide_appeal(
+        &self,
+        principal: &Principal,
+        id: &str,
+        upheld: bool,
+        reason: &str,
+    ) -> Result<AppealRecord, Error> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 1000 {
+            return Err(Error::new(ErrorCode::InvalidValue, "say why, in 1-1000 characters").with_field("reason"));
+        }
+        let decided = self.store.decide_appeal(id, upheld, &principal.label, reason, now_millis()).await?;
+        self.contacts_changed([(decided.kind, decided.canonical.clone())]);
+        Ok(decided)
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use crate::json::ApiJson;
 use crate::middleware::with_body_limit;
-use crate::{AppState, auth, check, reports};
+use crate::{AppState, appeals, auth, check, reports};
 use axum::Json;
 use axum::Router;
 use axum::middleware;
@@ -26,7 +26,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/v1/partner/reports/{code}/status", post(reports::change_report_status))
         .route("/v1/check", get(check::check))
         .route("/v1/range/{prefix}", get(check::range))
-        .route("/v1/lists/{kind}", get(check::list));
+        .route("/v1/lists/{kind}", get(check::list))
+        .route("/v1/appeals", post(appeals::submit_appeal))
+        .route("/v1/partner/appeals", get(appeals::list_appeals))
+        .route("/v1/partner/appeals/{id}/decision", post(appeals::decide_appeal));
     let reports_route = Router::new().route("/v1/reports", post(reports::submit_report));
     let bulk = Router::new()
         .route("/v1/intake/sms", post(reports::intake_sms))

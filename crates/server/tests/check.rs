@@ -306,6 +306,70 @@ mod scenarios {
         assert_eq!((bad_prefix.status.as_u16(), bad_prefix.body["field"].as_str()), (400, Some("prefix")));
     }
 
+    pub async fn an_upheld_appeal_clears_a_contact(backend: Backend) {
+        let p = platform(backend, "check_appeal").await;
+        let bank = bearer(&p.bank_key);
+        let police = bearer(&p.police_key);
+        let listing = json!({"listings": [{"value": "0977 000 111", "scam_type": "online_loan", "reason": "app vay tín dụng đen"}]});
+        let answer = send(&p.app, post("/v1/partner/listings", &listing, &[("authorization", &bank)])).await;
+        assert_eq!(answer.status.as_u16() / 100, 2, "{}", answer.text);
+        check_until(&p.app, "0977000111", "suspicious").await;
+
+        let reason = "Đây là số của cửa hàng tôi, bị báo nhầm sau khi đổi chủ thuê bao.";
+        let not_listed =
+            send(&p.app, post("/v1/appeals", &json!({"value": "0977 000 999", "reason": reason}), &[])).await;
+        assert_eq!(
+            (not_listed.status.as_u16(), not_listed.body["field"].as_str()),
+            (400, Some("value")),
+            "{}",
+            not_listed.text
+        );
+        let short = send(&p.app, post("/v1/appeals", &json!({"value": "0977000111", "reason": "nhầm"}), &[])).await;
+        assert_eq!((short.status.as_u16(), short.body["field"].as_str()), (400, Some("reason")));
+        let filed = send(&p.app, post("/v1/appeals", &json!({"value": "0977 000 111", "reason": reason}), &[])).await;
+        assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.text);
+        assert_eq!(filed.body["state"], "pending");
+        let id = filed.body["id"].as_str().unwrap().to_string();
+        let twice = send(&p.app, post("/v1/appeals", &json!({"value": "0977000111", "reason": reason}), &[])).await;
+        assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text);
+        for _ in 0..100 {
+            let pending = check(&p.app, "0977000111").await;
+            if pending.body["appeal"]["state"] == "pending" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let pending = check(&p.app, "0977000111").await;
+        assert_eq!(pending.body["verdict"], "suspicious", "a pending appeal changes nothing yet");
+        assert!(
+            pending.body["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "appeal_pending"),
+            "{}",
+            pending.body
+        );
+
+        let decision = json!({"decision": "upheld", "reason": "xác minh chủ thuê bao mới"});
+        let uri = format!("/v1/partner/appeals/{id}/decision");
+        let by_bank = send(&p.app, post(&uri, &decision, &[("authorization", &bank)])).await;
+        assert_eq!(by_bank.status, StatusCode::FORBIDDEN);
+        let bad =
+            send(&p.app, post(&uri, &json!({"decision": "maybe", "reason": "x"}), &[("authorization", &police)])).await;
+        assert_eq!((bad.status.as_u16(), bad.body["field"].as_str()), (400, Some("decision")));
+        let decided = send(&p.app, post(&uri, &decision, &[("authorization", &police)])).await;
+        assert_eq!(decided.status, StatusCode::OK, "{}", decided.text);
+        assert_eq!(decided.body["state"], "upheld");
+        let cleared = check_until(&p.app, "0977000111", "no_data").await;
+        assert_eq!(cleared.body["appeal"]["state"], "upheld");
+        assert!(cleared.body["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "appeal_upheld"));
+        let again = send(&p.app, post(&uri, &decision, &[("authorization", &police)])).await;
+        assert_eq!(again.status.as_u16() / 100, 4, "a decided appeal cannot be decided again: {}", again.text);
+        let listed = send(&p.app, get("/v1/partner/appeals?state=upheld", &[("authorization", &police)])).await;
+        assert_eq!(listed.body["appeals"][0]["canonical"], "+84977000111", "{}", listed.text);
+        assert_eq!(listed.body["appeals"][0]["reason"], reason);
+        // No longer listed: off the phone list.
+        let phones = send(&p.app, get("/v1/lists/phone", &[("authorization", &bank)])).await;
+        assert!(!phones.text.contains("+84977000111"));
+    }
+
     pub async fn batch_checks_answer_in_order(backend: Backend) {
         let p = platform(backend, "check_batch").await;
         let auth = bearer(&p.bank_key);
@@ -356,4 +420,5 @@ on_both_stores!(
     reports_raise_a_contact_as_they_arrive,
     a_bank_listing_reaches_accounts_qr_codes_and_lists,
     batch_checks_answer_in_order,
+    an_upheld_appeal_clears_a_contact,
 );
