@@ -225,11 +225,12 @@ fn io_error(error: std::io::Error) -> Error {
 /// Most bytes read ahead to find the first line that is neither blank nor a comment.
 const PEEK_LIMIT: usize = 1 << 20;
 
+/// A reader given back whole after its first bytes were read ahead.
+type Rewound<R> = std::io::Chain<std::io::Cursor<Vec<u8>>, R>;
+
 /// The first byte of the first line that is neither blank nor a `#` comment (`None`: the file has none in its
 /// first [`PEEK_LIMIT`] bytes), and a reader that still gives the whole file.
-fn first_meaningful_byte<R: Read>(
-    mut reader: R,
-) -> Result<(Option<u8>, std::io::Chain<std::io::Cursor<Vec<u8>>, R>), Error> {
+fn first_meaningful_byte<R: Read>(mut reader: R) -> Result<(Option<u8>, Rewound<R>), Error> {
     let mut prefix = Vec::new();
     let mut chunk = [0u8; 8192];
     let first = loop {
@@ -583,8 +584,7 @@ impl Window {
         self.bytes.drain(..forget);
         self.start += forget as u64;
         let (mut line, mut at) = (self.line, 0);
-        loop {
-            let Some(end) = self.bytes.range(at..).position(|&b| b == b'\n').map(|n| at + n) else { break };
+        while let Some(end) = self.bytes.range(at..).position(|&b| b == b'\n').map(|n| at + n) {
             let mut content = self.bytes.range(at..end).copied().skip_while(|b| b.is_ascii_whitespace());
             match content.next() {
                 None | Some(b'#') => {
@@ -759,7 +759,9 @@ mod tests {
     }
 
     /// (line, canonical) of the accepted, (line, reason) of the refused.
-    fn summary(lines: &[FeedLine]) -> (Vec<(usize, String)>, Vec<(usize, &'static str)>) {
+    type Summary = (Vec<(usize, String)>, Vec<(usize, &'static str)>);
+
+    fn summary(lines: &[FeedLine]) -> Summary {
         let mut accepted = Vec::new();
         let mut refused = Vec::new();
         for line in lines {

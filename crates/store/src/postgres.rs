@@ -7,7 +7,7 @@ use crate::decode::{self, RowValues};
 use crate::migrations::{self, MIGRATIONS, now_millis};
 use crate::records::*;
 use crate::signals::{self, Assembler};
-use crate::sql;
+use crate::sql::{self, CanonicalList};
 use crate::{Backend, Result, Store, conflict, internal, not_found};
 use canhgiac_core::report::ReportStatus;
 use canhgiac_core::verdict::ContactRecord;
@@ -19,6 +19,8 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{NoTls, Row};
 
 const POOL_SIZE: usize = 16;
+/// Most contacts one array parameter carries.
+const ARRAY_CHUNK: usize = 5_000;
 
 pub struct PostgresStore {
     pool: Pool,
@@ -266,22 +268,22 @@ async fn insert_report(transaction: &Transaction<'_>, r: &NewReport) -> Result<(
     Ok(())
 }
 
-/// The signals of `canonicals` (see [`Store::contact_signals`]): per chunk, one query per table, sent
-/// together (tokio-postgres pipelines them on the connection).
+/// The signals of `canonicals` (see [`Store::contact_signals`]): per chunk, one query per table with the
+/// chunk as one array parameter, the five sent together (tokio-postgres pipelines them on the connection).
 async fn contact_signals(transaction: &Transaction<'_>, canonicals: &[String]) -> Result<Vec<ContactRecord>> {
     let order = signals::distinct(canonicals);
     let mut records = Vec::new();
-    for chunk in order.chunks(signals::CHUNK) {
-        let list = signals::padded(chunk);
-        let count = list.len();
-        let values: Vec<&(dyn ToSql + Sync)> = list.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
-        let (reports_sql, listings_sql, feeds_sql, appeals_sql, related_sql) = (
-            sql::select_signal_reports(count),
-            sql::select_signal_listings(count),
-            sql::select_signal_feeds(count),
-            sql::select_signal_appeals(count),
-            sql::select_signal_related(count),
-        );
+    let list = CanonicalList::Array;
+    let (reports_sql, listings_sql, feeds_sql, appeals_sql, related_sql) = (
+        sql::select_signal_reports(list),
+        sql::select_signal_listings(list),
+        sql::select_signal_feeds(list),
+        sql::select_signal_appeals(list),
+        sql::select_signal_related(list),
+    );
+    for chunk in order.chunks(ARRAY_CHUNK) {
+        let array = chunk.to_vec();
+        let values: [&(dyn ToSql + Sync); 1] = [&array];
         let (reports, listings, feeds, appeals, related) = tokio::try_join!(
             query_all(transaction, &reports_sql, &values, decode::signal_report),
             query_all(transaction, &listings_sql, &values, decode::signal_listing),
@@ -612,33 +614,27 @@ impl Store for PostgresStore {
         let groups = signals::merge_feed_entries(entries);
         in_transaction!(self, |transaction| {
             let mut created = 0;
+            let (select_existing, upsert) =
+                (sql::select_existing_feed_entries(CanonicalList::Array), sql::upsert_feed_entries_from_arrays());
             for group in &groups {
-                for chunk in group.entries.chunks(signals::CHUNK) {
-                    let mut keys: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(chunk.len() + 1);
-                    keys.push(&group.source);
-                    keys.extend(chunk.iter().map(|e| &e.canonical as &(dyn ToSql + Sync)));
+                for chunk in group.entries.chunks(ARRAY_CHUNK) {
+                    let canonicals: Vec<&str> = chunk.iter().map(|e| e.canonical.as_str()).collect();
                     let existing =
-                        query_all(&transaction, &sql::select_existing_feed_entries(chunk.len()), &keys, |row| {
-                            row.text(0)
-                        })
-                        .await?;
+                        query_all(&transaction, &select_existing, &[&group.source, &canonicals], |row| row.text(0))
+                            .await?;
                     created += chunk.len() - existing.len();
                     let kinds: Vec<&str> = chunk.iter().map(|e| e.kind.as_str()).collect();
                     let trusts: Vec<i32> = chunk.iter().map(|e| i32::from(e.trust_level)).collect();
                     let scam_types: Vec<Option<&str>> = chunk.iter().map(|e| e.scam_type.map(|t| t.code())).collect();
-                    let mut values: Vec<&(dyn ToSql + Sync)> =
-                        Vec::with_capacity(1 + chunk.len() * sql::FEED_ROW_PARAMETERS);
-                    values.push(&group.source);
-                    for (index, e) in chunk.iter().enumerate() {
-                        values.push(&e.canonical);
-                        values.push(&kinds[index]);
-                        values.push(&trusts[index]);
-                        values.push(&scam_types[index]);
-                        values.push(&e.first_seen_at);
-                        values.push(&e.last_seen_at);
-                    }
-                    execute(&transaction, "store feed entries", &sql::upsert_feed_entries(chunk.len()), &values)
-                        .await?;
+                    let first_seen: Vec<i64> = chunk.iter().map(|e| e.first_seen_at).collect();
+                    let last_seen: Vec<i64> = chunk.iter().map(|e| e.last_seen_at).collect();
+                    execute(
+                        &transaction,
+                        "store feed entries",
+                        &upsert,
+                        &[&group.source, &canonicals, &kinds, &trusts, &scam_types, &first_seen, &last_seen],
+                    )
+                    .await?;
                 }
             }
             FeedImportOutcome { created, duplicates: total - created }

@@ -111,9 +111,28 @@ pub fn parameters(first: usize, count: usize) -> String {
     out
 }
 
-/// The feed rows of `$1` (the source) among `count` canonical forms (`$2...`) that exist already.
-pub fn select_existing_feed_entries(count: usize) -> String {
-    format!("SELECT canonical FROM feed_entries WHERE source = $1 AND canonical IN ({})", parameters(2, count))
+/// How a query names a list of canonical forms: `IN ($1, ..., $n)` (SQLite, which has no arrays; the
+/// statement is prepared per length), or one array parameter `= ANY($1)` (PostgreSQL and the engines
+/// compatible with it: one statement for any length, planned once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CanonicalList {
+    Parameters(usize),
+    Array,
+}
+
+impl CanonicalList {
+    /// `column` is one of the list, whose parameters start at `$first`.
+    fn condition(self, column: &str, first: usize) -> String {
+        match self {
+            CanonicalList::Parameters(count) => format!("{column} IN ({})", parameters(first, count)),
+            CanonicalList::Array => format!("{column} = ANY(${first})"),
+        }
+    }
+}
+
+/// The feed rows of `$1` (the source) among a list of canonical forms (from `$2`) that exist already.
+pub fn select_existing_feed_entries(list: CanonicalList) -> String {
+    format!("SELECT canonical FROM feed_entries WHERE source = $1 AND {}", list.condition("canonical", 2))
 }
 
 /// Parameters per row of [`upsert_feed_entries`], after the shared `$1` (the source).
@@ -136,13 +155,27 @@ pub fn upsert_feed_entries(rows: usize) -> String {
     }
     format!(
         "INSERT INTO feed_entries (source, canonical, kind, trust_level, scam_type, first_seen_at, last_seen_at) \
-         VALUES {values} \
-         ON CONFLICT (source, canonical) DO UPDATE SET trust_level = excluded.trust_level, \
-         scam_type = COALESCE(excluded.scam_type, feed_entries.scam_type), \
-         first_seen_at = CASE WHEN excluded.first_seen_at < feed_entries.first_seen_at \
-             THEN excluded.first_seen_at ELSE feed_entries.first_seen_at END, \
-         last_seen_at = CASE WHEN excluded.last_seen_at > feed_entries.last_seen_at \
-             THEN excluded.last_seen_at ELSE feed_entries.last_seen_at END"
+         VALUES {values} {FEED_CONFLICT}"
+    )
+}
+
+const FEED_CONFLICT: &str = "ON CONFLICT (source, canonical) DO UPDATE SET trust_level = excluded.trust_level, \
+     scam_type = COALESCE(excluded.scam_type, feed_entries.scam_type), \
+     first_seen_at = CASE WHEN excluded.first_seen_at < feed_entries.first_seen_at \
+         THEN excluded.first_seen_at ELSE feed_entries.first_seen_at END, \
+     last_seen_at = CASE WHEN excluded.last_seen_at > feed_entries.last_seen_at \
+         THEN excluded.last_seen_at ELSE feed_entries.last_seen_at END";
+
+/// [`upsert_feed_entries`] with the rows as arrays, one per column (`$2` canonical, `$3` kind, `$4` trust level,
+/// `$5` scam type, `$6` first and `$7` last sighting): PostgreSQL, CockroachDB and YugabyteDB.
+pub fn upsert_feed_entries_from_arrays() -> String {
+    format!(
+        "INSERT INTO feed_entries (source, canonical, kind, trust_level, scam_type, first_seen_at, last_seen_at) \
+         SELECT $1, canonical, kind, trust_level, scam_type, first_seen_at, last_seen_at \
+         FROM unnest(CAST($2 AS TEXT[]), CAST($3 AS TEXT[]), CAST($4 AS INTEGER[]), CAST($5 AS TEXT[]), \
+             CAST($6 AS BIGINT[]), CAST($7 AS BIGINT[])) \
+             AS rows (canonical, kind, trust_level, scam_type, first_seen_at, last_seen_at) \
+         {FEED_CONFLICT}"
     )
 }
 
@@ -168,54 +201,54 @@ pub fn select_appeals(by: Option<&str>) -> String {
 
 // ---- signals of contacts, for the reputation index ----
 //
-// Each takes `count` canonical forms as `$1...$count`. Times, kinds and statuses are decoded by
+// Each takes a list of canonical forms from `$1` (see [`CanonicalList`]). Times, kinds and statuses are decoded by
 // `decode::signal_*`, assembled by `signals::Assembler`.
 
 /// Every report naming one of the contacts, with the status a closed report was closed from.
-pub fn select_signal_reports(count: usize) -> String {
+pub fn select_signal_reports(list: CanonicalList) -> String {
     format!(
         "SELECT c.canonical, c.kind, r.id, r.status, r.created_at, r.reporter_fingerprint, r.loss_vnd, r.scam_type, \
          h.from_status FROM report_contacts c JOIN reports r ON r.id = c.report_id \
          LEFT JOIN report_status_history h ON h.report_id = r.id AND h.to_status = 'closed' \
-         WHERE c.canonical IN ({}) ORDER BY c.canonical, r.created_at, r.id",
-        parameters(1, count)
+         WHERE {} ORDER BY c.canonical, r.created_at, r.id",
+        list.condition("c.canonical", 1)
     )
 }
 
 /// Every listing of the contacts, with its organisation.
-pub fn select_signal_listings(count: usize) -> String {
+pub fn select_signal_listings(list: CanonicalList) -> String {
     format!(
         "SELECT l.canonical, l.kind, o.name, o.kind, o.trust_level, l.listed_at, l.expires_at, l.scam_type \
          FROM listings l JOIN organisations o ON o.id = l.organisation_id \
-         WHERE l.canonical IN ({}) ORDER BY l.canonical, l.listed_at, l.id",
-        parameters(1, count)
+         WHERE {} ORDER BY l.canonical, l.listed_at, l.id",
+        list.condition("l.canonical", 1)
     )
 }
 
-pub fn select_signal_feeds(count: usize) -> String {
+pub fn select_signal_feeds(list: CanonicalList) -> String {
     format!(
         "SELECT canonical, kind, source, trust_level, first_seen_at, scam_type FROM feed_entries \
-         WHERE canonical IN ({}) ORDER BY canonical, first_seen_at, source",
-        parameters(1, count)
+         WHERE {} ORDER BY canonical, first_seen_at, source",
+        list.condition("canonical", 1)
     )
 }
 
 /// Every appeal of the contacts, oldest first (the last one is the contact's appeal state).
-pub fn select_signal_appeals(count: usize) -> String {
+pub fn select_signal_appeals(list: CanonicalList) -> String {
     format!(
         "SELECT canonical, kind, state, submitted_at, decided_at FROM appeals \
-         WHERE canonical IN ({}) ORDER BY canonical, submitted_at, id",
-        parameters(1, count)
+         WHERE {} ORDER BY canonical, submitted_at, id",
+        list.condition("canonical", 1)
     )
 }
 
 /// For each contact, the other contacts named in the same reports and in how many reports.
-pub fn select_signal_related(count: usize) -> String {
+pub fn select_signal_related(list: CanonicalList) -> String {
     format!(
         "SELECT a.canonical, b.canonical, COUNT(DISTINCT a.report_id) FROM report_contacts a \
          JOIN report_contacts b ON b.report_id = a.report_id AND b.canonical <> a.canonical \
-         WHERE a.canonical IN ({}) GROUP BY a.canonical, b.canonical",
-        parameters(1, count)
+         WHERE {} GROUP BY a.canonical, b.canonical",
+        list.condition("a.canonical", 1)
     )
 }
 

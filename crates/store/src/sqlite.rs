@@ -11,7 +11,7 @@ use crate::decode::{self, RowValues};
 use crate::migrations::{self, MIGRATIONS, now_millis};
 use crate::records::*;
 use crate::signals::{self, Assembler};
-use crate::sql::{self, for_sqlite};
+use crate::sql::{self, CanonicalList, for_sqlite};
 use crate::{Backend, Result, Store, conflict, internal, not_found};
 use canhgiac_core::report::ReportStatus;
 use canhgiac_core::verdict::ContactRecord;
@@ -371,7 +371,7 @@ fn contact_signals(connection: &Connection, canonicals: &[String]) -> Result<Vec
     let mut records = Vec::new();
     for chunk in order.chunks(signals::CHUNK) {
         let list = signals::padded(chunk);
-        let count = list.len();
+        let count = CanonicalList::Parameters(list.len());
         let mut assembler = Assembler::default();
         let values = || rusqlite::params_from_iter(list.iter());
         for row in query_all(connection, &sql::select_signal_reports(count), values(), |r| decode::signal_report(r))? {
@@ -679,7 +679,7 @@ impl Store for SqliteStore {
                     keys.extend(chunk.iter().map(|e| Value::Text(e.canonical.clone())));
                     let existing = query_all(
                         c,
-                        &sql::select_existing_feed_entries(chunk.len()),
+                        &sql::select_existing_feed_entries(CanonicalList::Parameters(chunk.len())),
                         rusqlite::params_from_iter(keys),
                         |row| row.text(0),
                     )?;
