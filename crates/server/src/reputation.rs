@@ -21,8 +21,9 @@ use tokio::sync::mpsc;
 pub const TRUST_DIRECTORY_FILE: &str = "trust_directory.tsv";
 /// Contacts read from the store per page while building.
 const BUILD_PAGE: usize = 10_000;
-/// How often a running server judges every contact again (weights fade, listings expire).
-pub const REASSESS_EVERY: Duration = Duration::from_secs(3600);
+/// How often a running server re-reads the store (feeds imported by `canhgiac import` from another process) and
+/// judges every contact again (weights fade, listings expire). SIGHUP does it at once.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(3600);
 
 /// The trust directory of this instance: its own file when there is one, else the compiled-in seed.
 pub fn load_trust_directory(data_dir: &Path) -> Result<Arc<TrustDirectory>, Error> {
@@ -83,6 +84,7 @@ impl IndexUpdates {
 pub fn spawn_index_updater(store: Arc<dyn Store>, index: Arc<ReputationIndex>) -> IndexUpdates {
     let (sender, mut receiver) = mpsc::unbounded_channel::<Vec<(IdentifierKind, String)>>();
     let updater_index = index.clone();
+    let refresh_store = store.clone();
     tokio::spawn(async move {
         while let Some(first) = receiver.recv().await {
             // Everything waiting goes in one batch: one read of the store and one publication per shard.
@@ -100,18 +102,61 @@ pub fn spawn_index_updater(store: Arc<dyn Store>, index: Arc<ReputationIndex>) -
         }
     });
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(REASSESS_EVERY);
+        let mut every = tokio::time::interval(REFRESH_EVERY);
         every.tick().await;
+        #[cfg(unix)]
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
         loop {
+            #[cfg(unix)]
+            {
+                let hangup_received = async {
+                    match hangup.as_mut() {
+                        Some(signal) => signal.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = every.tick() => {}
+                    _ = hangup_received => tracing::info!("SIGHUP: refreshing the reputation index from the store"),
+                }
+            }
+            #[cfg(not(unix))]
             every.tick().await;
-            let index = index.clone();
-            let started = Instant::now();
-            if let Ok(changed) = tokio::task::spawn_blocking(move || index.reassess(now_millis())).await {
-                tracing::info!(changed, took_ms = started.elapsed().as_millis() as u64, "reputation index reassessed");
+            if let Err(error) = refresh(&*refresh_store, &index).await {
+                tracing::warn!(code = error.code.as_str(), "refreshing the reputation index failed; next time");
             }
         }
     });
     IndexUpdates { sender }
+}
+
+/// Re-reads every contact from the store, replaces those that changed (imports by another process), then judges
+/// every contact again at the current time.
+pub async fn refresh(store: &dyn Store, index: &Arc<ReputationIndex>) -> Result<(), Error> {
+    let started = Instant::now();
+    let mut after: Option<String> = None;
+    let mut changed = 0;
+    loop {
+        let page = store.contact_signals_page(after.as_deref(), BUILD_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.canonical.clone());
+        let index = index.clone();
+        changed += tokio::task::spawn_blocking(move || index.refresh(page, now_millis()))
+            .await
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("refresh failed: {e}")))?;
+    }
+    let reassess_index = index.clone();
+    let reassessed = tokio::task::spawn_blocking(move || reassess_index.reassess(now_millis()))
+        .await
+        .map_err(|e| Error::new(ErrorCode::Internal, format!("reassessment failed: {e}")))?;
+    tracing::info!(
+        changed,
+        reassessed,
+        contacts = index.len(),
+        took_ms = started.elapsed().as_millis() as u64,
+        "reputation index refreshed"
+    );
+    Ok(())
 }
 
 async fn apply(store: &dyn Store, index: &Arc<ReputationIndex>, changed: BTreeMap<String, IdentifierKind>) {
