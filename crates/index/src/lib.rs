@@ -6,7 +6,7 @@
 //! - Readers never wait: the contacts are spread over [`SHARD_COUNT`] shards, each published through an
 //!   [`ArcSwap`]. A writer copies the shard it changes and swaps the copy in; a reader holds whichever version
 //!   it loaded. Writers take one lock among themselves.
-//! - Small: a contact is a 24-byte table entry plus its canonical form and its signals packed into a few bytes
+//! - Small: a contact is a 16-byte table entry plus its canonical form and its signals packed into a few bytes
 //!   ([`codec`]); its level and score ([`assess`]) are kept, its reasons are built only when asked
 //!   ([`ReputationIndex::verdict`]).
 //! - Private look-ups ([`ReputationIndex::range`]): a second structure keyed by the SHA-256 of the canonical
@@ -148,7 +148,12 @@ impl ReputationIndex {
     /// Builds the index from every contact's record (each canonical once; a repeated one replaces the earlier)
     /// and the trust directory, judged at `now` (Unix milliseconds).
     pub fn build(trust: Arc<TrustDirectory>, records: impl IntoIterator<Item = ContactRecord>, now: i64) -> Self {
-        let mut shards: Vec<Shard> = (0..SHARD_COUNT).map(|_| Shard::default()).collect();
+        let records = records.into_iter();
+        // Tables sized for the records announced (a tenth more for the uneven spread), so that they do not
+        // grow and rehash step by step while the index is built.
+        let per_shard = records.size_hint().0.div_ceil(SHARD_COUNT);
+        let per_shard = if per_shard == 0 { 0 } else { per_shard + per_shard / 10 + 8 };
+        let mut shards: Vec<Shard> = (0..SHARD_COUNT).map(|_| Shard::with_capacity(per_shard)).collect();
         let mut ranges = range::RangeBuilder::new();
         let names = Names::default();
         let mut scratch = Vec::with_capacity(256);
@@ -158,16 +163,8 @@ impl ReputationIndex {
             scratch.clear();
             codec::encode(&record.signals, &record.related, &names, &mut scratch);
             let hash = contact_hash(record.canonical.as_bytes());
-            let entry = Entry {
-                hash,
-                offset: 0,
-                signals_len: 0,
-                canonical_len: 0,
-                kind: kind_code(record.kind),
-                level: level_code(level),
-                score,
-                flags: if record.signals.official.is_some() { FLAG_OFFICIAL } else { 0 },
-            };
+            let flags = if record.signals.official.is_some() { FLAG_OFFICIAL } else { 0 };
+            let entry = Entry::new(hash, kind_code(record.kind), level_code(level), score, flags);
             shards[shard_of(hash)].put(entry, record.canonical.as_bytes(), &scratch);
             if is_listed(level) {
                 ranges.add(&record.canonical, level);
@@ -196,8 +193,7 @@ impl ReputationIndex {
             .into_iter()
             .map(|shard| {
                 let mut shard = if shard.garbage > 0 { shard.compacted() } else { shard };
-                shard.table.shrink_to_fit(|e| e.hash);
-                shard.arena.shrink_to_fit();
+                shard.shrink_to_fit();
                 ArcSwap::from_pointee(shard)
             })
             .collect();
@@ -281,16 +277,8 @@ impl ReputationIndex {
                     let Assessment { level, score } = assess(&record.signals, now);
                     writer.scratch.clear();
                     codec::encode(&record.signals, &record.related, &self.names, &mut writer.scratch);
-                    let entry = Entry {
-                        hash,
-                        offset: 0,
-                        signals_len: 0,
-                        canonical_len: 0,
-                        kind: kind_code(record.kind),
-                        level: level_code(level),
-                        score,
-                        flags: if record.signals.official.is_some() { FLAG_OFFICIAL } else { 0 },
-                    };
+                    let flags = if record.signals.official.is_some() { FLAG_OFFICIAL } else { 0 };
+                    let entry = Entry::new(hash, kind_code(record.kind), level_code(level), score, flags);
                     shard.put(entry, record.canonical.as_bytes(), &writer.scratch);
                     if before.is_none() {
                         self.len.fetch_add(1, Ordering::Relaxed);
@@ -332,6 +320,28 @@ impl ReputationIndex {
         }
         self.version.store(version, Ordering::Release);
         version
+    }
+
+    /// Replaces only those of `records` that differ from what the index holds (signals, related contacts or
+    /// kind), so that a periodic re-read of the whole store costs look-ups, not copies. Returns how many changed.
+    pub fn refresh(&self, records: Vec<ContactRecord>, now: i64) -> usize {
+        let mut scratch = Vec::with_capacity(256);
+        let changed: Vec<ContactRecord> = records
+            .into_iter()
+            .filter(|record| {
+                let hash = contact_hash(record.canonical.as_bytes());
+                let shard = self.shards[shard_of(hash)].load();
+                let Some(entry) = shard.find(hash, record.canonical.as_bytes()) else { return true };
+                scratch.clear();
+                codec::encode(&record.signals, &record.related, &self.names, &mut scratch);
+                entry.kind != kind_code(record.kind) || shard.signals(entry) != scratch.as_slice()
+            })
+            .collect();
+        let count = changed.len();
+        if count > 0 {
+            self.upsert(changed, now);
+        }
+        count
     }
 
     /// Judges every contact again at `now`: weights fade with age and listings expire, so a long-running

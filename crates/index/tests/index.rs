@@ -267,3 +267,14 @@ fn reassessing_lets_old_signals_fade() {
     assert!(changed >= 1);
     assert!(index.lookup("+84955555555").unwrap().level < VerdictLevel::HighRisk);
 }
+
+#[test]
+fn refreshing_from_the_store_replaces_only_what_changed() {
+    let index = index_of(vec![listed("0912345678"), reported_by("0987654321", 1)]);
+    let version = index.version();
+    assert_eq!(index.refresh(vec![listed("0912345678"), reported_by("0987654321", 1)], NOW), 0);
+    assert_eq!(index.version(), version, "nothing changed, nothing published");
+    assert_eq!(index.refresh(vec![listed("0912345678"), reported_by("0987654321", 6), listed("0933333333")], NOW), 2);
+    assert_eq!(index.lookup("+84987654321").unwrap().level, VerdictLevel::HighRisk);
+    assert_eq!(index.lookup("+84933333333").unwrap().level, VerdictLevel::Suspicious);
+}
