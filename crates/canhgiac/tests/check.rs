@@ -74,3 +74,53 @@ fn the_trust_directory_can_be_exported_edited_and_is_checked() {
     assert_eq!(broken.status.code(), Some(2), "{}", stdout(&broken));
     assert!(stderr(&broken).contains("trust_directory.tsv"), "{}", stderr(&broken));
 }
+
+#[test]
+fn a_feed_imported_while_the_server_runs_is_picked_up_on_sighup() {
+    let directory = tempfile::tempdir().unwrap();
+    let place = Place::new(directory.path(), None);
+    let log = directory.path().join("server.log");
+    let mut server = Server::start(&place, &log, "info");
+    let feed = directory.path().join("feed.txt");
+    std::fs::write(&feed, "# a test feed\nlua-dao-vay-tien.top\nhttps://nhan-qua-tri-an.xyz/dang-ky\n").unwrap();
+    let summary = place.run_ok(&[
+        "import",
+        "--source",
+        "test-feed",
+        "--trust",
+        "80",
+        "--format",
+        "plain",
+        feed.to_str().unwrap(),
+    ]);
+    assert!(summary.contains('2'), "{summary}");
+    let ask = |value: &str| -> Value {
+        let text = agent(Duration::from_secs(5))
+            .get(&server.url("/v1/check"))
+            .query("q", value)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        json_of(&text)
+    };
+    assert_eq!(ask("lua-dao-vay-tien.top")["verdict"], "no_data", "not before the refresh");
+    // SAFETY: kill(2) on the child's pid with a valid signal number.
+    let signalled = unsafe { libc::kill(server.pid() as libc::pid_t, libc::SIGHUP) };
+    assert_eq!(signalled, 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let answer = ask("lua-dao-vay-tien.top");
+        if answer["verdict"] != "no_data" {
+            assert_eq!(answer["verdict"], "suspicious", "{answer}");
+            assert!(answer["reasons"][0]["en"].as_str().unwrap().contains("test-feed"), "{answer}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the refresh never came: {}", server.log_text());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(ask("https://nhan-qua-tri-an.xyz/dang-ky")["verdict"], "suspicious");
+    assert!(server.log_text().contains("reputation index refreshed"));
+    server.stop();
+}
