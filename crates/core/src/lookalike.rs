@@ -109,11 +109,21 @@ pub fn judge_domain(host_or_url: &str, brands: &[ProtectedBrand]) -> Option<Look
 
 /// [`judge_domain`] against the brands of the compiled-in trust directory.
 pub fn judge_domain_default(host_or_url: &str) -> Option<LookalikeFinding> {
-    judge_domain(host_or_url, trust_directory().protected_brands())
+    judge_domain_in(host_or_url, trust_directory())
+}
+
+/// [`judge_domain`] against a directory's brands, with the brands' keys gathered once per directory: the fast
+/// path for a server judging every link it is asked about.
+pub fn judge_domain_in(host_or_url: &str, directory: &crate::trust::TrustDirectory) -> Option<LookalikeFinding> {
+    judge_with_keys(&parse_host(host_or_url)?, directory.protected_brands(), directory.lookalike_keys())
 }
 
 /// [`judge_domain`] for a domain already parsed.
 pub fn judge_parsed(domain: &Domain, brands: &[ProtectedBrand]) -> Option<LookalikeFinding> {
+    judge_with_keys(domain, brands, &keys_of(brands))
+}
+
+fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) -> Option<LookalikeFinding> {
     let host = domain.canonical();
     if is_restricted_suffix(domain.public_suffix())
         || brands.iter().any(|brand| brand.is_official_host(host))
@@ -121,11 +131,27 @@ pub fn judge_parsed(domain: &Domain, brands: &[ProtectedBrand]) -> Option<Lookal
     {
         return None;
     }
-    let name = Name::new(domain)?;
-    let all_keys: HashSet<&str> =
-        brands.iter().flat_map(|brand| brand.keys.iter().map(|key| key.key.as_str())).collect();
+    let mut name = Name::new(domain)?;
+    for label in &mut name.labels {
+        label.known_runs = label
+            .runs
+            .iter()
+            .map(|&(start, end, _)| {
+                let run = &label.text[start..end];
+                all_keys.all.contains(run) || LURE_WORDS.contains(&run)
+            })
+            .collect();
+        let mut present: Vec<String> = all_keys
+            .finder
+            .find_overlapping_iter(label.text.as_str())
+            .map(|found| all_keys.patterns[found.pattern().as_usize()].clone())
+            .collect();
+        present.sort();
+        present.dedup();
+        label.present_keys = present;
+    }
     let hits: Vec<(&ProtectedBrand, Hit)> =
-        brands.iter().filter_map(|brand| best_hit(&name, brand, &all_keys).map(|hit| (brand, hit))).collect();
+        brands.iter().filter_map(|brand| best_hit(&name, brand, all_keys).map(|hit| (brand, hit))).collect();
     let mut best: Option<(Scored, &ProtectedBrand)> = None;
     for (brand, hit) in &hits {
         // A brand whose name is inside another's, where the other's is found (`shopee` in `shopeepay`, `viettel`
@@ -141,7 +167,7 @@ pub fn judge_parsed(domain: &Domain, brands: &[ProtectedBrand]) -> Option<Lookal
         if inside_another {
             continue;
         }
-        let scored = score(&name, brand, hit, &all_keys);
+        let scored = score(&name, brand, hit, all_keys);
         let better = match &best {
             None => true,
             Some((current, _)) => {
@@ -464,6 +490,12 @@ struct Label {
     origin: Vec<usize>,
     /// [`runs`] of `text`.
     runs: Vec<(usize, usize, bool)>,
+    /// Plain ASCII letters without `rn`: no confusable can hide in it (computed once, asked for every key).
+    plain_ascii: bool,
+    /// Per run: a brand key or a lure word itself, which typing-mistake matching skips.
+    known_runs: Vec<bool>,
+    /// The brand keys written in `text` (anywhere, overlapping).
+    present_keys: Vec<String>,
 }
 
 impl Name {
@@ -495,6 +527,11 @@ impl Name {
 }
 
 impl Label {
+    /// Whether the brand key is written in the label: known after [`judge_with_keys`] looked once for every key.
+    fn holds_key(&self, key: &str) -> bool {
+        self.present_keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
+    }
+
     fn new(ascii: &str) -> Self {
         let text = if ascii.starts_with("xn--") {
             let (unicode, result) = idna::domain_to_unicode(ascii);
@@ -512,7 +549,8 @@ impl Label {
             }
         }
         let runs = runs(&text);
-        Label { text, skeleton, origin, runs }
+        let plain_ascii = text.is_ascii() && !text.bytes().any(|b| b.is_ascii_digit()) && !text.contains("rn");
+        Label { text, skeleton, origin, runs, plain_ascii, known_runs: Vec::new(), present_keys: Vec::new() }
     }
 
     /// The characters of `text` that produced `skeleton[start..end]`, as a byte range of `text`.
@@ -606,7 +644,30 @@ struct Hit {
     end: usize,
 }
 
-fn best_hit(name: &Name, brand: &ProtectedBrand, all_keys: &HashSet<&str>) -> Option<Hit> {
+/// The brands' keys, gathered once per set of brands: every key, and those [`mask_keys`] hides (4+ letters, not a
+/// lure word), longest first so that a longer name is hidden before a key inside it.
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    all: HashSet<String>,
+    maskable: Vec<String>,
+    /// Every key at once, to learn in one pass which keys a label holds: most hold none.
+    finder: aho_corasick::AhoCorasick,
+    /// The finder's patterns, by pattern number.
+    patterns: Vec<String>,
+}
+
+pub(crate) fn keys_of(brands: &[ProtectedBrand]) -> Keys {
+    let all: HashSet<String> = brands.iter().flat_map(|brand| brand.keys.iter().map(|key| key.key.clone())).collect();
+    let mut maskable: Vec<String> =
+        all.iter().filter(|key| key.len() >= 4 && !LURE_WORDS.contains(&key.as_str())).cloned().collect();
+    maskable.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    let mut patterns: Vec<String> = all.iter().cloned().collect();
+    patterns.sort();
+    let finder = aho_corasick::AhoCorasick::new(&patterns).expect("brand keys are short ASCII words");
+    Keys { all, maskable, finder, patterns }
+}
+
+fn best_hit(name: &Name, brand: &ProtectedBrand, all_keys: &Keys) -> Option<Hit> {
     let mut best: Option<Hit> = None;
     let mut offer = |hit: Hit| {
         let better = match &best {
@@ -676,9 +737,12 @@ fn letter_run(text: &str, start: usize, end: usize) -> (usize, usize) {
     (run_start, run_end)
 }
 
-fn raw_hits(label: &Label, index: usize, key: &BrandKey, class: KeyClass, all_keys: &HashSet<&str>) -> Vec<Hit> {
+fn raw_hits(label: &Label, index: usize, key: &BrandKey, class: KeyClass, all_keys: &Keys) -> Vec<Hit> {
     let text = &label.text;
     let mut hits = Vec::new();
+    if !label.holds_key(&key.key) {
+        return hits;
+    }
     for (start, _) in text.match_indices(key.key.as_str()) {
         let end = start + key.key.len();
         let (run_start, run_end) = letter_run(text, start, end);
@@ -738,7 +802,7 @@ fn raw_hits(label: &Label, index: usize, key: &BrandKey, class: KeyClass, all_ke
 
 fn confusable_hits(label: &Label, index: usize, key: &BrandKey, class: KeyClass, key_skeleton: &str) -> Vec<Hit> {
     let mut hits = Vec::new();
-    if label.text.is_ascii() && !label.text.bytes().any(|b| b.is_ascii_digit()) && !label.text.contains("rn") {
+    if label.plain_ascii {
         return hits;
     }
     for (s_start, _) in label.skeleton.match_indices(key_skeleton) {
@@ -791,7 +855,7 @@ fn whole_between_hyphens(text: &str, start: usize, end: usize) -> (usize, usize)
 /// letters: one mistake (two from 11 letters), also glued to other letters (same first and last letter); keys of
 /// 6-7 letters (`tpbank`): one letter changed or two swapped after their first three letters (`tpbsnk`), since
 /// changing those makes another bank's name (`abbank`, `mbbank`) and adding one makes words (`gardena`).
-fn fuzzy_hits(label: &Label, index: usize, key: &str, all_keys: &HashSet<&str>) -> Vec<Hit> {
+fn fuzzy_hits(label: &Label, index: usize, key: &str, all_keys: &Keys) -> Vec<Hit> {
     let mut hits = Vec::new();
     let text = &label.text;
     if !text.is_ascii() {
@@ -799,9 +863,14 @@ fn fuzzy_hits(label: &Label, index: usize, key: &str, all_keys: &HashSet<&str>) 
     }
     let long = key.len() >= 8;
     let max_distance = if key.len() >= 11 { 2 } else { 1 };
-    for &(start, end, digits) in &label.runs {
+    for (position, &(start, end, digits)) in label.runs.iter().enumerate() {
         let run = &text[start..end];
-        if digits || run.contains(key) || all_keys.contains(run) || LURE_WORDS.contains(&run) {
+        let known = label
+            .known_runs
+            .get(position)
+            .copied()
+            .unwrap_or_else(|| all_keys.all.contains(run) || LURE_WORDS.contains(&run));
+        if digits || known || (label.holds_key(key) && run.contains(key)) {
             continue;
         }
         if !long {
@@ -828,7 +897,7 @@ fn fuzzy_hits(label: &Label, index: usize, key: &str, all_keys: &HashSet<&str>) 
                     let window = &run[offset..offset + width];
                     if window.as_bytes()[0] != key.as_bytes()[0]
                         || window.as_bytes()[width - 1] != key.as_bytes()[key.len() - 1]
-                        || all_keys.contains(window)
+                        || all_keys.all.contains(window)
                     {
                         continue;
                     }
@@ -921,10 +990,10 @@ fn lures_in_run(run: &str) -> Vec<String> {
 /// brand names (`bank` in `hdbank`); keys that are lure words themselves (`napas`, `dichvucong`) stay. Also the
 /// keys of 6+ letters it replaced: another brand's full name next to a brand is evidence too
 /// (`dichvucongbaohiemxahoi`).
-fn mask_keys<'k>(text: &str, all_keys: &HashSet<&'k str>) -> (String, Vec<&'k str>) {
+fn mask_keys<'k>(text: &str, all_keys: &'k Keys) -> (String, Vec<&'k str>) {
     let mut masked = text.to_string();
     let mut names = Vec::new();
-    for &key in all_keys.iter().filter(|key| key.len() >= 4 && !LURE_WORDS.contains(key)) {
+    for key in all_keys.maskable.iter().map(String::as_str) {
         let mut from = 0;
         while let Some(found) = masked[from..].find(key) {
             let at = from + found;
@@ -939,7 +1008,7 @@ fn mask_keys<'k>(text: &str, all_keys: &HashSet<&'k str>) -> (String, Vec<&'k st
 }
 
 /// Every lure word of the name, the hit's letters and every brand name left out.
-fn lure_words(name: &Name, brand: &ProtectedBrand, hit: &Hit, all_keys: &HashSet<&str>) -> Vec<String> {
+fn lure_words(name: &Name, brand: &ProtectedBrand, hit: &Hit, all_keys: &Keys) -> Vec<String> {
     let hit_class = brand.keys.iter().find(|key| key.key == hit.key).map_or(KeyClass::Long, class_of);
     let mut found: Vec<String> = Vec::new();
     for (index, label) in name.labels.iter().enumerate() {
@@ -987,7 +1056,7 @@ fn reason(code: &'static str, weight: i32, vi: String, en: String) -> LookalikeR
     LookalikeReason { code, weight: weight as i16, vi, en }
 }
 
-fn score(name: &Name, brand: &ProtectedBrand, hit: &Hit, all_keys: &HashSet<&str>) -> Scored {
+fn score(name: &Name, brand: &ProtectedBrand, hit: &Hit, all_keys: &Keys) -> Scored {
     let looks_like = brand.main_domain().unwrap_or(&brand.name).to_string();
     let label_text = &name.labels[hit.label].text;
     let mut reasons = vec![main_reason(brand, &looks_like, label_text, hit)];

@@ -211,6 +211,8 @@ pub struct TrustDirectory {
     contacts: Vec<TrustedContact>,
     by_canonical: HashMap<String, usize>,
     brands: Vec<ProtectedBrand>,
+    /// The brands' keys as the look-alike detector needs them, gathered on first use.
+    lookalike_keys: std::sync::OnceLock<crate::lookalike::Keys>,
 }
 
 /// The compiled-in seed directory.
@@ -259,7 +261,7 @@ impl TrustDirectory {
             contacts.push(contact);
         }
         let brands = build_brands(&mut contacts)?;
-        Ok(TrustDirectory { contacts, by_canonical, brands })
+        Ok(TrustDirectory { contacts, by_canonical, brands, lookalike_keys: std::sync::OnceLock::new() })
     }
 
     /// Every contact, in the directory's order.
@@ -281,6 +283,10 @@ impl TrustDirectory {
         self.contacts.iter().find(|contact| {
             matches!(&contact.identifier, Identifier::Domain(domain) if is_same_or_subdomain(host, &official_part(domain)))
         })
+    }
+
+    pub(crate) fn lookalike_keys(&self) -> &crate::lookalike::Keys {
+        self.lookalike_keys.get_or_init(|| crate::lookalike::keys_of(&self.brands))
     }
 
     /// One brand per organisation, in the directory's order.

@@ -9,7 +9,7 @@
 //! independent of the detector's output (it does not call the detector, and it is broader than the detector's
 //! keys: collisions such as `shbet` or `lqmb` count as themed, and so count as misses when not flagged).
 
-use canhgiac_core::lookalike::{LookalikeFinding, judge_domain};
+use canhgiac_core::lookalike::{LookalikeFinding, judge_domain, judge_domain_in};
 use canhgiac_core::trust::{ProtectedBrand, trust_directory};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -198,6 +198,10 @@ const LEGIT_VIETNAMESE: &[&str] = &[
 ];
 
 fn flagged(host: &str, brands: &[ProtectedBrand]) -> Option<LookalikeFinding> {
+    // The compiled-in directory's brands take the fast path a server takes (keys gathered once).
+    if std::ptr::eq(brands, trust_directory().protected_brands()) {
+        return judge_domain_in(host, trust_directory());
+    }
     judge_domain(host, brands)
 }
 

@@ -5,7 +5,7 @@
 
 use crate::{ReputationIndex, Summary};
 use canhgiac_core::identifier::{Identifier, IdentifierKind, extract};
-use canhgiac_core::lookalike::judge_domain;
+use canhgiac_core::lookalike::judge_domain_in;
 use canhgiac_core::scam_type::ScamType;
 use canhgiac_core::verdict::{AppealState, ContactSignals, Counts, Reason, VerdictLevel, judge};
 use serde::{Serialize, Serializer};
@@ -264,7 +264,7 @@ impl ReputationIndex {
             }
             return;
         }
-        let Some(finding) = judge_domain(host, trust.protected_brands()) else { return };
+        let Some(finding) = judge_domain_in(host, trust) else { return };
         let shown = finding.official_domain.clone().unwrap_or_else(|| finding.brand.clone());
         answer.raise(
             finding.level.verdict_level(),
