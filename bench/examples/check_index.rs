@@ -1,0 +1,475 @@
+//! The reputation index in process (issue 4): build time, memory per contact, look-ups per second on one core
+//! (hits and misses apart) and a batch of 10,000 explained checks. Run by `bench/check`, figures in RESULTS.md.
+//!
+//! ```sh
+//! cargo build --release -p canhgiac-bench --examples
+//! ./target/release/examples/check_index --contacts 10000000
+//! ```
+//!
+//! The contacts are synthetic (`support/synthetic.rs`, shared with `check_server`) and made lazily while the
+//! index is built, so the input is never held whole. Memory is counted by a global allocator that adds up the
+//! bytes live (requested sizes, without the allocator's own overhead): live after the build minus live before,
+//! with every input record already dropped. `heap_bytes()` (the index's own estimate) and the process's RSS are
+//! printed beside it.
+//!
+//! Helper modes for the HTTP comparison (same contacts, nothing else run):
+//! - `--write-queries FILE --count N [--no-links]`: N wrk request paths `/v1/check?q=…`, half hits, half misses,
+//!   raw forms (`--no-links`: without links and domains);
+//! - `--write-batch FILE --count N`: a `POST /v1/check/batch` body of N raw values, half hits;
+//! - `--redis-protocol`: `SET key:<12 digits> <verdict>` for every contact, in Redis's protocol, on stdout.
+
+#[allow(dead_code)]
+#[path = "support/synthetic.rs"]
+mod synthetic;
+
+use canhgiac_core::detect;
+use canhgiac_core::verdict::{VerdictLevel, assess};
+use canhgiac_index::ReputationIndex;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::io::{BufWriter, Write as _};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use synthetic::{NOW_MS, contact, mix, raw_form, records, trust, url_encode};
+
+/// Counts the bytes live on the heap.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            LIVE.fetch_add(new_size, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// A line of /proc/self/status in bytes (`VmRSS`, `VmHWM`).
+fn proc_status_bytes(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+struct Options {
+    contacts: u64,
+    small: u64,
+    queries: usize,
+    batch: usize,
+    write_queries: Option<String>,
+    write_batch: Option<String>,
+    count: usize,
+    redis_protocol: bool,
+    no_links: bool,
+}
+
+fn usage() -> &'static str {
+    "check_index [--contacts N] [--small N] [--queries N] [--batch N] \
+     | --write-queries FILE [--count N] [--no-links] | --write-batch FILE [--count N] | --redis-protocol  (all with --contacts N)"
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut options = Options {
+        contacts: 10_000_000,
+        small: 1_000_000,
+        queries: 4_000_000,
+        batch: 10_000,
+        write_queries: None,
+        write_batch: None,
+        count: 100_000,
+        redis_protocol: false,
+        no_links: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--bench" {
+            continue;
+        }
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value; usage: {}", usage()));
+        let number = |text: String| text.replace('_', "").parse::<u64>().map_err(|_| format!("not a number: {text}"));
+        match arg.as_str() {
+            "--contacts" => options.contacts = number(value()?)?,
+            "--small" => options.small = number(value()?)?,
+            "--queries" => options.queries = number(value()?)? as usize,
+            "--batch" => options.batch = number(value()?)? as usize,
+            "--count" => options.count = number(value()?)? as usize,
+            "--write-queries" => options.write_queries = Some(value()?),
+            "--write-batch" => options.write_batch = Some(value()?),
+            "--redis-protocol" => options.redis_protocol = true,
+            "--no-links" => options.no_links = true,
+            "-h" | "--help" => return Err(usage().to_owned()),
+            other => return Err(format!("unknown argument {other:?}; usage: {}", usage())),
+        }
+    }
+    if options.contacts == 0 || options.contacts * 2 > synthetic::MAX_CONTACTS {
+        return Err(format!("--contacts must be 1..={}", synthetic::MAX_CONTACTS / 2));
+    }
+    Ok(options)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = if let Some(path) = &options.write_queries {
+        write_queries(path, options.contacts, options.count, options.no_links)
+    } else if let Some(path) = &options.write_batch {
+        write_batch(path, options.contacts, options.count)
+    } else if options.redis_protocol {
+        redis_protocol(options.contacts)
+    } else {
+        run(&options)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("check_index: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Query number `k` of a set: a hit (a loaded contact) for even `k`, a miss for odd `k`, chosen at random.
+fn query_contact(k: u64, contacts: u64, salt: u64) -> u64 {
+    let r = mix(k ^ salt);
+    if k.is_multiple_of(2) { r % contacts } else { contacts + r % contacts }
+}
+
+/// Whether contact `i` is a link or a domain (the kinds also judged against the protected brands).
+fn is_link_or_domain(i: u64) -> bool {
+    (13..=16).contains(&(i % 20))
+}
+
+fn write_queries(path: &str, contacts: u64, count: usize, no_links: bool) -> Result<(), String> {
+    let file = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut out = BufWriter::new(file);
+    let mut written = 0;
+    let mut k = 0u64;
+    while written < count {
+        let i = query_contact(k, contacts, 0x7772_6b00);
+        k += 1;
+        if no_links && is_link_or_domain(i) {
+            continue;
+        }
+        writeln!(out, "/v1/check?q={}", url_encode(&raw_form(i))).map_err(|e| e.to_string())?;
+        written += 1;
+    }
+    out.flush().map_err(|e| e.to_string())
+}
+
+fn batch_values(contacts: u64, count: usize) -> Vec<String> {
+    (0..count as u64).map(|k| raw_form(query_contact(k, contacts, 0xba7c_4000))).collect()
+}
+
+fn write_batch(path: &str, contacts: u64, count: usize) -> Result<(), String> {
+    let body = serde_json::json!({ "values": batch_values(contacts, count) });
+    std::fs::write(path, serde_json::to_vec(&body).map_err(|e| e.to_string())?).map_err(|e| format!("{path}: {e}"))
+}
+
+/// `SET key:000000000042 <level>:<score>` for every contact, in RESP: what `redis-benchmark -t get -r N` reads.
+fn redis_protocol(contacts: u64) -> Result<(), String> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    for i in 0..contacts {
+        let record = synthetic::record(i);
+        let assessment = assess(&record.signals, NOW_MS);
+        let key = format!("key:{i:012}");
+        let value = format!("{}:{}", assessment.level.as_str(), assessment.score);
+        write!(out, "*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n", key.len(), value.len())
+            .map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())
+}
+
+/// Canonical forms and raw forms of a sample of contacts, loaded and absent, parse back to themselves.
+fn verify_generator(contacts: u64) -> Result<(), String> {
+    let sample = 20_000u64;
+    for k in 0..sample {
+        let i = mix(k ^ 0x00c0_ffee) % (2 * contacts);
+        let (kind, canonical) = contact(i);
+        let parsed = detect(&canonical).map_err(|e| format!("{canonical:?} refused: {}", e.message))?;
+        if parsed.canonical() != canonical || parsed.kind() != kind {
+            return Err(format!("{canonical:?} reads back as {:?} ({:?})", parsed.canonical(), parsed.kind()));
+        }
+        let raw = raw_form(i);
+        let parsed = detect(&raw).map_err(|e| format!("raw form {raw:?} refused: {}", e.message))?;
+        if parsed.canonical() != canonical {
+            return Err(format!("raw form {raw:?} reads as {:?}, not {canonical:?}", parsed.canonical()));
+        }
+    }
+    // Every family appears, and one example each.
+    let examples: Vec<String> = (0..20).map(|i| format!("{} ({})", contact(i).1, raw_form(i))).collect();
+    println!(
+        "generator: {sample} sampled contacts (loaded and absent) and their raw forms parse back; one per family:"
+    );
+    for example in examples {
+        println!("  {example}");
+    }
+    Ok(())
+}
+
+struct Built {
+    index: ReputationIndex,
+    seconds: f64,
+    live_bytes: usize,
+}
+
+fn build(contacts: u64) -> Built {
+    let trust = trust();
+    let before = live();
+    let started = Instant::now();
+    let index = ReputationIndex::build(trust, records(contacts), NOW_MS);
+    let seconds = started.elapsed().as_secs_f64();
+    Built { index, seconds, live_bytes: live().saturating_sub(before) }
+}
+
+fn generation_seconds(contacts: u64) -> f64 {
+    let started = Instant::now();
+    let mut bytes = 0usize;
+    for record in records(contacts) {
+        bytes += black_box(record).canonical.len();
+    }
+    black_box(bytes);
+    started.elapsed().as_secs_f64()
+}
+
+/// Query strings back to back in one buffer, so that the timed loop reads them in order.
+struct Queries {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Queries {
+    fn new(count: usize, pick: impl Fn(u64) -> u64) -> Queries {
+        let mut queries = Queries { text: String::with_capacity(count * 24), ends: Vec::with_capacity(count) };
+        for k in 0..count as u64 {
+            queries.text.push_str(&contact(pick(k)).1);
+            queries.ends.push(queries.text.len() as u32);
+        }
+        queries
+    }
+
+    fn for_each(&self, mut f: impl FnMut(&str)) {
+        let mut start = 0usize;
+        for &end in &self.ends {
+            f(&self.text[start..end as usize]);
+            start = end as usize;
+        }
+    }
+}
+
+/// Look-ups per second over every query (one thread); returns (rate, found).
+fn time_lookups(index: &ReputationIndex, queries: &Queries) -> (f64, usize) {
+    let mut found = 0usize;
+    let started = Instant::now();
+    queries.for_each(|q| {
+        if black_box(index.lookup(black_box(q))).is_some() {
+            found += 1;
+        }
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    (queries.ends.len() as f64 / elapsed, found)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn run(options: &Options) -> Result<(), String> {
+    let n = options.contacts;
+    println!(
+        "check_index: {n} contacts (first build {}), {} look-ups per pass, batch of {}; one thread",
+        options.small, options.queries, options.batch
+    );
+    verify_generator(n)?;
+
+    // Build of the smaller set, then of the full set: two separate builds.
+    if options.small > 0 && options.small < n {
+        let generation = generation_seconds(options.small);
+        let built = build(options.small);
+        println!(
+            "build {} contacts: {:.2} s ({:.2} s of it making the records: generation alone {:.2} s); {} in the \
+             index; {:.1} bytes/contact live ({:.1} MiB), heap_bytes() {:.1} MiB",
+            options.small,
+            built.seconds,
+            generation,
+            generation,
+            built.index.len(),
+            built.live_bytes as f64 / built.index.len() as f64,
+            mib(built.live_bytes),
+            mib(built.index.heap_bytes()),
+        );
+        drop(built);
+    }
+    let generation = generation_seconds(n);
+    let rss_before = proc_status_bytes("VmRSS");
+    let built = build(n);
+    let rss_after = proc_status_bytes("VmRSS");
+    let index = built.index;
+    let len = index.len();
+    println!(
+        "build {n} contacts: {:.2} s (making the records alone: {generation:.2} s, so about {:.2} s of index work); \
+         {len} in the index ({} from the trust directory)",
+        built.seconds,
+        built.seconds - generation,
+        len as u64 - n.min(len as u64),
+    );
+    println!(
+        "memory at {n}: {:.1} bytes/contact live on the heap ({:.1} MiB, counting allocator; input records \
+         dropped); heap_bytes() {:.1} bytes/contact ({:.1} MiB); RSS {:.1} MiB before the build, {:.1} MiB after \
+         (+{:.1} bytes/contact), peak RSS {:.1} MiB",
+        built.live_bytes as f64 / len as f64,
+        mib(built.live_bytes),
+        index.heap_bytes() as f64 / len as f64,
+        mib(index.heap_bytes()),
+        mib(rss_before),
+        mib(rss_after),
+        rss_after.saturating_sub(rss_before) as f64 / len as f64,
+        mib(proc_status_bytes("VmHWM")),
+    );
+
+    // The levels of the loaded set (a sample).
+    let mut levels = std::collections::BTreeMap::<VerdictLevel, usize>::new();
+    for k in 0..100_000u64 {
+        let summary = index.lookup(&contact(mix(k ^ 0x1e7e1) % n).1).ok_or("a loaded contact is missing")?;
+        *levels.entry(summary.level).or_default() += 1;
+    }
+    let shares: Vec<String> =
+        levels.iter().map(|(level, count)| format!("{} {:.1} %", level.as_str(), *count as f64 / 1000.0)).collect();
+    println!("levels of 100,000 loaded contacts: {}", shares.join(", "));
+
+    // Look-ups: queries made before timing; hits are random loaded contacts, misses valid absent ones.
+    let hits = Queries::new(options.queries, |k| mix(k ^ 0x4177) % n);
+    let misses = Queries::new(options.queries, |k| n + mix(k ^ 0x3155) % n);
+    let (mut hit_rates, mut miss_rates) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let (rate, found) = time_lookups(&index, &hits);
+        if found != options.queries {
+            return Err(format!("{} of {} hits not found", options.queries - found, options.queries));
+        }
+        hit_rates.push(rate);
+        let (rate, found) = time_lookups(&index, &misses);
+        if found != 0 {
+            return Err(format!("{found} misses found"));
+        }
+        miss_rates.push(rate);
+    }
+    let best = |rates: &[f64]| rates.iter().copied().fold(0.0, f64::max);
+    let (hit_best, miss_best) = (best(&hit_rates), best(&miss_rates));
+    let (hit_median, miss_median) = (median(&mut hit_rates), median(&mut miss_rates));
+    println!(
+        "lookup, one thread, {} random queries per pass, 3 passes: hits {:.2} M/s median ({:.0} ns each; best \
+         {:.2} M/s), misses {:.2} M/s median ({:.0} ns each; best {:.2} M/s)",
+        options.queries,
+        hit_median / 1e6,
+        1e9 / hit_median,
+        hit_best / 1e6,
+        miss_median / 1e6,
+        1e9 / miss_median,
+        miss_best / 1e6,
+    );
+    drop((hits, misses));
+
+    // A batch of raw values as people write them, half hits, through detect and the explained check.
+    let values = batch_values(n, options.batch);
+    let mut check_ms = Vec::new();
+    let mut json_ms = Vec::new();
+    let mut refused = 0;
+    let mut dangerous = 0;
+    for round in 0..20 {
+        let started = Instant::now();
+        let mut answers = Vec::with_capacity(values.len());
+        for value in &values {
+            match detect(value) {
+                Ok(identifier) => answers.push(index.check(&identifier, NOW_MS)),
+                Err(_) => refused += usize::from(round == 0),
+            }
+        }
+        check_ms.push(ms(started.elapsed()));
+        if round == 0 {
+            dangerous = answers.iter().filter(|a| a.verdict > VerdictLevel::NoData).count();
+        }
+        let json = serde_json::to_vec(&answers).map_err(|e| e.to_string())?;
+        json_ms.push(ms(started.elapsed()));
+        black_box(json);
+    }
+    // Where a check's time goes, by kind: one more round, each value timed alone (hits and misses together).
+    let mut by_kind = std::collections::BTreeMap::<&'static str, (Duration, usize)>::new();
+    for value in &values {
+        let started = Instant::now();
+        if let Ok(identifier) = detect(value) {
+            let kind = identifier.kind().as_str();
+            black_box(index.check(&identifier, NOW_MS));
+            let slot = by_kind.entry(kind).or_default();
+            slot.0 += started.elapsed();
+            slot.1 += 1;
+        }
+    }
+    let check_min = check_ms.iter().copied().fold(f64::MAX, f64::min);
+    println!(
+        "batch check of {} raw values (half hits), detect + check, 20 rounds: median {:.2} ms (best {:.2} ms); \
+         with the answers serialised to JSON: median {:.2} ms; {refused} refused by detect, {dangerous} answered \
+         worse than no_data",
+        options.batch,
+        median(&mut check_ms),
+        check_min,
+        median(&mut json_ms),
+    );
+    let kinds: Vec<String> = by_kind
+        .iter()
+        .map(|(kind, (total, count))| {
+            format!("{kind} {:.1} µs × {count} = {:.1} ms", total.as_secs_f64() * 1e6 / *count as f64, ms(*total))
+        })
+        .collect();
+    println!("batch check by kind (detect + check, one value at a time): {}", kinds.join("; "));
+    Ok(())
+}
