@@ -278,3 +278,14 @@ fn refreshing_from_the_store_replaces_only_what_changed() {
     assert_eq!(index.lookup("+84987654321").unwrap().level, VerdictLevel::HighRisk);
     assert_eq!(index.lookup("+84933333333").unwrap().level, VerdictLevel::Suspicious);
 }
+
+#[test]
+fn a_snapshot_answers_as_the_index_did_when_it_was_taken() {
+    let index = index_of(vec![listed("0912345678")]);
+    let snapshot = index.snapshot();
+    assert_eq!(snapshot.lookup("+84912345678"), index.lookup("+84912345678"));
+    assert_eq!(snapshot.lookup("+84900000000"), None);
+    index.upsert(vec![listed("0900000000")], NOW);
+    assert_eq!(snapshot.lookup("+84900000000"), None, "published after the snapshot");
+    assert!(index.snapshot().lookup("+84900000000").is_some());
+}

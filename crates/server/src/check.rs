@@ -105,22 +105,48 @@ pub async fn check_batch(
     }
     let index = state.index_handle();
     let now = now_millis();
-    // Pure CPU work: off the async threads, so other requests keep being served.
+    // Pure CPU work: off the async threads, so other requests keep being served, and spread over the cores.
     let results = tokio::task::spawn_blocking(move || {
-        request
-            .values
-            .iter()
-            .enumerate()
-            .map(|(position, value)| match check_value(&index, value, &format!("values[{position}]"), now) {
+        let check_one =
+            |position: usize, value: &String| match check_value(&index, value, &format!("values[{position}]"), now) {
                 Ok(answer) => BatchResult::Answer(Box::new(answer)),
                 Err(error) => BatchResult::Error {
                     error: BatchError { code: error.code.as_str(), message: error.message, field: error.field },
                 },
-            })
-            .collect::<Vec<BatchResult>>()
+            };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(request.values.len() / 64).max(1);
+        if threads == 1 {
+            return Ok(request.values.iter().enumerate().map(|(position, value)| check_one(position, value)).collect());
+        }
+        let chunk = request.values.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = request
+                .values
+                .chunks(chunk)
+                .enumerate()
+                .map(|(part, values)| {
+                    let check_one = &check_one;
+                    scope.spawn(move || {
+                        values
+                            .iter()
+                            .enumerate()
+                            .map(|(offset, value)| check_one(part * chunk + offset, value))
+                            .collect::<Vec<BatchResult>>()
+                    })
+                })
+                .collect();
+            let mut results = Vec::with_capacity(request.values.len());
+            for part in parts {
+                // A part that panicked is a bug: the whole answer fails rather than come back short or out of order.
+                results.extend(part.join().map_err(|_| ())?);
+            }
+            Ok(results)
+        })
     })
     .await
-    .map_err(|e| ApiError::from(Error::new(ErrorCode::Internal, format!("batch check failed: {e}"))))?;
+    .ok()
+    .and_then(|results: Result<Vec<BatchResult>, ()>| results.ok())
+    .ok_or_else(|| ApiError::from(Error::new(ErrorCode::Internal, "the batch check failed")))?;
     Ok(Json(BatchAnswer { results }))
 }
 

@@ -394,6 +394,14 @@ mod scenarios {
             "{}",
             refused.text
         );
+        // Spread over threads, the answers still come back in order.
+        let many: Vec<String> = (0..300).map(|i| format!("0912 000 {i:03}")).collect();
+        let ordered = send(&p.app, post("/v1/check/batch", &json!({"values": many}), &[("authorization", &auth)])).await;
+        let ordered = ordered.body["results"].as_array().unwrap().clone();
+        assert_eq!(ordered.len(), 300);
+        for (i, result) in ordered.iter().enumerate() {
+            assert_eq!(result["canonical"], format!("+84912000{i:03}"));
+        }
         let full = json!({"values": vec!["0912345678"; 10_000]});
         let ok = send(&p.app, post("/v1/check/batch", &full, &[("authorization", &auth)])).await;
         assert_eq!(ok.body["results"].as_array().unwrap().len(), 10_000);
