@@ -329,6 +329,42 @@ fn time_snapshot_lookups(index: &ReputationIndex, queries: &Queries) -> (f64, us
     (queries.ends.len() as f64 / elapsed, found)
 }
 
+/// Three passes of hits and misses with `time`, checked (every hit found, no miss found) and printed.
+fn lookup_passes(
+    title: &str,
+    hits: &Queries,
+    misses: &Queries,
+    time: impl Fn(&Queries) -> (f64, usize),
+) -> Result<(), String> {
+    let (mut hit_rates, mut miss_rates) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let (rate, found) = time(hits);
+        if found != hits.ends.len() {
+            return Err(format!("{title}: {} of {} hits not found", hits.ends.len() - found, hits.ends.len()));
+        }
+        hit_rates.push(rate);
+        let (rate, found) = time(misses);
+        if found != 0 {
+            return Err(format!("{title}: {found} misses found"));
+        }
+        miss_rates.push(rate);
+    }
+    let best = |rates: &[f64]| rates.iter().copied().fold(0.0, f64::max);
+    let (hit_best, miss_best) = (best(&hit_rates), best(&miss_rates));
+    let (hit_median, miss_median) = (median(&mut hit_rates), median(&mut miss_rates));
+    println!(
+        "{title}, 3 passes: hits {:.2} M/s median ({:.0} ns each; best {:.2} M/s), misses {:.2} M/s median ({:.0} ns \
+         each; best {:.2} M/s)",
+        hit_median / 1e6,
+        1e9 / hit_median,
+        hit_best / 1e6,
+        miss_median / 1e6,
+        1e9 / miss_median,
+        miss_best / 1e6,
+    );
+    Ok(())
+}
+
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -404,59 +440,13 @@ fn run(options: &Options) -> Result<(), String> {
     // Look-ups: queries made before timing; hits are random loaded contacts, misses valid absent ones.
     let hits = Queries::new(options.queries, |k| mix(k ^ 0x4177) % n);
     let misses = Queries::new(options.queries, |k| n + mix(k ^ 0x3155) % n);
-    let (mut hit_rates, mut miss_rates) = (Vec::new(), Vec::new());
-    for _ in 0..3 {
-        let (rate, found) = time_lookups(&index, &hits);
-        if found != options.queries {
-            return Err(format!("{} of {} hits not found", options.queries - found, options.queries));
-        }
-        hit_rates.push(rate);
-        let (rate, found) = time_lookups(&index, &misses);
-        if found != 0 {
-            return Err(format!("{found} misses found"));
-        }
-        miss_rates.push(rate);
-    }
-    let best = |rates: &[f64]| rates.iter().copied().fold(0.0, f64::max);
-    let (hit_best, miss_best) = (best(&hit_rates), best(&miss_rates));
-    let (hit_median, miss_median) = (median(&mut hit_rates), median(&mut miss_rates));
-    println!(
-        "lookup, one thread, {} random queries per pass, 3 passes: hits {:.2} M/s median ({:.0} ns each; best \
-         {:.2} M/s), misses {:.2} M/s median ({:.0} ns each; best {:.2} M/s)",
-        options.queries,
-        hit_median / 1e6,
-        1e9 / hit_median,
-        hit_best / 1e6,
-        miss_median / 1e6,
-        1e9 / miss_median,
-        miss_best / 1e6,
-    );
+    lookup_passes(&format!("lookup, one thread, {} random queries per pass", options.queries), &hits, &misses, |q| {
+        time_lookups(&index, q)
+    })?;
     // Through a snapshot (taking it is timed too).
-    let (mut hit_rates, mut miss_rates) = (Vec::new(), Vec::new());
-    for _ in 0..3 {
-        let (rate, found) = time_snapshot_lookups(&index, &hits);
-        if found != options.queries {
-            return Err(format!("{} of {} snapshot hits not found", options.queries - found, options.queries));
-        }
-        hit_rates.push(rate);
-        let (rate, found) = time_snapshot_lookups(&index, &misses);
-        if found != 0 {
-            return Err(format!("{found} snapshot misses found"));
-        }
-        miss_rates.push(rate);
-    }
-    let (hit_best, miss_best) = (best(&hit_rates), best(&miss_rates));
-    let (hit_median, miss_median) = (median(&mut hit_rates), median(&mut miss_rates));
-    println!(
-        "lookup through a snapshot, one thread, same queries, 3 passes: hits {:.2} M/s median ({:.0} ns each; best \
-         {:.2} M/s), misses {:.2} M/s median ({:.0} ns each; best {:.2} M/s)",
-        hit_median / 1e6,
-        1e9 / hit_median,
-        hit_best / 1e6,
-        miss_median / 1e6,
-        1e9 / miss_median,
-        miss_best / 1e6,
-    );
+    lookup_passes("lookup through a snapshot, one thread, same queries", &hits, &misses, |q| {
+        time_snapshot_lookups(&index, q)
+    })?;
     drop((hits, misses));
 
     // A batch of raw values as people write them, half hits, through detect and the explained check.

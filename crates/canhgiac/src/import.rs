@@ -285,15 +285,7 @@ fn execute(args: ImportArgs) -> Result<Value, Error> {
 
 /// `34467` → `34,467`.
 fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+    canhgiac_core::text::group_thousands(value, ',')
 }
 
 fn render(summary: &Value) -> String {

@@ -203,3 +203,17 @@ mod tests {
         assert!(!luhn_valid(""));
     }
 }
+
+/// `value` with its digits grouped by three: `group_thousands(50_000_000, '.')` is `50.000.000` (Vietnamese),
+/// with `,` it is `50,000,000`.
+pub fn group_thousands(value: u64, separator: char) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(digit);
+    }
+    out
+}

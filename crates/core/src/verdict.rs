@@ -226,15 +226,7 @@ pub fn date_vn(at_ms: i64) -> String {
 
 /// `50.000.000` (Vietnamese thousands separator).
 fn vnd(amount: u64) -> String {
-    let digits = amount.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(digit);
-    }
-    out
+    crate::text::group_thousands(amount, '.')
 }
 
 /// A verdict's level and score without its reasons: what the reputation index keeps for every contact.
