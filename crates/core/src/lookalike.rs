@@ -855,6 +855,20 @@ fn whole_between_hyphens(text: &str, start: usize, end: usize) -> (usize, usize)
 /// letters: one mistake (two from 11 letters), also glued to other letters (same first and last letter); keys of
 /// 6-7 letters (`tpbank`): one letter changed or two swapped after their first three letters (`tpbsnk`), since
 /// changing those makes another bank's name (`abbank`, `mbbank`) and adding one makes words (`gardena`).
+/// Whether `a` and `b` may be within `edits` typing mistakes (optimal string alignment distance): each mistake
+/// changes the counts of at most two byte values by one (a swap changes none), so counts further apart than
+/// `2 × edits` rule it out. Exact, and far cheaper than the distance itself, which most runs never need.
+fn counts_within(a: &str, b: &str, edits: usize) -> bool {
+    let mut counts = [0i16; 128];
+    for &byte in a.as_bytes() {
+        counts[usize::from(byte & 0x7f)] += 1;
+    }
+    for &byte in b.as_bytes() {
+        counts[usize::from(byte & 0x7f)] -= 1;
+    }
+    counts.iter().map(|c| c.unsigned_abs() as usize).sum::<usize>() <= 2 * edits
+}
+
 fn fuzzy_hits(label: &Label, index: usize, key: &str, all_keys: &Keys) -> Vec<Hit> {
     let mut hits = Vec::new();
     let text = &label.text;
@@ -875,13 +889,17 @@ fn fuzzy_hits(label: &Label, index: usize, key: &str, all_keys: &Keys) -> Vec<Hi
         }
         if !long {
             let same_start = run.len() >= 5 && run.get(..3) == key.get(..3);
-            if same_start && run.len() == key.len() && strsim::osa_distance(run, key) == 1 {
+            if same_start && run.len() == key.len() && counts_within(run, key, 1) && strsim::osa_distance(run, key) == 1
+            {
                 let kind = HitKind::EditDistance { token: run.to_string(), distance: 1 };
                 hits.push(Hit { base: 50, kind, key: key.to_string(), label: index, start, end });
             }
             continue;
         }
-        if run.len() + max_distance >= key.len() && run.len() <= key.len() + max_distance {
+        if run.len() + max_distance >= key.len()
+            && run.len() <= key.len() + max_distance
+            && counts_within(run, key, max_distance)
+        {
             let distance = strsim::osa_distance(run, key);
             if distance >= 1 && distance <= max_distance {
                 let base = 50;

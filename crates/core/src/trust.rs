@@ -211,6 +211,8 @@ pub struct TrustDirectory {
     contacts: Vec<TrustedContact>,
     by_canonical: HashMap<String, usize>,
     brands: Vec<ProtectedBrand>,
+    /// Each domain contact's official part (its registrable domain) and the contact's position, made once.
+    official_parts: Vec<(String, usize)>,
     /// The brands' keys as the look-alike detector needs them, gathered on first use.
     lookalike_keys: std::sync::OnceLock<crate::lookalike::Keys>,
 }
@@ -261,7 +263,21 @@ impl TrustDirectory {
             contacts.push(contact);
         }
         let brands = build_brands(&mut contacts)?;
-        Ok(TrustDirectory { contacts, by_canonical, brands, lookalike_keys: std::sync::OnceLock::new() })
+        let official_parts = contacts
+            .iter()
+            .enumerate()
+            .filter_map(|(position, contact)| match &contact.identifier {
+                Identifier::Domain(domain) => Some((official_part(domain), position)),
+                _ => None,
+            })
+            .collect();
+        Ok(TrustDirectory {
+            contacts,
+            by_canonical,
+            brands,
+            official_parts,
+            lookalike_keys: std::sync::OnceLock::new(),
+        })
     }
 
     /// Every contact, in the directory's order.
@@ -280,9 +296,10 @@ impl TrustDirectory {
         if let Some(contact) = self.official(host) {
             return Some(contact);
         }
-        self.contacts.iter().find(|contact| {
-            matches!(&contact.identifier, Identifier::Domain(domain) if is_same_or_subdomain(host, &official_part(domain)))
-        })
+        self.official_parts
+            .iter()
+            .find(|(official, _)| is_same_or_subdomain(host, official))
+            .map(|&(_, position)| &self.contacts[position])
     }
 
     pub(crate) fn lookalike_keys(&self) -> &crate::lookalike::Keys {
