@@ -169,6 +169,20 @@ pub fn luhn_valid(digits: &str) -> bool {
     !digits.is_empty() && sum.is_multiple_of(10)
 }
 
+/// `value` with its digits grouped by three: `group_thousands(50_000_000, '.')` is `50.000.000` (Vietnamese),
+/// with `,` it is `50,000,000`.
+pub fn group_thousands(value: u64, separator: char) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(digit);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,18 +216,12 @@ mod tests {
         assert!(!luhn_valid("4111111111111112"));
         assert!(!luhn_valid(""));
     }
-}
 
-/// `value` with its digits grouped by three: `group_thousands(50_000_000, '.')` is `50.000.000` (Vietnamese),
-/// with `,` it is `50,000,000`.
-pub fn group_thousands(value: u64, separator: char) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(separator);
-        }
-        out.push(digit);
+    #[test]
+    fn thousands_are_grouped_with_the_separator_asked() {
+        assert_eq!(super::group_thousands(50_000_000, '.'), "50.000.000");
+        assert_eq!(super::group_thousands(34_467, ','), "34,467");
+        assert_eq!(super::group_thousands(999, '.'), "999");
+        assert_eq!(super::group_thousands(0, '.'), "0");
     }
-    out
 }

@@ -7,15 +7,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-fn shared_data(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("SKIPPED: {} is absent (../shared/data is not beside the repository)", path.display());
-        None
-    }
-}
+mod common;
+
+use common::shared_data;
 
 /// Reads `bytes` as `format`, prints what came of it, and returns the share accepted.
 fn measure(name: &str, format: FeedFormat, bytes: &[u8]) -> (usize, f64, BTreeMap<IdentifierKind, usize>) {

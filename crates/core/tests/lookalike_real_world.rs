@@ -12,17 +12,10 @@
 use canhgiac_core::lookalike::{LookalikeFinding, judge_domain, judge_domain_in};
 use canhgiac_core::trust::{ProtectedBrand, trust_directory};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
-fn shared_data(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("SKIPPED: {} is absent (../shared/data is not beside the repository)", path.display());
-        None
-    }
-}
+mod common;
+
+use common::shared_data;
 
 // ---------------------------------------------------------------------------------------------------------------
 // The theme rule. A host is themed when it contains one of these names anywhere...

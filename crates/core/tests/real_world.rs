@@ -4,17 +4,10 @@
 
 use canhgiac_core::identifier::{Domain, IpAddress, Url};
 use canhgiac_core::{IdentifierKind, extract};
-use std::path::PathBuf;
 
-fn shared_data(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("SKIPPED: {} is absent (../shared/data is not beside the repository)", path.display());
-        None
-    }
-}
+mod common;
+
+use common::shared_data;
 
 #[test]
 fn chongluadao_phishing_hosts_are_domains_or_ips() {
