@@ -30,13 +30,14 @@ pub struct CheckQuery {
     q: Option<String>,
 }
 
-fn check_value(index: &ReputationIndex, value: &str, field: &str, now: i64) -> Result<CheckAnswer, Error> {
+/// The explained answer for one value; a value that is no contact gets an error without a field (the caller names it).
+fn check_value(index: &ReputationIndex, value: &str, now: i64) -> Result<CheckAnswer, Error> {
     let identifier = detect(value).map_err(|error| {
         let message = format!(
             "{} (expected a phone number, a bank account, a card, an e-wallet, a link, a domain, an e-mail, an IP address, a social account, a crypto wallet or a VietQR payload)",
             error.message
         );
-        Error::new(error.code, message).with_field(field)
+        Error::new(error.code, message)
     })?;
     Ok(index.check(&identifier, now))
 }
@@ -70,7 +71,7 @@ pub async fn check(
         .with_field("q")
         .into());
     };
-    let answer = check_value(state.index(), &value, "q", now_millis())?;
+    let answer = check_value(state.index(), &value, now_millis()).map_err(|e| e.with_field("q"))?;
     // Serialised straight from the answer: no intermediate JSON tree on the hottest route.
     let mut response = Json(answer).into_response();
     // A verdict may change with the next report: clients may keep it a minute.
@@ -107,13 +108,17 @@ pub async fn check_batch(
     let now = now_millis();
     // Pure CPU work: off the async threads, so other requests keep being served, and spread over the cores.
     let results = tokio::task::spawn_blocking(move || {
-        let check_one =
-            |position: usize, value: &String| match check_value(&index, value, &format!("values[{position}]"), now) {
-                Ok(answer) => BatchResult::Answer(Box::new(answer)),
-                Err(error) => BatchResult::Error {
-                    error: BatchError { code: error.code.as_str(), message: error.message, field: error.field },
+        let check_one = |position: usize, value: &String| match check_value(&index, value, now) {
+            Ok(answer) => BatchResult::Answer(Box::new(answer)),
+            // The field is named only for a refused value, not formatted for every one.
+            Err(error) => BatchResult::Error {
+                error: BatchError {
+                    code: error.code.as_str(),
+                    message: error.message,
+                    field: Some(format!("values[{position}]")),
                 },
-            };
+            },
+        };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(request.values.len() / 64).max(1);
         if threads == 1 {
             return Ok(request.values.iter().enumerate().map(|(position, value)| check_one(position, value)).collect());
