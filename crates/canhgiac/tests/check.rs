@@ -121,6 +121,10 @@ fn a_feed_imported_while_the_server_runs_is_picked_up_on_sighup() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(ask("https://nhan-qua-tri-an.xyz/dang-ky")["verdict"], "suspicious");
-    assert!(server.log_text().contains("reputation index refreshed"));
+    // The index is swapped before the refresh logs its summary, so the line may come a moment later.
+    while !server.log_text().contains("reputation index refreshed") {
+        assert!(std::time::Instant::now() < deadline, "the refresh was never logged: {}", server.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     server.stop();
 }
