@@ -1,0 +1,4 @@
+//! The message analyzer: is this SMS, chat message, email or call transcript a scam, what kind, and which
+//! words give it away. Pure: no I/O; the lexicon and the model weights are compiled in from `data/`.
+
+pub mod normalise;

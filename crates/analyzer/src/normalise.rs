@@ -1,0 +1,1 @@
+//! Vietnamese normalisation with spans back into the original text.
