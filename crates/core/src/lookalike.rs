@@ -126,7 +126,7 @@ pub fn judge_parsed(domain: &Domain, brands: &[ProtectedBrand]) -> Option<Lookal
 fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) -> Option<LookalikeFinding> {
     let host = domain.canonical();
     if is_restricted_suffix(domain.public_suffix())
-        || brands.iter().any(|brand| brand.is_official_host(host))
+        || host_and_parents(host).any(|suffix| all_keys.official_domains.contains(suffix))
         || LINK_SERVICES.iter().any(|service| is_same_or_subdomain(host, service))
     {
         return None;
@@ -149,9 +149,39 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
         present.sort();
         present.dedup();
         label.present_keys = present;
+        if !label.plain_ascii {
+            let mut present: Vec<String> = all_keys
+                .skeleton_finder
+                .find_overlapping_iter(label.skeleton.as_str())
+                .map(|found| all_keys.skeleton_patterns[found.pattern().as_usize()].clone())
+                .collect();
+            present.sort();
+            present.dedup();
+            label.present_skeletons = present;
+        }
+        label.fuzzy_candidates = all_keys.fuzzy_candidates(label);
     }
-    let hits: Vec<(&ProtectedBrand, Hit)> =
-        brands.iter().filter_map(|brand| best_hit(&name, brand, all_keys).map(|hit| (brand, hit))).collect();
+    // The brands a hit is possible for; most names have none.
+    let mut reachable: Vec<u16> = Vec::new();
+    for label in &name.labels {
+        for key in &label.present_keys {
+            reachable.extend(all_keys.brands_by_key.get(key).into_iter().flatten());
+        }
+        for skeleton in &label.present_skeletons {
+            reachable.extend(all_keys.brands_by_skeleton.get(skeleton).into_iter().flatten());
+        }
+        for &fuzzy in &label.fuzzy_candidates {
+            reachable.extend(all_keys.brands_by_fuzzy_key.get(usize::from(fuzzy)).into_iter().flatten());
+        }
+    }
+    reachable.sort_unstable();
+    reachable.dedup();
+    let hits: Vec<(&ProtectedBrand, Hit)> = brands
+        .iter()
+        .enumerate()
+        .filter(|(number, _)| reachable.binary_search(&(*number as u16)).is_ok())
+        .filter_map(|(number, brand)| best_hit(&name, number, brand, all_keys).map(|hit| (brand, hit)))
+        .collect();
     let mut best: Option<(Scored, &ProtectedBrand)> = None;
     for (brand, hit) in &hits {
         // A brand whose name is inside another's, where the other's is found (`shopee` in `shopeepay`, `viettel`
@@ -457,6 +487,16 @@ const FREE_HOSTS: &[&str] = &[
 /// is Viettel's): a name there is not judged; the link must be followed and its destination judged.
 const LINK_SERVICES: &[&str] = &["go.link", "app.link", "onelink.me", "adj.st", "sng.link"];
 
+fn free_host_numbers() -> &'static std::collections::HashMap<&'static str, usize> {
+    static NUMBERS: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> = std::sync::OnceLock::new();
+    NUMBERS.get_or_init(|| FREE_HOSTS.iter().enumerate().map(|(number, host)| (*host, number)).collect())
+}
+
+/// `a.b.c`, `b.c`, `c`: the host and every domain above it.
+fn host_and_parents(host: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(host).chain(host.match_indices('.').map(move |(dot, _)| &host[dot + 1..]))
+}
+
 /// `byethost7.com`, `byethost13.com`, ...
 fn free_host_pattern(registrable: &str) -> bool {
     registrable
@@ -496,16 +536,23 @@ struct Label {
     known_runs: Vec<bool>,
     /// The brand keys written in `text` (anywhere, overlapping).
     present_keys: Vec<String>,
+    /// The brand keys' skeletons found in `skeleton` (left empty for a plain ASCII label).
+    present_skeletons: Vec<String>,
+    /// The long keys that some run of the label shares enough letter pairs with to be within typing
+    /// mistakes of it ([`Keys::fuzzy_candidates`]); the others need no edit distance.
+    fuzzy_candidates: Vec<u16>,
 }
 
 impl Name {
     fn new(domain: &Domain) -> Option<Self> {
         let host = domain.canonical();
         let registrable = domain.registrable_domain()?.to_string();
-        let free_host = FREE_HOSTS
-            .iter()
-            .find(|free| host.len() > free.len() && is_same_or_subdomain(host, free))
-            .map(|free| free.to_string())
+        // The first of FREE_HOSTS (in its order) that the host is under.
+        let free_host = host_and_parents(host)
+            .skip(1)
+            .filter_map(|parent| free_host_numbers().get(parent))
+            .min()
+            .map(|&number| FREE_HOSTS[number].to_string())
             .or_else(|| free_host_pattern(&registrable).then(|| registrable.clone()).filter(|f| f.as_str() != host));
         let outside = match &free_host {
             Some(free) => free.len(),
@@ -550,7 +597,17 @@ impl Label {
         }
         let runs = runs(&text);
         let plain_ascii = text.is_ascii() && !text.bytes().any(|b| b.is_ascii_digit()) && !text.contains("rn");
-        Label { text, skeleton, origin, runs, plain_ascii, known_runs: Vec::new(), present_keys: Vec::new() }
+        Label {
+            text,
+            skeleton,
+            origin,
+            runs,
+            plain_ascii,
+            known_runs: Vec::new(),
+            present_keys: Vec::new(),
+            present_skeletons: Vec::new(),
+            fuzzy_candidates: Vec::new(),
+        }
     }
 
     /// The characters of `text` that produced `skeleton[start..end]`, as a byte range of `text`.
@@ -654,6 +711,67 @@ pub(crate) struct Keys {
     finder: aho_corasick::AhoCorasick,
     /// The finder's patterns, by pattern number.
     patterns: Vec<String>,
+    /// Every key's skeleton at once, for labels where a confusable may hide.
+    skeleton_finder: aho_corasick::AhoCorasick,
+    skeleton_patterns: Vec<String>,
+    /// The long keys (6+ letters), by number, with how many of their letter pairs a run must share to be within
+    /// [`fuzzy_hits`]'s typing mistakes or cut-short forms of them.
+    fuzzy_keys: Vec<(String, u8)>,
+    /// (letter pair, key number, how many times the pair is in the key), sorted by pair.
+    fuzzy_pairs: Vec<(u16, u16, u8)>,
+    /// For each brand (in the order the keys were made from), for each of its keys, its number in `fuzzy_keys`.
+    fuzzy_numbers: Vec<Vec<Option<u16>>>,
+    /// The brands (by number) that have a key, a key's skeleton, or a long key (by its number in `fuzzy_keys`):
+    /// a brand none of whose keys is in a name, as written, as a skeleton, or close, cannot be hit by it.
+    brands_by_key: std::collections::HashMap<String, Vec<u16>>,
+    brands_by_skeleton: std::collections::HashMap<String, Vec<u16>>,
+    brands_by_fuzzy_key: Vec<Vec<u16>>,
+    /// Every brand's official domains: a host at or under one is not judged.
+    official_domains: HashSet<String>,
+}
+
+fn letter_pair(a: u8, b: u8) -> u16 {
+    (u16::from(a & 0x7f) << 7) | u16::from(b & 0x7f)
+}
+
+impl Keys {
+    /// The fuzzy keys some run of `label` may be a typing mistake or a cut-short form of. Exact as a filter: an edit
+    /// changes at most three of a key's letter pairs (a swap of two letters), so a run within `d` edits keeps at least
+    /// `len - 1 - 3d` of them, a window inside a longer run keeps them too, and a cut-short form of `n` letters keeps
+    /// `n - 1`.
+    fn fuzzy_candidates(&self, label: &Label) -> Vec<u16> {
+        let mut candidates = Vec::new();
+        if !label.text.is_ascii() || self.fuzzy_keys.is_empty() {
+            return candidates;
+        }
+        let mut shared = vec![0u8; self.fuzzy_keys.len()];
+        let mut pairs: Vec<u16> = Vec::with_capacity(32);
+        for &(start, end, digits) in &label.runs {
+            let run = &label.text.as_bytes()[start..end];
+            if digits || run.len() < 5 {
+                continue;
+            }
+            pairs.clear();
+            pairs.extend(run.windows(2).map(|pair| letter_pair(pair[0], pair[1])));
+            pairs.sort_unstable();
+            pairs.dedup();
+            shared.iter_mut().for_each(|count| *count = 0);
+            for &pair in &pairs {
+                let first = self.fuzzy_pairs.partition_point(|&(p, _, _)| p < pair);
+                for &(_, key, times) in self.fuzzy_pairs[first..].iter().take_while(|&&(p, _, _)| p == pair) {
+                    shared[usize::from(key)] = shared[usize::from(key)].saturating_add(times);
+                }
+            }
+            for (key, (_, needed)) in self.fuzzy_keys.iter().enumerate() {
+                if shared[key] >= *needed {
+                    candidates.push(key as u16);
+                }
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+    }
 }
 
 pub(crate) fn keys_of(brands: &[ProtectedBrand]) -> Keys {
@@ -664,10 +782,78 @@ pub(crate) fn keys_of(brands: &[ProtectedBrand]) -> Keys {
     let mut patterns: Vec<String> = all.iter().cloned().collect();
     patterns.sort();
     let finder = aho_corasick::AhoCorasick::new(&patterns).expect("brand keys are short ASCII words");
-    Keys { all, maskable, finder, patterns }
+    let mut skeleton_patterns: Vec<String> =
+        brands.iter().flat_map(|brand| brand.keys.iter().map(|key| key.skeleton().to_string())).collect();
+    skeleton_patterns.sort();
+    skeleton_patterns.dedup();
+    let skeleton_finder =
+        aho_corasick::AhoCorasick::new(&skeleton_patterns).expect("brand key skeletons are short words");
+    let mut fuzzy_keys: Vec<(String, u8)> = brands
+        .iter()
+        .flat_map(|brand| brand.keys.iter())
+        .filter(|key| class_of(key) == KeyClass::Long && key.key.is_ascii())
+        .map(|key| {
+            let length = key.key.len();
+            let needed = if length >= 8 {
+                let edits = if length >= 11 { 2 } else { 1 };
+                let shortest_cut = (3 * length).div_ceil(5).max(5);
+                (length - 1 - 3 * edits).min(shortest_cut - 1)
+            } else {
+                // One letter changed or two swapped, in a run of the same length.
+                length.saturating_sub(4)
+            };
+            (key.key.clone(), u8::try_from(needed).unwrap_or(u8::MAX))
+        })
+        .collect();
+    fuzzy_keys.sort();
+    fuzzy_keys.dedup_by(|a, b| a.0 == b.0);
+    let mut fuzzy_pairs: Vec<(u16, u16, u8)> = Vec::new();
+    for (number, (key, _)) in fuzzy_keys.iter().enumerate() {
+        let mut pairs: Vec<u16> = key.as_bytes().windows(2).map(|pair| letter_pair(pair[0], pair[1])).collect();
+        pairs.sort_unstable();
+        for group in pairs.chunk_by(|a, b| a == b) {
+            fuzzy_pairs.push((group[0], number as u16, group.len() as u8));
+        }
+    }
+    fuzzy_pairs.sort_unstable();
+    let fuzzy_numbers: Vec<Vec<Option<u16>>> = brands
+        .iter()
+        .map(|brand| {
+            let number = |key: &BrandKey| fuzzy_keys.binary_search_by(|(k, _)| k.as_str().cmp(&key.key)).ok();
+            brand.keys.iter().map(|key| number(key).map(|n| n as u16)).collect()
+        })
+        .collect();
+    let mut brands_by_key: std::collections::HashMap<String, Vec<u16>> = Default::default();
+    let mut brands_by_skeleton: std::collections::HashMap<String, Vec<u16>> = Default::default();
+    let mut brands_by_fuzzy_key: Vec<Vec<u16>> = vec![Vec::new(); fuzzy_keys.len()];
+    for (number, brand) in brands.iter().enumerate() {
+        let number = number as u16;
+        for (key, fuzzy) in brand.keys.iter().zip(&fuzzy_numbers[usize::from(number)]) {
+            brands_by_key.entry(key.key.clone()).or_default().push(number);
+            brands_by_skeleton.entry(key.skeleton().to_string()).or_default().push(number);
+            if let Some(fuzzy) = fuzzy {
+                brands_by_fuzzy_key[usize::from(*fuzzy)].push(number);
+            }
+        }
+    }
+    Keys {
+        all,
+        maskable,
+        finder,
+        patterns,
+        skeleton_finder,
+        skeleton_patterns,
+        fuzzy_keys,
+        fuzzy_pairs,
+        fuzzy_numbers,
+        brands_by_key,
+        brands_by_skeleton,
+        brands_by_fuzzy_key,
+        official_domains: brands.iter().flat_map(|brand| brand.official_domains.iter().cloned()).collect(),
+    }
 }
 
-fn best_hit(name: &Name, brand: &ProtectedBrand, all_keys: &Keys) -> Option<Hit> {
+fn best_hit(name: &Name, brand_number: usize, brand: &ProtectedBrand, all_keys: &Keys) -> Option<Hit> {
     let mut best: Option<Hit> = None;
     let mut offer = |hit: Hit| {
         let better = match &best {
@@ -679,7 +865,8 @@ fn best_hit(name: &Name, brand: &ProtectedBrand, all_keys: &Keys) -> Option<Hit>
             best = Some(hit);
         }
     };
-    for key in &brand.keys {
+    for (key_number, key) in brand.keys.iter().enumerate() {
+        let fuzzy_number = all_keys.fuzzy_numbers.get(brand_number).and_then(|keys| keys.get(key_number)).copied();
         let class = class_of(key);
         for (index, label) in name.labels.iter().enumerate() {
             for hit in raw_hits(label, index, key, class, all_keys) {
@@ -689,7 +876,7 @@ fn best_hit(name: &Name, brand: &ProtectedBrand, all_keys: &Keys) -> Option<Hit>
                 offer(hit);
             }
             if class == KeyClass::Long {
-                for hit in fuzzy_hits(label, index, &key.key, all_keys) {
+                for hit in fuzzy_hits(label, index, &key.key, fuzzy_number.flatten(), all_keys) {
                     offer(hit);
                 }
             }
@@ -802,7 +989,7 @@ fn raw_hits(label: &Label, index: usize, key: &BrandKey, class: KeyClass, all_ke
 
 fn confusable_hits(label: &Label, index: usize, key: &BrandKey, class: KeyClass, key_skeleton: &str) -> Vec<Hit> {
     let mut hits = Vec::new();
-    if label.plain_ascii {
+    if label.plain_ascii || label.present_skeletons.binary_search_by(|k| k.as_str().cmp(key_skeleton)).is_err() {
         return hits;
     }
     for (s_start, _) in label.skeleton.match_indices(key_skeleton) {
@@ -869,10 +1056,11 @@ fn counts_within(a: &str, b: &str, edits: usize) -> bool {
     counts.iter().map(|c| c.unsigned_abs() as usize).sum::<usize>() <= 2 * edits
 }
 
-fn fuzzy_hits(label: &Label, index: usize, key: &str, all_keys: &Keys) -> Vec<Hit> {
+fn fuzzy_hits(label: &Label, index: usize, key: &str, fuzzy_number: Option<u16>, all_keys: &Keys) -> Vec<Hit> {
     let mut hits = Vec::new();
     let text = &label.text;
-    if !text.is_ascii() {
+    let ruled_out = fuzzy_number.is_some_and(|number| label.fuzzy_candidates.binary_search(&number).is_err());
+    if !text.is_ascii() || ruled_out {
         return hits;
     }
     let long = key.len() >= 8;
@@ -1011,7 +1199,16 @@ fn lures_in_run(run: &str) -> Vec<String> {
 fn mask_keys<'k>(text: &str, all_keys: &'k Keys) -> (String, Vec<&'k str>) {
     let mut masked = text.to_string();
     let mut names = Vec::new();
-    for key in all_keys.maskable.iter().map(String::as_str) {
+    // Masking only writes hyphens, so a key not in the text at first is never in it.
+    let present: Vec<&str> = all_keys
+        .finder
+        .find_overlapping_iter(text)
+        .map(|found| all_keys.patterns[found.pattern().as_usize()].as_str())
+        .collect();
+    if present.is_empty() {
+        return (masked, names);
+    }
+    for key in all_keys.maskable.iter().map(String::as_str).filter(|key| present.contains(key)) {
         let mut from = 0;
         while let Some(found) = masked[from..].find(key) {
             let at = from + found;
