@@ -2,3 +2,7 @@
 //! words give it away. Pure: no I/O; the lexicon and the model weights are compiled in from `data/`.
 
 pub mod normalise;
+pub mod red_flags;
+
+pub use normalise::{NormalisedMessage, Span, Token, normalise};
+pub use red_flags::{RedFlag, red_flags, red_flags_of_text};
