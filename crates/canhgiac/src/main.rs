@@ -1,6 +1,7 @@
 //! `canhgiac`: the one binary. Each command lives in its own module.
 
 mod admin;
+mod analyze;
 mod check;
 mod import;
 mod parse;
@@ -43,6 +44,12 @@ enum Command {
     Trust(check::TrustArgs),
     /// Import a feed of scam contacts (phishing lists, partners' exports) into the store.
     Import(import::ImportArgs),
+    /// Is this message a scam? Verdict, red flags with the words that raised them, contacts checked, advice.
+    Analyze(analyze::AnalyzeArgs),
+    /// Rebuild the analyzer's model from the corpus (writes crates/analyzer/data/model.bin).
+    TrainAnalyzer(analyze::TrainArgs),
+    /// Measure the analyzer on a labelled CSV or JSON Lines file: precision, recall, F1, confusion matrix.
+    EvalAnalyzer(analyze::EvalArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,5 +66,8 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Check(args) => check::run(args),
         Command::Trust(args) => check::trust(args),
+        Command::Analyze(args) => analyze::run(args),
+        Command::TrainAnalyzer(args) => analyze::train_command(args),
+        Command::EvalAnalyzer(args) => analyze::eval_command(args),
     }
 }

@@ -6,6 +6,7 @@
 //! the method, the matched route template, the status, the latency and the error code, never the
 //! path, query string or body.
 
+pub mod analyze;
 mod appeals;
 mod auth;
 pub mod check;

@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use crate::json::ApiJson;
 use crate::middleware::with_body_limit;
-use crate::{AppState, appeals, auth, check, reports};
+use crate::{AppState, analyze, appeals, auth, check, reports};
 use axum::Json;
 use axum::Router;
 use axum::middleware;
@@ -25,6 +25,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/v1/partner/reports/{code}", get(reports::partner_report))
         .route("/v1/partner/reports/{code}/status", post(reports::change_report_status))
         .route("/v1/check", get(check::check))
+        .route("/v1/analyze", post(analyze::analyze))
         .route("/v1/range/{prefix}", get(check::range))
         .route("/v1/lists/{kind}", get(check::list))
         .route("/v1/appeals", post(appeals::submit_appeal))

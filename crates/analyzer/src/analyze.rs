@@ -1,0 +1,406 @@
+//! The whole analysis of one message: normalise it, find its red flags and its contacts, score it with the
+//! text model, combine everything into a calibrated probability, name the scam types and give advice.
+
+use crate::features::Features;
+use crate::model::{AnalyzerModel, ModelError, sigmoid, softmax};
+use crate::normalise::NormalisedMessage;
+use crate::red_flags::{RedFlag, red_flags};
+use crate::sender::sender_kind;
+use canhgiac_core::identifier::{Found, Identifier, IdentifierKind, extract};
+use canhgiac_core::trust::trust_directory;
+use canhgiac_core::verdict::VerdictLevel;
+use canhgiac_core::{Error, ErrorCode, ScamType};
+use canhgiac_index::{CheckAnswer, ReputationIndex};
+use serde::Serialize;
+use std::sync::OnceLock;
+
+/// The model shipped with this build (`canhgiac train-analyzer` writes it).
+static SHIPPED_MODEL: &[u8] = include_bytes!("../data/model.bin");
+static ADVICE: &str = include_str!("../data/advice.tsv");
+/// Longest message analysed, in bytes: an SMS is 160 characters, an e-mail or a call transcript a few pages
+/// (the API's body limit, 64 KiB, leaves room for JSON escapes).
+pub const MAX_ANALYZE_BYTES: usize = 32 * 1024;
+
+/// Where a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Sms,
+    Zalo,
+    Facebook,
+    Email,
+    CallTranscript,
+    #[default]
+    Other,
+}
+
+impl Channel {
+    pub const ALL: &'static [Channel] =
+        &[Channel::Sms, Channel::Zalo, Channel::Facebook, Channel::Email, Channel::CallTranscript, Channel::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Zalo => "zalo",
+            Channel::Facebook => "facebook",
+            Channel::Email => "email",
+            Channel::CallTranscript => "call_transcript",
+            Channel::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Channel, Error> {
+        let wanted = text.trim().to_ascii_lowercase();
+        Channel::ALL.iter().copied().find(|channel| channel.as_str() == wanted).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidValue,
+                format!(
+                    "unknown channel {text:?}; one of: {}",
+                    Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .with_field("channel")
+        })
+    }
+}
+
+/// The analyzer's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageVerdict {
+    Safe,
+    Suspicious,
+    Scam,
+}
+
+impl MessageVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageVerdict::Safe => "safe",
+            MessageVerdict::Suspicious => "suspicious",
+            MessageVerdict::Scam => "scam",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScamTypeLikelihood {
+    pub code: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+    pub probability: f32,
+}
+
+/// A contact found in the message, with its verdict when an index was given.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundContact {
+    pub kind: IdentifierKind,
+    pub canonical: String,
+    pub display: String,
+    /// `[start, end)` in characters of the original text.
+    pub span: (usize, usize),
+    pub check: Option<CheckAnswer>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Advice {
+    pub vi: &'static str,
+    pub en: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub verdict: MessageVerdict,
+    /// Calibrated: of the messages given 0.8, about 80 % are scams (see docs/analyzer.md for the measurement).
+    pub scam_probability: f32,
+    pub scam_types: Vec<ScamTypeLikelihood>,
+    pub red_flags: Vec<RedFlag>,
+    pub identifiers: Vec<FoundContact>,
+    pub advice: Vec<Advice>,
+    pub channel: Channel,
+    /// `brandname`, `shortcode`, `personal_number` or `unknown`.
+    pub sender_kind: &'static str,
+}
+
+/// What to analyse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Message<'a> {
+    pub text: &'a str,
+    pub sender: Option<&'a str>,
+    pub channel: Channel,
+    /// The kind of sender when only that is known (evaluation sets): overrides what `sender` says.
+    pub sender_kind: Option<&'static str>,
+}
+
+/// The analyzer with its model loaded once; cheap to share between threads.
+pub struct Analyzer {
+    model: AnalyzerModel,
+    type_shift: u32,
+    advice: Vec<(String, Advice)>,
+}
+
+/// Scratch buffers reused from one message to the next.
+#[derive(Default)]
+pub struct Scratch {
+    message: NormalisedMessage,
+    features: Features,
+    reduced: Features,
+    type_scores: Vec<f32>,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Scratch::default()
+    }
+}
+
+/// How much a contact's standing in the reputation index moves the message's log-odds. Set by hand, not
+/// learned: the training corpus has no index behind it. A listed scam contact makes a message a scam whatever
+/// its words; an official contact alone does not make it safe (scammers quote real hotlines too).
+fn contact_weight(level: VerdictLevel) -> f32 {
+    match level {
+        VerdictLevel::ConfirmedScam => 6.0,
+        VerdictLevel::HighRisk => 4.0,
+        VerdictLevel::Suspicious => 2.0,
+        VerdictLevel::Reported => 0.8,
+        VerdictLevel::NoData | VerdictLevel::OfficialVerified => 0.0,
+    }
+}
+
+impl Analyzer {
+    /// The analyzer of this build, with the shipped model (loaded on first use).
+    pub fn shipped() -> &'static Analyzer {
+        static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
+        ANALYZER.get_or_init(|| {
+            // The shipped model is checked by the tests; a damaged one is a build that must not be released.
+            Analyzer::new(AnalyzerModel::from_bytes(SHIPPED_MODEL).expect("the shipped analyzer model loads"))
+        })
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Analyzer, ModelError> {
+        Ok(Analyzer::new(AnalyzerModel::from_bytes(bytes)?))
+    }
+
+    pub fn new(model: AnalyzerModel) -> Analyzer {
+        let type_shift = model.scam.bits.saturating_sub(model.types.bits);
+        Analyzer { model, type_shift, advice: parse_advice(ADVICE) }
+    }
+
+    pub fn model(&self) -> &AnalyzerModel {
+        &self.model
+    }
+
+    /// Analyses one message; `index` gives the contacts' verdicts (without it they are listed unjudged).
+    pub fn analyze(&self, message: &Message, index: Option<&ReputationIndex>, now: i64) -> Result<Analysis, Error> {
+        self.analyze_with(message, index, now, &mut Scratch::new())
+    }
+
+    pub fn analyze_with(
+        &self,
+        message: &Message,
+        index: Option<&ReputationIndex>,
+        now: i64,
+        scratch: &mut Scratch,
+    ) -> Result<Analysis, Error> {
+        let text = message.text;
+        if text.trim().is_empty() {
+            return Err(Error::new(ErrorCode::EmptyInput, "give the message to analyse").with_field("text"));
+        }
+        if text.len() > MAX_ANALYZE_BYTES {
+            return Err(Error::new(
+                ErrorCode::InvalidValue,
+                format!("a message is at most {MAX_ANALYZE_BYTES} bytes; this one has {}", text.len()),
+            )
+            .with_field("text"));
+        }
+        let found = extract(text);
+        let (probability, flags) = self.score(message, &found, scratch);
+        let kind = message.sender_kind.unwrap_or_else(|| sender_kind(message.sender));
+
+        let mut identifiers: Vec<FoundContact> = found
+            .into_iter()
+            .map(|found| FoundContact {
+                kind: found.identifier.kind(),
+                canonical: found.identifier.canonical().to_string(),
+                display: found.identifier.display(),
+                span: found.span,
+                check: index.map(|index| index.check(&found.identifier, now)),
+            })
+            .collect();
+        identifiers.dedup_by(|a, b| a.canonical == b.canonical && a.span == b.span);
+        let worst_contact = identifiers
+            .iter()
+            .filter_map(|contact| contact.check.as_ref().map(|check| check.verdict))
+            .map(contact_weight)
+            .fold(0.0f32, f32::max);
+        let scam_probability = if worst_contact > 0.0 {
+            let p = probability.clamp(1e-6, 1.0 - 1e-6);
+            sigmoid((p / (1.0 - p)).ln() + worst_contact)
+        } else {
+            probability
+        };
+        let verdict = if scam_probability >= self.model.header.scam_from {
+            MessageVerdict::Scam
+        } else if scam_probability >= self.model.header.suspicious_from {
+            MessageVerdict::Suspicious
+        } else {
+            MessageVerdict::Safe
+        };
+        let scam_types = if verdict == MessageVerdict::Safe {
+            Vec::new()
+        } else {
+            self.scam_types(scratch, &flags, scam_probability)
+        };
+        let advice = self.advice_for(verdict, &scam_types, worst_contact >= contact_weight(VerdictLevel::Suspicious));
+        Ok(Analysis {
+            verdict,
+            scam_probability: (scam_probability * 1000.0).round() / 1000.0,
+            scam_types,
+            red_flags: flags,
+            identifiers,
+            advice,
+            channel: message.channel,
+            sender_kind: kind,
+        })
+    }
+
+    /// The combined probability without the contacts' verdicts: the text model, the red flags and the sender.
+    /// Leaves the normalised message and its features in `scratch`.
+    pub fn probability_with(&self, message: &Message, scratch: &mut Scratch) -> f32 {
+        self.score(message, &extract(message.text), scratch).0
+    }
+
+    fn score(&self, message: &Message, found: &[Found], scratch: &mut Scratch) -> (f32, Vec<RedFlag>) {
+        scratch.message.refill(message.text);
+        let normalised = &scratch.message;
+        scratch
+            .features
+            .fill(normalised.tokens().iter().map(|token| normalised.token_text(token)), self.model.scam.bits);
+        let text_logit = self.model.scam.score(&scratch.features);
+        let flags = red_flags(&scratch.message, message.text, message.sender);
+        let mut codes: Vec<&str> = flags.iter().map(|flag| flag.code).collect();
+        codes.extend(link_signals(found));
+        codes.dedup();
+        let kind = message.sender_kind.unwrap_or_else(|| sender_kind(message.sender));
+        (self.model.combine(text_logit, &codes, kind), flags)
+    }
+
+    fn scam_types(&self, scratch: &mut Scratch, flags: &[RedFlag], probability: f32) -> Vec<ScamTypeLikelihood> {
+        scratch.features.reduce_into(self.type_shift, &mut scratch.reduced);
+        scratch.type_scores.resize(self.model.types.classes, 0.0);
+        self.model.types.scores(&scratch.reduced, &mut scratch.type_scores);
+        softmax(&mut scratch.type_scores);
+        // The red flags' own hints count too: a gambling word makes gambling likelier whatever the text model says.
+        for flag in flags {
+            for hinted in &flag.scam_types {
+                if let Some(position) = self.model.scam_types.iter().position(|t| t == hinted) {
+                    scratch.type_scores[position] += 0.15 * flag.weight;
+                }
+            }
+        }
+        let total: f32 = scratch.type_scores.iter().sum();
+        let mut likely: Vec<ScamTypeLikelihood> = self
+            .model
+            .scam_types
+            .iter()
+            .zip(&scratch.type_scores)
+            .map(|(scam_type, score)| (scam_type, score / total.max(1e-6) * probability))
+            .filter(|(_, p)| *p >= 0.1)
+            .map(|(scam_type, p)| ScamTypeLikelihood {
+                code: scam_type.code(),
+                vi: scam_type.name_vi(),
+                en: scam_type.name_en(),
+                probability: (p * 1000.0).round() / 1000.0,
+            })
+            .collect();
+        likely.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+        likely.truncate(3);
+        likely
+    }
+
+    fn advice_for(&self, verdict: MessageVerdict, types: &[ScamTypeLikelihood], listed: bool) -> Vec<Advice> {
+        let mut keys: Vec<&str> = Vec::new();
+        if verdict == MessageVerdict::Safe {
+            keys.push("safe");
+        } else {
+            keys.extend(types.iter().take(2).map(|t| t.code));
+            if listed {
+                keys.push("contacts_listed");
+            }
+            keys.push("any_scam");
+            keys.push("report");
+        }
+        let mut advice: Vec<Advice> = Vec::new();
+        for key in keys {
+            for (_, piece) in self.advice.iter().filter(|(k, _)| k == key) {
+                if !advice.iter().any(|known| known.vi == piece.vi) {
+                    advice.push(piece.clone());
+                }
+            }
+        }
+        advice
+    }
+}
+
+/// What the links of a message say about it, for the combiner beside the red flags: every link goes to an
+/// official domain of the trust directory (`official_links_only`), or some link does not (`unofficial_link`).
+pub const LINK_SIGNALS: &[&str] = &["official_links_only", "unofficial_link"];
+
+pub fn link_signals(found: &[Found]) -> Vec<&'static str> {
+    let directory = trust_directory();
+    let mut links = 0;
+    let mut official = 0;
+    for item in found {
+        let host = match &item.identifier {
+            Identifier::Url(url) => url.host().to_string(),
+            Identifier::Domain(domain) => domain.canonical().to_string(),
+            _ => continue,
+        };
+        links += 1;
+        if directory.official_domain(&host).is_some() {
+            official += 1;
+        }
+    }
+    match (links, official) {
+        (0, _) => Vec::new(),
+        (links, official) if links == official => vec![LINK_SIGNALS[0]],
+        _ => vec![LINK_SIGNALS[1]],
+    }
+}
+
+/// `key<TAB>vi<TAB>en` lines; `#` comments.
+fn parse_advice(text: &'static str) -> Vec<(String, Advice)> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .filter_map(|line| {
+            let mut columns = line.split('\t');
+            let key = columns.next()?.trim();
+            let vi = columns.next()?.trim();
+            let en = columns.next()?.trim();
+            Some((key.to_string(), Advice { vi, en }))
+        })
+        .collect()
+}
+
+/// Problems in the advice file: keys that are neither a scam type nor a general key, scam types without advice.
+pub fn advice_problems() -> Vec<String> {
+    const GENERAL: &[&str] = &["any_scam", "safe", "contacts_listed", "report"];
+    let advice = parse_advice(ADVICE);
+    let mut problems = Vec::new();
+    for (line, raw) in ADVICE.lines().enumerate() {
+        if !raw.trim().is_empty() && !raw.starts_with('#') && raw.split('\t').count() != 3 {
+            problems.push(format!("advice.tsv line {}: expected key, vi, en separated by tabs", line + 1));
+        }
+    }
+    for (key, _) in &advice {
+        if !GENERAL.contains(&key.as_str()) && ScamType::parse(key).is_err() {
+            problems.push(format!("advice.tsv: unknown key {key}"));
+        }
+    }
+    for key in ScamType::ALL.iter().map(|t| t.code()).chain(GENERAL.iter().copied()) {
+        if !advice.iter().any(|(k, _)| k == key) {
+            problems.push(format!("advice.tsv: no advice for {key}"));
+        }
+    }
+    problems
+}

@@ -1,0 +1,540 @@
+//! Red flags: the words and links in a message that give a scam away, each with a stable code, a short
+//! explanation in Vietnamese and English, and where it stands in the original text.
+//!
+//! Most flags come from a curated lexicon (`data/red_flags.tsv`, codes and explanations in
+//! `data/red_flag_codes.tsv`) matched with one Aho-Corasick automaton, whole words only, on the accent-free twin
+//! of [`NormalisedMessage`]: one entry catches a phrase written with diacritics, without, in teencode or
+//! obfuscated. Warning contexts in the same file cancel phrases that are advice rather than a request ("KHÔNG
+//! chia sẻ mã OTP cho bất kỳ ai"). Three flags are computed: `lookalike_domain` (core's look-alike judgement on
+//! every link and domain that `canhgiac_core::identifier::extract` finds), `shortened_link` (a link through a
+//! shortening service of `data/link_shorteners.txt`) and `personal_number_as_brand` (the message speaks for a
+//! bank, carrier or authority but the sender is a personal number).
+
+use crate::normalise::{NormalisedMessage, Span, normalise};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use canhgiac_core::identifier::{Identifier, PhoneNumber, PhoneType};
+use canhgiac_core::lookalike::judge_domain_in;
+use canhgiac_core::scam_type::ScamType;
+use canhgiac_core::trust::trust_directory;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// One red flag found in a message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RedFlag {
+    /// Stable `snake_case` API value (a code of `data/red_flag_codes.tsv`).
+    pub code: &'static str,
+    /// Why it matters, in Vietnamese (shown first) and English.
+    pub vi: &'static str,
+    pub en: &'static str,
+    /// `[start, end)` in characters of the original text, in order, not overlapping.
+    pub spans: Vec<Span>,
+    /// 0..1: the strongest phrase or finding behind the flag.
+    pub weight: f32,
+    /// The scam types the flag suggests, in catalogue order.
+    pub scam_types: Vec<ScamType>,
+    /// What was found, when a code needs more than its explanation (the brand a look-alike domain imitates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The computed codes (also listed in `data/red_flag_codes.tsv`).
+pub const LOOKALIKE_DOMAIN: &str = "lookalike_domain";
+pub const SHORTENED_LINK: &str = "shortened_link";
+pub const PERSONAL_NUMBER_AS_BRAND: &str = "personal_number_as_brand";
+pub const LOGIN_OR_INSTALL_LINK: &str = "login_or_install_link";
+
+/// The codes whose presence means the message speaks for a bank, carrier or authority.
+const BRAND_CLAIM_CODES: &[&str] = &["impersonate_bank", "impersonate_authority", "impersonate_utility"];
+
+/// The weight of the computed flags.
+const LOOKALIKE_WEIGHT: f32 = 0.9;
+const SHORTENED_LINK_WEIGHT: f32 = 0.5;
+const PERSONAL_NUMBER_AS_BRAND_WEIGHT: f32 = 0.8;
+
+/// Every red flag of a message, ordered by where each first appears. `original` is the text `message` was
+/// normalised from; `sender` the number or brand name it came from, when known.
+pub fn red_flags(message: &NormalisedMessage, original: &str, sender: Option<&str>) -> Vec<RedFlag> {
+    let lexicon = &*LEXICON;
+    let links = find_links(original);
+    let mut accumulators: Vec<Option<Accumulator>> = vec![None; lexicon.codes.len()];
+    lexicon.match_phrases(message, !links.is_empty(), &mut accumulators);
+
+    if let Some(login) = lexicon.computed.login.and_then(|i| accumulators[i].as_mut()) {
+        // The link itself is the evidence a login request points at.
+        login.spans.extend(links.iter().map(|link| link.span));
+    }
+    for link in &links {
+        if let Some(finding) = judge_domain_in(&link.host, trust_directory()) {
+            let detail = format!("{} → {}", finding.host, finding.brand);
+            lexicon.raise(
+                &mut accumulators,
+                lexicon.computed.lookalike,
+                link.span,
+                LOOKALIKE_WEIGHT,
+                &[],
+                Some(detail),
+            );
+        }
+        if lexicon.is_shortener(&link.host) {
+            lexicon.raise(&mut accumulators, lexicon.computed.shortened, link.span, SHORTENED_LINK_WEIGHT, &[], None);
+        }
+    }
+    if sender.is_some_and(is_personal_number) {
+        let claims: Vec<(Span, Vec<ScamType>)> = lexicon
+            .computed
+            .brand_claims
+            .iter()
+            .filter_map(|&i| accumulators[i].as_ref().map(|a| (i, a)))
+            .flat_map(|(i, a)| {
+                let types = lexicon.codes[i].scam_types.clone();
+                a.spans.iter().map(move |&span| (span, types.clone()))
+            })
+            .collect();
+        for (span, types) in claims {
+            lexicon.raise(
+                &mut accumulators,
+                lexicon.computed.personal_number,
+                span,
+                PERSONAL_NUMBER_AS_BRAND_WEIGHT,
+                &types,
+                None,
+            );
+        }
+    }
+
+    let mut flags: Vec<RedFlag> = accumulators
+        .into_iter()
+        .zip(&lexicon.codes)
+        .filter_map(|(accumulator, info)| {
+            let mut accumulator = accumulator?;
+            let mut scam_types = info.scam_types.clone();
+            scam_types.append(&mut accumulator.scam_types);
+            scam_types.sort();
+            scam_types.dedup();
+            Some(RedFlag {
+                code: info.code,
+                vi: info.vi,
+                en: info.en,
+                spans: merge_spans(accumulator.spans),
+                weight: accumulator.weight,
+                scam_types,
+                detail: accumulator.detail,
+            })
+        })
+        .collect();
+    flags.sort_by_key(|flag| (flag.spans.first().copied().unwrap_or((usize::MAX, 0)), flag.code));
+    flags
+}
+
+/// [`red_flags`] for a text not normalised yet.
+pub fn red_flags_of_text(original: &str, sender: Option<&str>) -> Vec<RedFlag> {
+    red_flags(&normalise(original), original, sender)
+}
+
+/// Every code a flag can have, with its explanations and the scam types it suggests, in file order.
+pub fn red_flag_codes() -> impl Iterator<Item = (&'static str, &'static str, &'static str, &'static [ScamType])> {
+    LEXICON.codes.iter().map(|info| (info.code, info.vi, info.en, info.scam_types.as_slice()))
+}
+
+/// Problems in the compiled-in lexicon (empty when it is well formed; a test keeps it so).
+pub fn lexicon_problems() -> Vec<String> {
+    parse_lexicon().1
+}
+
+/// A sender that is someone's phone number rather than a brand name, a short code or a hotline.
+fn is_personal_number(sender: &str) -> bool {
+    PhoneNumber::parse(sender).is_ok_and(|phone| {
+        matches!(phone.phone_type(), PhoneType::Mobile | PhoneType::Fixed | PhoneType::Voip | PhoneType::International)
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+struct Accumulator {
+    spans: Vec<Span>,
+    weight: f32,
+    scam_types: Vec<ScamType>,
+    detail: Option<String>,
+}
+
+/// Sorted spans, overlapping or touching ones merged.
+fn merge_spans(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_unstable();
+    let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+/// A link or bare domain of the message.
+struct Link {
+    host: String,
+    span: Span,
+}
+
+fn find_links(original: &str) -> Vec<Link> {
+    canhgiac_core::identifier::extract(original)
+        .into_iter()
+        .filter_map(|found| {
+            let host = match &found.identifier {
+                Identifier::Url(url) => url.host().to_string(),
+                Identifier::Domain(domain) => domain.canonical().to_string(),
+                _ => return None,
+            };
+            Some(Link { host, span: found.span })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The lexicon.
+
+struct CodeInfo {
+    code: &'static str,
+    vi: &'static str,
+    en: &'static str,
+    scam_types: Vec<ScamType>,
+}
+
+struct Phrase {
+    code: usize,
+    weight: f32,
+    scam_types: Vec<ScamType>,
+    needs_link: bool,
+    /// Whether the phrase begins and ends with a letter or digit: only those edges need a word boundary.
+    word_start: bool,
+    word_end: bool,
+}
+
+struct Warning {
+    code: usize,
+    /// In bytes of the twin (which is ASCII wherever the lexicon can match).
+    reach: usize,
+    word_start: bool,
+    word_end: bool,
+}
+
+enum Entry {
+    Phrase(Phrase),
+    Warning(Warning),
+}
+
+struct Lexicon {
+    codes: Vec<CodeInfo>,
+    entries: Vec<Entry>,
+    /// For every pattern of `matcher`, the entries that share it.
+    pattern_entries: Vec<Vec<usize>>,
+    matcher: Option<AhoCorasick>,
+    shorteners: Vec<&'static str>,
+    computed: ComputedCodes,
+}
+
+/// Where the codes the code itself raises or reads sit in `Lexicon::codes`, found once.
+struct ComputedCodes {
+    lookalike: Option<usize>,
+    shortened: Option<usize>,
+    personal_number: Option<usize>,
+    login: Option<usize>,
+    brand_claims: Vec<usize>,
+}
+
+static CODES_TSV: &str = include_str!("../data/red_flag_codes.tsv");
+static PHRASES_TSV: &str = include_str!("../data/red_flags.tsv");
+static SHORTENERS_TXT: &str = include_str!("../data/link_shorteners.txt");
+
+static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| parse_lexicon().0);
+
+/// A phrase match, as a byte range of the twin.
+#[derive(Clone, Copy)]
+struct Hit {
+    entry: usize,
+    start: usize,
+    end: usize,
+}
+
+impl Lexicon {
+    fn is_shortener(&self, host: &str) -> bool {
+        let host = host.strip_prefix("www.").unwrap_or(host);
+        self.shorteners.contains(&host)
+    }
+
+    fn raise(
+        &self,
+        accumulators: &mut [Option<Accumulator>],
+        code: Option<usize>,
+        span: Span,
+        weight: f32,
+        scam_types: &[ScamType],
+        detail: Option<String>,
+    ) {
+        let Some(accumulator) = code.and_then(|i| accumulators.get_mut(i)) else {
+            return;
+        };
+        let accumulator = accumulator.get_or_insert_with(Accumulator::default);
+        accumulator.spans.push(span);
+        accumulator.weight = accumulator.weight.max(weight);
+        accumulator.scam_types.extend_from_slice(scam_types);
+        if accumulator.detail.is_none() {
+            accumulator.detail = detail;
+        }
+    }
+
+    fn match_phrases(&self, message: &NormalisedMessage, has_link: bool, accumulators: &mut [Option<Accumulator>]) {
+        let Some(matcher) = &self.matcher else {
+            return;
+        };
+        let folded = message.folded();
+        let mut phrases: Vec<Hit> = Vec::new();
+        let mut warnings: Vec<Hit> = Vec::new();
+        for found in matcher.find_overlapping_iter(folded) {
+            let (start, end) = (found.start(), found.end());
+            let Some(entries) = self.pattern_entries.get(found.pattern().as_usize()) else {
+                continue;
+            };
+            for &entry in entries {
+                let (word_start, word_end) = match &self.entries[entry] {
+                    Entry::Phrase(phrase) => (phrase.word_start, phrase.word_end),
+                    Entry::Warning(warning) => (warning.word_start, warning.word_end),
+                };
+                if (word_start && !boundary_before(folded, start)) || (word_end && !boundary_after(folded, end)) {
+                    continue;
+                }
+                let hit = Hit { entry, start, end };
+                match &self.entries[entry] {
+                    Entry::Phrase(phrase) if phrase.needs_link && !has_link => {}
+                    Entry::Phrase(_) => phrases.push(hit),
+                    Entry::Warning(_) => warnings.push(hit),
+                }
+            }
+        }
+        for hit in phrases {
+            let Entry::Phrase(phrase) = &self.entries[hit.entry] else {
+                continue;
+            };
+            if warnings.iter().any(|warning| self.cancels(folded, warning, phrase.code, hit.start)) {
+                continue;
+            }
+            let Some(span) = message.folded_span(hit.start, hit.end) else {
+                continue;
+            };
+            let Some(slot) = accumulators.get_mut(phrase.code) else {
+                continue;
+            };
+            let accumulator = slot.get_or_insert_with(Accumulator::default);
+            accumulator.spans.push(span);
+            accumulator.weight = accumulator.weight.max(phrase.weight);
+            accumulator.scam_types.extend_from_slice(&phrase.scam_types);
+        }
+    }
+
+    /// Whether a warning context cancels a phrase of `code` that begins at `start`: the phrase begins inside
+    /// the warning or within its reach after it, with no sentence end between.
+    fn cancels(&self, folded: &str, warning: &Hit, code: usize, start: usize) -> bool {
+        let Entry::Warning(context) = &self.entries[warning.entry] else {
+            return false;
+        };
+        if context.code != code || start < warning.start {
+            return false;
+        }
+        if start <= warning.end {
+            return true;
+        }
+        start - warning.end <= context.reach
+            && folded.get(warning.end..start).is_some_and(|between| !has_sentence_end(between))
+    }
+}
+
+/// Whether a stretch of the twin holds the end of a sentence: a newline, `!`, `?`, `;`, or a `.` followed by
+/// a space (a dot inside a number or a link ends nothing).
+fn has_sentence_end(between: &str) -> bool {
+    let bytes = between.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\n' | b'!' | b'?' | b';' => true,
+        b'.' => bytes.get(i + 1).is_none_or(|&next| next == b' '),
+        _ => false,
+    })
+}
+
+fn boundary_before(folded: &str, start: usize) -> bool {
+    folded.get(..start).and_then(|head| head.chars().next_back()).is_none_or(|c| !c.is_alphanumeric())
+}
+
+fn boundary_after(folded: &str, end: usize) -> bool {
+    folded.get(end..).and_then(|tail| tail.chars().next()).is_none_or(|c| !c.is_alphanumeric())
+}
+
+fn scam_type_by_code(code: &str) -> Option<ScamType> {
+    ScamType::ALL.iter().copied().find(|t| t.code() == code)
+}
+
+fn columns(tsv: &'static str) -> impl Iterator<Item = (usize, Vec<&'static str>)> {
+    tsv.lines().enumerate().filter_map(|(number, line)| {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') {
+            return None;
+        }
+        Some((number + 1, line.split('\t').map(str::trim).collect()))
+    })
+}
+
+fn parse_lexicon() -> (Lexicon, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut codes: Vec<CodeInfo> = Vec::new();
+    for (line, cells) in columns(CODES_TSV) {
+        let [code, types, vi, en] = cells[..] else {
+            problems.push(format!("red_flag_codes.tsv line {line}: expected 4 columns"));
+            continue;
+        };
+        let is_snake = !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if !is_snake || codes.iter().any(|info| info.code == code) || vi.is_empty() || en.is_empty() {
+            problems.push(format!("red_flag_codes.tsv line {line}: {code:?} is not a new snake_case code with texts"));
+            continue;
+        }
+        let mut scam_types = Vec::new();
+        for name in types.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+            match scam_type_by_code(name) {
+                Some(t) => scam_types.push(t),
+                None => problems.push(format!("red_flag_codes.tsv line {line}: unknown scam type {name:?}")),
+            }
+        }
+        codes.push(CodeInfo { code, vi, en, scam_types });
+    }
+    for computed in [LOOKALIKE_DOMAIN, SHORTENED_LINK, PERSONAL_NUMBER_AS_BRAND, LOGIN_OR_INSTALL_LINK]
+        .iter()
+        .chain(BRAND_CLAIM_CODES)
+    {
+        if !codes.iter().any(|info| info.code == *computed) {
+            problems.push(format!("red_flag_codes.tsv: the code {computed:?} is missing"));
+        }
+    }
+
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut patterns: Vec<String> = Vec::new();
+    let mut pattern_entries: Vec<Vec<usize>> = Vec::new();
+    for (line, cells) in columns(PHRASES_TSV) {
+        let (code_cell, number, written, hints) = match cells[..] {
+            [code, number, pattern] => (code, number, pattern, ""),
+            [code, number, pattern, hints] => (code, number, pattern, hints),
+            _ => {
+                problems.push(format!("red_flags.tsv line {line}: expected 3 or 4 columns"));
+                continue;
+            }
+        };
+        let (is_warning, code_name) = match code_cell.strip_prefix('!') {
+            Some(name) => (true, name),
+            None => (false, code_cell),
+        };
+        let Some(code) = codes.iter().position(|info| info.code == code_name) else {
+            problems.push(format!("red_flags.tsv line {line}: unknown code {code_name:?}"));
+            continue;
+        };
+        let pattern = normalise(written).folded().to_string();
+        if pattern.is_empty() || !pattern.is_ascii() {
+            problems.push(format!("red_flags.tsv line {line}: pattern {written:?} is empty or not accent-free"));
+            continue;
+        }
+        let word_start = pattern.starts_with(|c: char| c.is_ascii_alphanumeric());
+        let word_end = pattern.ends_with(|c: char| c.is_ascii_alphanumeric());
+        let mut scam_types = Vec::new();
+        let mut needs_link = false;
+        for hint in hints.split(',').map(str::trim).filter(|hint| !hint.is_empty()) {
+            if hint == "needs_link" {
+                needs_link = true;
+            } else if let Some(t) = scam_type_by_code(hint) {
+                scam_types.push(t);
+            } else {
+                problems.push(format!("red_flags.tsv line {line}: unknown hint {hint:?}"));
+            }
+        }
+        let entry = if is_warning {
+            let Ok(reach) = number.parse::<usize>() else {
+                problems.push(format!("red_flags.tsv line {line}: a warning context's reach must be a whole number"));
+                continue;
+            };
+            Entry::Warning(Warning { code, reach, word_start, word_end })
+        } else {
+            let weight = number.parse::<f32>().ok().filter(|w| (0.0..=1.0).contains(w));
+            let Some(weight) = weight else {
+                problems.push(format!("red_flags.tsv line {line}: weight {number:?} is not in 0..1"));
+                continue;
+            };
+            Entry::Phrase(Phrase { code, weight, scam_types, needs_link, word_start, word_end })
+        };
+        let pattern_index = match patterns.iter().position(|p| *p == pattern) {
+            Some(index) => index,
+            None => {
+                patterns.push(pattern.clone());
+                pattern_entries.push(Vec::new());
+                patterns.len() - 1
+            }
+        };
+        let duplicate = pattern_entries[pattern_index].iter().any(|&other| {
+            let (a, b) = (&entries[other], &entry);
+            matches!((a, b), (Entry::Phrase(x), Entry::Phrase(y)) if x.code == y.code)
+                || matches!((a, b), (Entry::Warning(x), Entry::Warning(y)) if x.code == y.code)
+        });
+        if duplicate {
+            problems.push(format!("red_flags.tsv line {line}: {pattern:?} is listed twice for {code_name}"));
+            continue;
+        }
+        pattern_entries[pattern_index].push(entries.len());
+        entries.push(entry);
+    }
+    let matcher = match AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&patterns)
+    {
+        Ok(matcher) => Some(matcher),
+        Err(error) => {
+            problems.push(format!("red_flags.tsv: the automaton cannot be built: {error}"));
+            None
+        }
+    };
+
+    let mut shorteners = Vec::new();
+    for line in SHORTENERS_TXT.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.bytes().any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace()) || !line.contains('.') {
+            problems.push(format!("link_shorteners.txt: {line:?} is not a lowercase host name"));
+            continue;
+        }
+        shorteners.push(line);
+    }
+    let index = |code: &str| codes.iter().position(|info| info.code == code);
+    let computed = ComputedCodes {
+        lookalike: index(LOOKALIKE_DOMAIN),
+        shortened: index(SHORTENED_LINK),
+        personal_number: index(PERSONAL_NUMBER_AS_BRAND),
+        login: index(LOGIN_OR_INSTALL_LINK),
+        brand_claims: BRAND_CLAIM_CODES.iter().filter_map(|code| index(code)).collect(),
+    };
+    (Lexicon { codes, entries, pattern_entries, matcher, shorteners, computed }, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexicon_is_well_formed() {
+        assert_eq!(lexicon_problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn merge_spans_joins_overlaps() {
+        assert_eq!(merge_spans(vec![(5, 9), (0, 2), (1, 3), (9, 10)]), vec![(0, 3), (5, 10)]);
+    }
+
+    #[test]
+    fn sentence_ends() {
+        assert!(has_sentence_end("abc. def"));
+        assert!(!has_sentence_end("2.000.000 dong"));
+    }
+}

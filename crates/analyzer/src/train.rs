@@ -1,0 +1,306 @@
+//! Training the analyzer's model from labelled examples: the text models by AdaGrad on the logistic and softmax
+//! losses with L2, and the combiner by logistic regression on the text model's out-of-fold scores (each example
+//! scored by a text model that never saw it), so that the final probability is calibrated on messages the text
+//! model did not learn by heart. Deterministic: the same examples and options give the same bytes.
+
+use crate::analyze::{LINK_SIGNALS, link_signals};
+use crate::features::Features;
+use crate::model::{AnalyzerModel, Combiner, FLAG_COUNTS, LinearModel, sigmoid, softmax};
+use crate::normalise::normalise;
+use crate::red_flags::{red_flag_codes, red_flags};
+use crate::sender::{SENDER_KINDS, SENDER_LOG_ODDS, sender_kind};
+use canhgiac_core::ScamType;
+use canhgiac_core::identifier::extract;
+
+/// One labelled message.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub text: String,
+    pub scam: bool,
+    pub scam_type: Option<ScamType>,
+    pub sender: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub scam_bits: u32,
+    pub type_bits: u32,
+    pub epochs: usize,
+    pub learning_rate: f32,
+    pub l2: f32,
+    pub folds: usize,
+    pub seed: u64,
+    /// The share of scams among the messages the model will judge, when it differs from the training set's:
+    /// the combiner's bias is moved so that probabilities are calibrated for it.
+    pub deployment_scam_share: Option<f32>,
+    pub suspicious_from: f32,
+    pub scam_from: f32,
+    pub trained_on: String,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            scam_bits: 18,
+            type_bits: 14,
+            epochs: 12,
+            learning_rate: 0.5,
+            l2: 1e-6,
+            folds: 5,
+            seed: 0x0c0f_fee0,
+            deployment_scam_share: None,
+            suspicious_from: 0.5,
+            scam_from: 0.85,
+            trained_on: String::new(),
+        }
+    }
+}
+
+/// A message made ready for training: its features, flags and sender kind, computed once.
+struct Prepared {
+    features: Features,
+    flags: Vec<&'static str>,
+    sender_kind: &'static str,
+    scam: bool,
+    scam_type: Option<usize>,
+}
+
+/// What [`train`] reports besides the model.
+#[derive(Debug, Clone)]
+pub struct TrainReport {
+    pub examples: usize,
+    pub scams: usize,
+    /// Out-of-fold accuracy of the text model alone, and of the combined probability, at 0.5.
+    pub text_accuracy: f32,
+    pub combined_accuracy: f32,
+}
+
+pub fn train(examples: &[Example], options: &TrainOptions) -> (AnalyzerModel, TrainReport) {
+    let scam_types: Vec<ScamType> = ScamType::ALL.to_vec();
+    let prepared: Vec<Prepared> = examples
+        .iter()
+        .map(|example| {
+            let message = normalise(&example.text);
+            let mut features = Features::new();
+            features.fill(message.tokens().iter().map(|token| message.token_text(token)), options.scam_bits);
+            let mut flags: Vec<&'static str> =
+                red_flags(&message, &example.text, example.sender.as_deref()).iter().map(|flag| flag.code).collect();
+            flags.extend(link_signals(&extract(&example.text)));
+            flags.sort_unstable();
+            flags.dedup();
+            Prepared {
+                features,
+                flags,
+                sender_kind: sender_kind(example.sender.as_deref()),
+                scam: example.scam,
+                scam_type: example.scam_type.and_then(|t| scam_types.iter().position(|&known| known == t)),
+            }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..prepared.len()).collect();
+    let mut random = Random(options.seed);
+    random.shuffle(&mut order);
+
+    // Out-of-fold text scores for the combiner.
+    let folds = options.folds.max(2);
+    let mut out_of_fold = vec![0.0f32; prepared.len()];
+    for fold in 0..folds {
+        let training: Vec<usize> =
+            order.iter().enumerate().filter(|(rank, _)| rank % folds != fold).map(|(_, &i)| i).collect();
+        let model = train_scam_model(&prepared, &training, options, fold as u64);
+        for (rank, &i) in order.iter().enumerate() {
+            if rank % folds == fold {
+                out_of_fold[i] = model.score(&prepared[i].features);
+            }
+        }
+    }
+    let all: Vec<usize> = order.clone();
+    let scam_model = train_scam_model(&prepared, &all, options, 99);
+    let type_model = train_type_model(&prepared, &all, scam_types.len(), options);
+
+    let flag_codes: Vec<&'static str> =
+        red_flag_codes().map(|(code, ..)| code).chain(LINK_SIGNALS.iter().copied()).collect();
+    let mut combiner = train_combiner(&prepared, &out_of_fold, &flag_codes);
+    let scams = prepared.iter().filter(|p| p.scam).count();
+    if let Some(share) = options.deployment_scam_share {
+        let trained_share = scams as f32 / prepared.len().max(1) as f32;
+        combiner.bias += logit(share) - logit(trained_share);
+    }
+    let text_accuracy = prepared.iter().zip(&out_of_fold).filter(|(p, score)| (**score > 0.0) == p.scam).count() as f32
+        / prepared.len().max(1) as f32;
+    let model = AnalyzerModel::new(
+        options.trained_on.clone(),
+        scam_model,
+        type_model,
+        scam_types,
+        combiner,
+        options.suspicious_from,
+        options.scam_from,
+    );
+    let combined_accuracy = prepared
+        .iter()
+        .zip(&out_of_fold)
+        .filter(|(p, score)| (model.combine(**score, &p.flags, p.sender_kind) > 0.5) == p.scam)
+        .count() as f32
+        / prepared.len().max(1) as f32;
+    (model, TrainReport { examples: prepared.len(), scams, text_accuracy, combined_accuracy })
+}
+
+fn logit(p: f32) -> f32 {
+    let p = p.clamp(1e-4, 1.0 - 1e-4);
+    (p / (1.0 - p)).ln()
+}
+
+/// Scam or not, logistic loss; the two classes weigh alike whatever their counts.
+fn train_scam_model(prepared: &[Prepared], chosen: &[usize], options: &TrainOptions, salt: u64) -> LinearModel {
+    let mut model = LinearModel::zeros(options.scam_bits, 1);
+    let mut squared = vec![1e-8f32; model.weights.len()];
+    let mut bias_squared = 1e-8f32;
+    let scams = chosen.iter().filter(|&&i| prepared[i].scam).count().max(1) as f32;
+    let safe = (chosen.len() as f32 - scams).max(1.0);
+    let (scam_weight, safe_weight) = (chosen.len() as f32 / (2.0 * scams), chosen.len() as f32 / (2.0 * safe));
+    let mut order = chosen.to_vec();
+    let mut random = Random(options.seed ^ salt.wrapping_mul(0x9e37_79b9));
+    for _ in 0..options.epochs {
+        random.shuffle(&mut order);
+        for &i in &order {
+            let example = &prepared[i];
+            let target = if example.scam { 1.0 } else { 0.0 };
+            let weight = if example.scam { scam_weight } else { safe_weight };
+            let gradient = (sigmoid(model.score(&example.features)) - target) * weight;
+            for &bucket in &example.features.buckets {
+                let w = &mut model.weights[bucket as usize];
+                let g = gradient * example.features.value + options.l2 * *w;
+                squared[bucket as usize] += g * g;
+                *w -= options.learning_rate * g / squared[bucket as usize].sqrt();
+            }
+            bias_squared += gradient * gradient;
+            model.bias[0] -= options.learning_rate * gradient / bias_squared.sqrt();
+        }
+    }
+    model
+}
+
+/// Which scam type, softmax loss, on the scams that name one. Features are rehashed into the smaller table.
+fn train_type_model(prepared: &[Prepared], chosen: &[usize], classes: usize, options: &TrainOptions) -> LinearModel {
+    let mut model = LinearModel::zeros(options.type_bits, classes);
+    let mut squared = vec![1e-8f32; model.weights.len()];
+    let shift = options.scam_bits.saturating_sub(options.type_bits);
+    let typed: Vec<(usize, Features)> = chosen
+        .iter()
+        .filter(|&&i| prepared[i].scam && prepared[i].scam_type.is_some())
+        .map(|&i| {
+            let mut reduced = Features::new();
+            prepared[i].features.reduce_into(shift, &mut reduced);
+            (i, reduced)
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..typed.len()).collect();
+    let mut random = Random(options.seed ^ 0x7479_7065);
+    let mut scores = vec![0.0f32; classes];
+    for _ in 0..options.epochs {
+        random.shuffle(&mut order);
+        for &position in &order {
+            let (i, features) = &typed[position];
+            let Some(target) = prepared[*i].scam_type else { continue };
+            model.scores(features, &mut scores);
+            softmax(&mut scores);
+            for &bucket in &features.buckets {
+                let row = bucket as usize * classes;
+                for (class, probability) in scores.iter().enumerate() {
+                    let gradient = probability - if class == target { 1.0 } else { 0.0 };
+                    let w = &mut model.weights[row + class];
+                    let g = gradient * features.value + options.l2 * *w;
+                    squared[row + class] += g * g;
+                    *w -= options.learning_rate * g / squared[row + class].sqrt();
+                }
+            }
+            for (class, probability) in scores.iter().enumerate() {
+                let gradient = probability - if class == target { 1.0 } else { 0.0 };
+                model.bias[class] -= 0.05 * gradient;
+            }
+        }
+    }
+    model
+}
+
+/// Logistic regression, full-batch gradient descent, on: the text logit, each red flag, each sender kind.
+fn train_combiner(prepared: &[Prepared], text_scores: &[f32], flag_codes: &[&'static str]) -> Combiner {
+    let columns = 2 + flag_codes.len() + SENDER_KINDS.len() + FLAG_COUNTS.len();
+    let rows: Vec<(Vec<f32>, f32)> = prepared
+        .iter()
+        .zip(text_scores)
+        .map(|(p, &score)| {
+            let mut row = vec![0.0f32; columns];
+            row[0] = 1.0;
+            row[1] = score;
+            for (column, code) in flag_codes.iter().enumerate() {
+                if p.flags.contains(code) {
+                    row[2 + column] = 1.0;
+                }
+            }
+            // The sender's columns stay empty: its weights are set from facts, not learned (see SENDER_LOG_ODDS).
+            let red = p.flags.iter().filter(|code| !LINK_SIGNALS.contains(code)).count();
+            for (position, &(_, at_least)) in FLAG_COUNTS.iter().enumerate() {
+                if red >= at_least {
+                    row[2 + flag_codes.len() + SENDER_KINDS.len() + position] = 1.0;
+                }
+            }
+            (row, if p.scam { 1.0 } else { 0.0 })
+        })
+        .collect();
+    let mut weights = vec![0.0f32; columns];
+    weights[1] = 1.0;
+    let l2 = 1e-3f32;
+    let n = rows.len().max(1) as f32;
+    for _ in 0..3000 {
+        let mut gradient = vec![0.0f32; columns];
+        for (row, target) in &rows {
+            let p = sigmoid(row.iter().zip(&weights).map(|(x, w)| x * w).sum());
+            for (g, x) in gradient.iter_mut().zip(row) {
+                *g += (p - target) * x;
+            }
+        }
+        for (column, (w, g)) in weights.iter_mut().zip(&gradient).enumerate() {
+            let penalty = if column == 0 { 0.0 } else { l2 * *w };
+            *w -= 0.5 * (g / n + penalty);
+        }
+    }
+    Combiner {
+        bias: weights[0],
+        text: weights[1],
+        flags: flag_codes
+            .iter()
+            .enumerate()
+            .map(|(column, code)| (code.to_string(), weights[2 + column]))
+            .filter(|(_, weight)| weight.abs() > 1e-4)
+            .collect(),
+        senders: SENDER_LOG_ODDS.iter().map(|&(kind, weight)| (kind.to_string(), weight)).collect(),
+        flag_counts: FLAG_COUNTS
+            .iter()
+            .enumerate()
+            .map(|(position, &(_, at_least))| (at_least, weights[2 + flag_codes.len() + SENDER_KINDS.len() + position]))
+            .collect(),
+    }
+}
+
+/// xorshift64*: a small, fixed generator, so that training is reproducible on every platform.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0.max(1);
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}

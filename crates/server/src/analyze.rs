@@ -1,0 +1,31 @@
+//! `POST /v1/analyze {text, sender?, channel?}`: is this message a scam? The analysis comes from the message
+//! analyzer, with every contact in the message checked against the in-memory reputation index.
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::intake::now_millis;
+use crate::json::ApiJson;
+use axum::Json;
+use axum::extract::State;
+use canhgiac_analyzer::analyze::{Analysis, Analyzer, Channel, Message};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyzeRequest {
+    text: String,
+    #[serde(default)]
+    sender: Option<String>,
+    #[serde(default)]
+    channel: Option<String>,
+}
+
+pub async fn analyze(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<AnalyzeRequest>,
+) -> Result<Json<Analysis>, ApiError> {
+    let channel = request.channel.as_deref().map(Channel::parse).transpose()?.unwrap_or_default();
+    let message = Message { text: &request.text, sender: request.sender.as_deref(), channel, sender_kind: None };
+    let analysis = Analyzer::shipped().analyze(&message, Some(state.index()), now_millis())?;
+    Ok(Json(analysis))
+}
