@@ -4,7 +4,7 @@
 use crate::features::Features;
 use crate::model::{AnalyzerModel, ModelError, sigmoid, softmax};
 use crate::normalise::NormalisedMessage;
-use crate::red_flags::{RedFlag, red_flags};
+use crate::red_flags::{RedFlag, red_flags_with_found};
 use crate::sender::sender_kind;
 use canhgiac_core::identifier::{Found, Identifier, IdentifierKind, extract};
 use canhgiac_core::trust::trust_directory;
@@ -277,7 +277,7 @@ impl Analyzer {
             .features
             .fill(normalised.tokens().iter().map(|token| normalised.token_text(token)), self.model.scam.bits);
         let text_logit = self.model.scam.score(&scratch.features);
-        let flags = red_flags(&scratch.message, message.text, message.sender);
+        let flags = red_flags_with_found(&scratch.message, message.sender, found);
         let mut codes: Vec<&str> = flags.iter().map(|flag| flag.code).collect();
         codes.extend(link_signals(found));
         codes.dedup();

@@ -55,8 +55,17 @@ const PERSONAL_NUMBER_AS_BRAND_WEIGHT: f32 = 0.8;
 /// Every red flag of a message, ordered by where each first appears. `original` is the text `message` was
 /// normalised from; `sender` the number or brand name it came from, when known.
 pub fn red_flags(message: &NormalisedMessage, original: &str, sender: Option<&str>) -> Vec<RedFlag> {
+    red_flags_with_found(message, sender, &canhgiac_core::identifier::extract(original))
+}
+
+/// [`red_flags`] when the identifiers of `original` are already found (`extract`): the analyzer needs them too.
+pub fn red_flags_with_found(
+    message: &NormalisedMessage,
+    sender: Option<&str>,
+    found: &[canhgiac_core::identifier::Found],
+) -> Vec<RedFlag> {
     let lexicon = &*LEXICON;
-    let links = find_links(original);
+    let links = find_links(found);
     let mut accumulators: Vec<Option<Accumulator>> = vec![None; lexicon.codes.len()];
     lexicon.match_phrases(message, !links.is_empty(), &mut accumulators);
 
@@ -176,9 +185,9 @@ struct Link {
     span: Span,
 }
 
-fn find_links(original: &str) -> Vec<Link> {
-    canhgiac_core::identifier::extract(original)
-        .into_iter()
+fn find_links(found: &[canhgiac_core::identifier::Found]) -> Vec<Link> {
+    found
+        .iter()
         .filter_map(|found| {
             let host = match &found.identifier {
                 Identifier::Url(url) => url.host().to_string(),

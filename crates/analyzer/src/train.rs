@@ -7,7 +7,7 @@ use crate::analyze::{LINK_SIGNALS, link_signals};
 use crate::features::Features;
 use crate::model::{AnalyzerModel, Combiner, FLAG_COUNTS, LinearModel, sigmoid, softmax};
 use crate::normalise::normalise;
-use crate::red_flags::{red_flag_codes, red_flags};
+use crate::red_flags::{red_flag_codes, red_flags_with_found};
 use crate::sender::{SENDER_KINDS, SENDER_LOG_ODDS, sender_kind};
 use canhgiac_core::ScamType;
 use canhgiac_core::identifier::extract;
@@ -83,9 +83,12 @@ pub fn train(examples: &[Example], options: &TrainOptions) -> (AnalyzerModel, Tr
             let message = normalise(&example.text);
             let mut features = Features::new();
             features.fill(message.tokens().iter().map(|token| message.token_text(token)), options.scam_bits);
-            let mut flags: Vec<&'static str> =
-                red_flags(&message, &example.text, example.sender.as_deref()).iter().map(|flag| flag.code).collect();
-            flags.extend(link_signals(&extract(&example.text)));
+            let found = extract(&example.text);
+            let mut flags: Vec<&'static str> = red_flags_with_found(&message, example.sender.as_deref(), &found)
+                .iter()
+                .map(|flag| flag.code)
+                .collect();
+            flags.extend(link_signals(&found));
             flags.sort_unstable();
             flags.dedup();
             Prepared {

@@ -4,7 +4,7 @@
 
 use crate::admin::{StoreArgs, fail, with_platform};
 use canhgiac_analyzer::analyze::{Analysis, Analyzer, Channel, Message, Scratch};
-use canhgiac_analyzer::corpus::{read_corpus_jsonl, read_labelled, read_uci_split};
+use canhgiac_analyzer::corpus::{Labelled, read_corpus_jsonl, read_labelled, read_uci_split};
 use canhgiac_analyzer::eval::{Evaluation, evaluate};
 use canhgiac_analyzer::train::{Example, TrainOptions, train};
 use canhgiac_core::{Error, ErrorCode};
@@ -324,6 +324,13 @@ pub struct EvalArgs {
     /// Measure this model file instead of the shipped one (from `train-analyzer --out`).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// The file is the UCI SMS Spam Collection: measure only its held-out fifth, which is never trained on.
+    #[arg(long)]
+    uci_held_out: bool,
+    /// Skip every message whose text is also in this file (one text a line, or a UCI-style `label<TAB>text`
+    /// file): a set that shares messages with the training data is measured on the rest.
+    #[arg(long, value_name = "FILE")]
+    exclude_texts_of: Option<PathBuf>,
 }
 
 pub fn eval_command(args: EvalArgs) -> ExitCode {
@@ -337,7 +344,14 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
             );
         }
     };
-    let rows = match read_labelled(&text) {
+    let read = if args.uci_held_out {
+        read_uci_split(&text).map(|(_, held_out)| {
+            held_out.into_iter().map(|example| Labelled { example, sender_kind: None }).collect::<Vec<_>>()
+        })
+    } else {
+        read_labelled(&text)
+    };
+    let mut rows = match read {
         Ok(rows) => rows,
         Err(e) => {
             return fail(
@@ -345,6 +359,27 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
             );
         }
     };
+    let total_rows = rows.len();
+    let mut seen = std::collections::HashSet::new();
+    rows.retain(|row| seen.insert(row.example.text.clone()));
+    let duplicates = total_rows - rows.len();
+    let mut excluded = 0;
+    if let Some(other) = &args.exclude_texts_of {
+        let other_text = match std::fs::read(other) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                return fail(
+                    Error::new(ErrorCode::InvalidValue, format!("cannot read {}: {e}", other.display()))
+                        .with_field("exclude_texts_of"),
+                );
+            }
+        };
+        let texts: std::collections::HashSet<&str> =
+            other_text.lines().map(|line| line.split_once('\t').map_or(line, |(_, text)| text)).collect();
+        let before = rows.len();
+        rows.retain(|row| !texts.contains(row.example.text.as_str()));
+        excluded = before - rows.len();
+    }
     let loaded;
     let analyzer = match &args.model {
         None => Analyzer::shipped(),
@@ -398,7 +433,13 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
         value["messages_per_second"] = (rows.len() as f64 / seconds.max(1e-9)).round().into();
         format!("{value:#}\n")
     } else {
-        report(&args.file, &evaluation, rows.len() as f64 / seconds.max(1e-9))
+        let mut text = report(&args.file, &evaluation, rows.len() as f64 / seconds.max(1e-9));
+        if duplicates + excluded > 0 {
+            text.push_str(&format!(
+                "skipped: {duplicates} repeated texts, {excluded} texts found in the excluded file\n"
+            ));
+        }
+        text
     };
     let mut out = out;
     for (scam, probability, text) in &errors {
