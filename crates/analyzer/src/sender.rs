@@ -18,6 +18,13 @@ pub const SENDER_LOG_ODDS: &[(&str, f32)] =
 /// of ten or more digits), or `unknown` (none given, an e-mail address, a chat name).
 pub fn sender_kind(sender: Option<&str>) -> &'static str {
     let Some(sender) = sender.map(str::trim).filter(|s| !s.is_empty()) else { return "unknown" };
+    // A number written with some digits hidden (`0912xxx345`) is still a number.
+    let number_like = sender.chars().all(|c| c.is_ascii_digit() || matches!(c, 'x' | 'X' | '+' | ' ' | '.' | '-'))
+        && sender.chars().filter(char::is_ascii_digit).count() >= 3;
+    if number_like {
+        let length = sender.chars().filter(|c| c.is_ascii_digit() || matches!(c, 'x' | 'X')).count();
+        return if length <= 8 { "shortcode" } else { "personal_number" };
+    }
     let digits = sender.chars().filter(char::is_ascii_digit).count();
     let letters = sender.chars().filter(|c| c.is_alphabetic()).count();
     if letters == 0 && digits > 0 {
@@ -46,6 +53,9 @@ mod tests {
         assert_eq!(sender_kind(Some("9029")), "shortcode");
         assert_eq!(sender_kind(Some("0912345678")), "personal_number");
         assert_eq!(sender_kind(Some("+84 912 345 678")), "personal_number");
+        assert_eq!(sender_kind(Some("0912xxx345")), "personal_number");
+        assert_eq!(sender_kind(Some("09xx xxx 214")), "personal_number");
+        assert_eq!(sender_kind(Some("Xbox")), "brandname");
         assert_eq!(sender_kind(Some("")), "unknown");
         assert_eq!(sender_kind(None), "unknown");
         assert_eq!(sender_kind(Some("someone@example.com")), "unknown");

@@ -306,6 +306,48 @@ mod scenarios {
         assert_eq!((bad_prefix.status.as_u16(), bad_prefix.body["field"].as_str()), (400, Some("prefix")));
     }
 
+    /// `POST /v1/analyze`: a message whose account a bank listed becomes a scam through its contact, even when
+    /// its words alone are mild; bad input is a clear 400 naming the field.
+    pub async fn analyze_checks_the_contacts_in_a_message(backend: Backend) {
+        let p = platform(backend, "analyze_contacts").await;
+        let message = "Chi oi em gui lai so tai khoan nhe: stk 0011004123456 Vietcombank, chi chuyen giup em nhe";
+        let before = send(&p.app, post("/v1/analyze", &json!({"text": message, "channel": "zalo"}), &[])).await;
+        assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+        let account = &before.body["identifiers"][0];
+        assert_eq!(account["canonical"], "bank:970436:0011004123456", "{}", before.text);
+        assert_eq!(account["check"]["verdict"], "no_data");
+        let probability_before = before.body["scam_probability"].as_f64().unwrap();
+
+        let listing = json!({"listings": [
+            {"value": "stk 0011004123456 VCB", "scam_type": "account_takeover", "reason": "tài khoản nhận tiền lừa đảo"}
+        ]});
+        let listed =
+            send(&p.app, post("/v1/partner/listings", &listing, &[("authorization", &bearer(&p.bank_key))])).await;
+        assert_eq!(listed.status.as_u16() / 100, 2, "{}", listed.text);
+        check_until(&p.app, "bank:970436:0011004123456", "suspicious").await;
+        let after = send(&p.app, post("/v1/analyze", &json!({"text": message, "channel": "zalo"}), &[])).await;
+        assert_eq!(after.body["identifiers"][0]["check"]["verdict"], "suspicious", "{}", after.text);
+        assert!(after.body["scam_probability"].as_f64().unwrap() > probability_before, "{}", after.text);
+        assert_ne!(after.body["verdict"], "safe", "{}", after.text);
+        assert!(
+            after.body["advice"].as_array().unwrap().iter().any(|a| a["en"].as_str().unwrap_or("").len() > 10),
+            "{}",
+            after.text
+        );
+
+        for (body, field) in [
+            (json!({"text": "  "}), "text"),
+            (json!({"text": "x".repeat(40_000)}), "text"),
+            (json!({"text": "hello", "channel": "pigeon"}), "channel"),
+        ] {
+            let refused = send(&p.app, post("/v1/analyze", &body, &[])).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+            assert_eq!(refused.body["field"], field, "{}", refused.text);
+        }
+        let unknown_field = send(&p.app, post("/v1/analyze", &json!({"text": "hi", "colour": "red"}), &[])).await;
+        assert_eq!(unknown_field.status, StatusCode::BAD_REQUEST, "{}", unknown_field.text);
+    }
+
     pub async fn an_upheld_appeal_clears_a_contact(backend: Backend) {
         let p = platform(backend, "check_appeal").await;
         let bank = bearer(&p.bank_key);
@@ -396,7 +438,8 @@ mod scenarios {
         );
         // Spread over threads, the answers still come back in order.
         let many: Vec<String> = (0..300).map(|i| format!("0912 000 {i:03}")).collect();
-        let ordered = send(&p.app, post("/v1/check/batch", &json!({"values": many}), &[("authorization", &auth)])).await;
+        let ordered =
+            send(&p.app, post("/v1/check/batch", &json!({"values": many}), &[("authorization", &auth)])).await;
         let ordered = ordered.body["results"].as_array().unwrap().clone();
         assert_eq!(ordered.len(), 300);
         for (i, result) in ordered.iter().enumerate() {
@@ -429,4 +472,5 @@ on_both_stores!(
     a_bank_listing_reaches_accounts_qr_codes_and_lists,
     batch_checks_answer_in_order,
     an_upheld_appeal_clears_a_contact,
+    analyze_checks_the_contacts_in_a_message,
 );

@@ -1,0 +1,87 @@
+//! The whole analysis with the shipped model: it loads, its advice file is complete, clear cases come out right,
+//! and what it says stays inside the message.
+
+use canhgiac_analyzer::analyze::{Analyzer, Channel, Message, MessageVerdict, advice_problems};
+
+fn analyse(text: &str, sender: Option<&str>) -> canhgiac_analyzer::Analysis {
+    Analyzer::shipped().analyze(&Message { text, sender, ..Message::default() }, None, 0).unwrap()
+}
+
+#[test]
+fn the_shipped_model_and_advice_load() {
+    let model = Analyzer::shipped().model();
+    assert!(model.header.trained_on.contains("train-analyzer"), "{}", model.header.trained_on);
+    assert!(model.header.suspicious_from < model.header.scam_from);
+    assert_eq!(advice_problems(), Vec::<String>::new());
+}
+
+/// Messages the project wrote for this test (not in the corpus): (sender, text, expected verdict, a scam type).
+const CASES: &[(Option<&str>, &str, MessageVerdict, Option<&str>)] = &[
+    (
+        Some("0987xxx123"),
+        "Cong an TP thong bao: ban lien quan den vu an rua tien, yeu cau chuyen toan bo tien vao tai khoan tam giu \
+         de xac minh, khong duoc noi voi ai, neu khong se bi bat giam.",
+        MessageVerdict::Scam,
+        Some("impersonation_authority"),
+    ),
+    (
+        None,
+        "Tuyen CTV lam viec tai nha, tha tim san pham tren Shopee, hoa hong 300k-500k/ngay. Nap 200k lam nhiem vu \
+         dau tien, ket ban Zalo 0868xxx456 de nhan viec.",
+        MessageVerdict::Scam,
+        Some("task_scam"),
+    ),
+    (
+        Some("Vietcombank"),
+        "TK 1234xxx789 +2,500,000VND luc 09:12 23/11/2026. SD: 15,340,000VND. ND: NGUYEN VAN A chuyen tien",
+        MessageVerdict::Safe,
+        None,
+    ),
+    (
+        Some("VIETTEL"),
+        "[TB] Goi ST90 cua Quy khach se het han ngay 25/11. Soan GH ST90 gui 191 de gia han, chi tiet LH 198 (0d).",
+        MessageVerdict::Safe,
+        None,
+    ),
+    (Some("0903xxx222"), "Me oi toi nay con ve muon, me cu an com truoc nhe", MessageVerdict::Safe, None),
+];
+
+#[test]
+fn clear_cases_come_out_right() {
+    for &(sender, text, expected, scam_type) in CASES {
+        let analysis = analyse(text, sender);
+        let positive = analysis.verdict != MessageVerdict::Safe;
+        assert_eq!(
+            positive,
+            expected != MessageVerdict::Safe,
+            "{text}: {:?} {}",
+            analysis.verdict,
+            analysis.scam_probability
+        );
+        if let Some(code) = scam_type {
+            assert!(
+                analysis.scam_types.iter().any(|t| t.code == code),
+                "{text}: {code} not among {:?}",
+                analysis.scam_types.iter().map(|t| t.code).collect::<Vec<_>>()
+            );
+        }
+        let chars = text.chars().count();
+        for flag in &analysis.red_flags {
+            assert!(flag.spans.iter().all(|&(start, end)| start < end && end <= chars), "{}", flag.code);
+        }
+        assert!(!analysis.advice.is_empty());
+    }
+}
+
+#[test]
+fn probabilities_are_probabilities_and_channels_parse() {
+    let analysis = analyse("Chuc mung ban da trung thuong 1 chiec iPhone, truy cap bit.ly/nhanqua-vn de nhan", None);
+    assert!((0.0..=1.0).contains(&analysis.scam_probability));
+    assert!(analysis.red_flags.iter().any(|f| f.code == "shortened_link"), "{:?}", analysis.red_flags);
+    for channel in Channel::ALL {
+        assert_eq!(Channel::parse(channel.as_str()).unwrap(), *channel);
+    }
+    assert_eq!(Channel::parse("pigeon").unwrap_err().field.as_deref(), Some("channel"));
+    let empty = Analyzer::shipped().analyze(&Message { text: " ", ..Message::default() }, None, 0).unwrap_err();
+    assert_eq!(empty.field.as_deref(), Some("text"));
+}
