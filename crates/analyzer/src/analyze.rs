@@ -277,7 +277,7 @@ impl Analyzer {
             .features
             .fill(normalised.tokens().iter().map(|token| normalised.token_text(token)), self.model.scam.bits);
         let text_logit = self.model.scam.score(&scratch.features);
-        let flags = red_flags_with_found(&scratch.message, message.sender, found);
+        let flags = red_flags_with_found(&scratch.message, message.text, message.sender, found);
         let mut codes: Vec<&str> = flags.iter().map(|flag| flag.code).collect();
         codes.extend(link_signals(found));
         codes.dedup();
@@ -357,7 +357,9 @@ pub fn link_signals(found: &[Found]) -> Vec<&'static str> {
             _ => continue,
         };
         links += 1;
-        if directory.official_domain(&host).is_some() {
+        // Government domains (`*.gov.vn`) can be registered by public bodies only.
+        let government = host.ends_with(".gov.vn") || host == "gov.vn";
+        if government || directory.official_domain(&host).is_some() {
             official += 1;
         }
     }

@@ -43,6 +43,8 @@ pub const LOOKALIKE_DOMAIN: &str = "lookalike_domain";
 pub const SHORTENED_LINK: &str = "shortened_link";
 pub const PERSONAL_NUMBER_AS_BRAND: &str = "personal_number_as_brand";
 pub const LOGIN_OR_INSTALL_LINK: &str = "login_or_install_link";
+pub const CHEAP_DOMAIN_LINK: &str = "cheap_domain_link";
+pub const DISGUISED_TEXT: &str = "disguised_text";
 
 /// The codes whose presence means the message speaks for a bank, carrier or authority.
 const BRAND_CLAIM_CODES: &[&str] = &["impersonate_bank", "impersonate_authority", "impersonate_utility"];
@@ -51,16 +53,68 @@ const BRAND_CLAIM_CODES: &[&str] = &["impersonate_bank", "impersonate_authority"
 const LOOKALIKE_WEIGHT: f32 = 0.9;
 const SHORTENED_LINK_WEIGHT: f32 = 0.5;
 const PERSONAL_NUMBER_AS_BRAND_WEIGHT: f32 = 0.8;
+const CHEAP_DOMAIN_WEIGHT: f32 = 0.6;
+/// Deep-link services whose subdomains belong to their business customers (`myvt.page.link` is Viettel's): their
+/// cheap-looking endings say nothing about the sender.
+const DEEP_LINK_SERVICES: &[&str] =
+    &["page.link", "go.link", "app.link", "onelink.me", "onelink.to", "adj.st", "sng.link"];
+const DISGUISED_TEXT_WEIGHT: f32 = 0.8;
+/// Disguised words a message needs before it is flagged: one odd character is a typo, three are a method.
+const MIN_DISGUISES: usize = 3;
+
+/// Words disguised to slip past filters, outside links: a symbol between two letters (`N'ha'n`, `T,j,en`,
+/// `d!eu`), or letters of two scripts side by side (`vietcоmbank` with a Cyrillic `о`). Spans in characters.
+fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
+    let chars: Vec<char> = original.chars().collect();
+    let in_link = |at: usize| links.iter().any(|link| link.span.0 <= at && at < link.span.1);
+    let mut spans: Vec<Span> = Vec::new();
+    for at in 1..chars.len().saturating_sub(1) {
+        let (before, here, after) = (chars[at - 1], chars[at], chars[at + 1]);
+        if !before.is_alphabetic() || !after.is_alphabetic() || in_link(at) {
+            continue;
+        }
+        // A comma or semicolon before a capital is a missing space, not a disguise.
+        let symbol = match here {
+            ',' | ';' => after.is_lowercase(),
+            _ => matches!(here, '\'' | '"' | ':' | '_' | '~' | '^' | '*' | '$' | '!' | '|' | '`' | '\u{2019}'),
+        };
+        let mixed_scripts =
+            here.is_alphabetic() && script_of(here) != script_of(before) && script_of(before) == script_of(after);
+        if symbol || mixed_scripts {
+            spans.push((at - 1, at + 2));
+        }
+    }
+    spans.dedup_by(|later, earlier| {
+        if later.0 < earlier.1 {
+            earlier.1 = later.1;
+            true
+        } else {
+            false
+        }
+    });
+    spans
+}
+
+/// Latin, Cyrillic, Greek or other, for telling scripts apart inside a word.
+fn script_of(c: char) -> u8 {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}' => 0,
+        '\u{370}'..='\u{3ff}' => 1,
+        '\u{400}'..='\u{4ff}' => 2,
+        _ => 3,
+    }
+}
 
 /// Every red flag of a message, ordered by where each first appears. `original` is the text `message` was
 /// normalised from; `sender` the number or brand name it came from, when known.
 pub fn red_flags(message: &NormalisedMessage, original: &str, sender: Option<&str>) -> Vec<RedFlag> {
-    red_flags_with_found(message, sender, &canhgiac_core::identifier::extract(original))
+    red_flags_with_found(message, original, sender, &canhgiac_core::identifier::extract(original))
 }
 
 /// [`red_flags`] when the identifiers of `original` are already found (`extract`): the analyzer needs them too.
 pub fn red_flags_with_found(
     message: &NormalisedMessage,
+    original: &str,
     sender: Option<&str>,
     found: &[canhgiac_core::identifier::Found],
 ) -> Vec<RedFlag> {
@@ -87,6 +141,20 @@ pub fn red_flags_with_found(
         }
         if lexicon.is_shortener(&link.host) {
             lexicon.raise(&mut accumulators, lexicon.computed.shortened, link.span, SHORTENED_LINK_WEIGHT, &[], None);
+        }
+        let tld = link.host.rsplit('.').next().unwrap_or_default();
+        let deep_link = DEEP_LINK_SERVICES.iter().any(|service| link.host.ends_with(&format!(".{service}")));
+        if canhgiac_core::lookalike::is_abused_tld(tld)
+            && !deep_link
+            && trust_directory().official_domain(&link.host).is_none()
+        {
+            lexicon.raise(&mut accumulators, lexicon.computed.cheap_domain, link.span, CHEAP_DOMAIN_WEIGHT, &[], None);
+        }
+    }
+    let disguises = disguised_spans(original, &links);
+    if disguises.len() >= MIN_DISGUISES {
+        for span in disguises {
+            lexicon.raise(&mut accumulators, lexicon.computed.disguised, span, DISGUISED_TEXT_WEIGHT, &[], None);
         }
     }
     if sender.is_some_and(is_personal_number) {
@@ -155,7 +223,7 @@ pub fn lexicon_problems() -> Vec<String> {
 fn is_personal_number(sender: &str) -> bool {
     PhoneNumber::parse(sender).is_ok_and(|phone| {
         matches!(phone.phone_type(), PhoneType::Mobile | PhoneType::Fixed | PhoneType::Voip | PhoneType::International)
-    })
+    }) || crate::sender::sender_kind(Some(sender)) == "personal_number"
 }
 
 #[derive(Debug, Clone, Default)]
@@ -248,6 +316,8 @@ struct ComputedCodes {
     shortened: Option<usize>,
     personal_number: Option<usize>,
     login: Option<usize>,
+    cheap_domain: Option<usize>,
+    disguised: Option<usize>,
     brand_claims: Vec<usize>,
 }
 
@@ -412,9 +482,16 @@ fn parse_lexicon() -> (Lexicon, Vec<String>) {
         }
         codes.push(CodeInfo { code, vi, en, scam_types });
     }
-    for computed in [LOOKALIKE_DOMAIN, SHORTENED_LINK, PERSONAL_NUMBER_AS_BRAND, LOGIN_OR_INSTALL_LINK]
-        .iter()
-        .chain(BRAND_CLAIM_CODES)
+    for computed in [
+        LOOKALIKE_DOMAIN,
+        SHORTENED_LINK,
+        PERSONAL_NUMBER_AS_BRAND,
+        LOGIN_OR_INSTALL_LINK,
+        CHEAP_DOMAIN_LINK,
+        DISGUISED_TEXT,
+    ]
+    .iter()
+    .chain(BRAND_CLAIM_CODES)
     {
         if !codes.iter().any(|info| info.code == *computed) {
             problems.push(format!("red_flag_codes.tsv: the code {computed:?} is missing"));
@@ -522,6 +599,8 @@ fn parse_lexicon() -> (Lexicon, Vec<String>) {
         shortened: index(SHORTENED_LINK),
         personal_number: index(PERSONAL_NUMBER_AS_BRAND),
         login: index(LOGIN_OR_INSTALL_LINK),
+        cheap_domain: index(CHEAP_DOMAIN_LINK),
+        disguised: index(DISGUISED_TEXT),
         brand_claims: BRAND_CLAIM_CODES.iter().filter_map(|code| index(code)).collect(),
     };
     (Lexicon { codes, entries, pattern_entries, matcher, shorteners, computed }, problems)

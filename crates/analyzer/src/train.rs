@@ -12,6 +12,20 @@ use crate::sender::{SENDER_KINDS, SENDER_LOG_ODDS, sender_kind};
 use canhgiac_core::ScamType;
 use canhgiac_core::identifier::extract;
 
+/// The least each of these red flags adds to a message's log-odds, whatever the corpus taught: each is close to
+/// proof on its own (a domain dressed as a bank's, a "bank" writing from a personal number, words disguised to
+/// dodge filters, a demand for an OTP, a threat of arrest, a demand for secrecy), yet too rare in a corpus of a
+/// few thousand messages, or too well covered by the text model there, for the combiner to learn its weight.
+pub const FLAG_WEIGHT_FLOORS: &[(&str, f32)] = &[
+    ("lookalike_domain", 2.5),
+    ("personal_number_as_brand", 1.5),
+    ("disguised_text", 1.5),
+    ("credential_request", 1.0),
+    ("threat", 1.0),
+    ("secrecy", 1.0),
+    ("money_transfer_request", 1.0),
+];
+
 /// One labelled message.
 #[derive(Debug, Clone)]
 pub struct Example {
@@ -84,10 +98,11 @@ pub fn train(examples: &[Example], options: &TrainOptions) -> (AnalyzerModel, Tr
             let mut features = Features::new();
             features.fill(message.tokens().iter().map(|token| message.token_text(token)), options.scam_bits);
             let found = extract(&example.text);
-            let mut flags: Vec<&'static str> = red_flags_with_found(&message, example.sender.as_deref(), &found)
-                .iter()
-                .map(|flag| flag.code)
-                .collect();
+            let mut flags: Vec<&'static str> =
+                red_flags_with_found(&message, &example.text, example.sender.as_deref(), &found)
+                    .iter()
+                    .map(|flag| flag.code)
+                    .collect();
             flags.extend(link_signals(&found));
             flags.sort_unstable();
             flags.dedup();
@@ -124,6 +139,13 @@ pub fn train(examples: &[Example], options: &TrainOptions) -> (AnalyzerModel, Tr
     let flag_codes: Vec<&'static str> =
         red_flag_codes().map(|(code, ..)| code).chain(LINK_SIGNALS.iter().copied()).collect();
     let mut combiner = train_combiner(&prepared, &out_of_fold, &flag_codes);
+    // Floors from what the flags mean, for signs too rare in the corpus to be weighed by it.
+    for &(code, floor) in FLAG_WEIGHT_FLOORS {
+        match combiner.flags.iter_mut().find(|(known, _)| known == code) {
+            Some((_, weight)) => *weight = weight.max(floor),
+            None => combiner.flags.push((code.to_string(), floor)),
+        }
+    }
     let scams = prepared.iter().filter(|p| p.scam).count();
     if let Some(share) = options.deployment_scam_share {
         let trained_share = scams as f32 / prepared.len().max(1) as f32;
@@ -230,10 +252,14 @@ fn train_type_model(prepared: &[Prepared], chosen: &[usize], classes: usize, opt
 /// Logistic regression, full-batch gradient descent, on: the text logit, each red flag, each sender kind.
 fn train_combiner(prepared: &[Prepared], text_scores: &[f32], flag_codes: &[&'static str]) -> Combiner {
     let columns = 2 + flag_codes.len() + SENDER_KINDS.len() + FLAG_COUNTS.len();
+    // Every message twice: with the text model's score, and without it. The text model knows the corpus's own
+    // wording too well; on real messages written otherwise it can miss, and then the red flags must carry the
+    // verdict alone, so they are weighed as if it were absent half the time.
     let rows: Vec<(Vec<f32>, f32)> = prepared
         .iter()
         .zip(text_scores)
-        .map(|(p, &score)| {
+        .flat_map(|(p, &score)| [(p, score), (p, 0.0)])
+        .map(|(p, score)| {
             let mut row = vec![0.0f32; columns];
             row[0] = 1.0;
             row[1] = score;

@@ -414,6 +414,12 @@ const ABUSED_TLDS: &[&str] = &[
     "download", "trade", "party", "science", "cricket", "gdn", "country", "kim", "cyou",
 ];
 
+/// Whether a top-level domain (`top`, `icu`, `xyz`, ...) is one that cheap registrations made a favourite of
+/// phishing sites: alone it proves nothing, beside other signs it counts.
+pub fn is_abused_tld(tld: &str) -> bool {
+    ABUSED_TLDS.contains(&tld)
+}
+
 /// Two-letter endings used worldwide, not as a country's: no namesake-abroad discount.
 const GENERIC_CCTLDS: &[&str] = &[
     "co", "me", "io", "cc", "tv", "ws", "ai", "to", "ly", "gg", "la", "sh", "ac", "im", "fm", "am", "so", "st", "vc",
