@@ -22,7 +22,11 @@ predict_proba call per message (latency). Both are reported as messages per seco
 
 Usage:
   pip install -r bench/analyze_peer_requirements.txt
-  python3 bench/analyze_peer.py [--corpus DIR] [--data DIR] [--json]
+  python3 bench/analyze_peer.py [--corpus DIR] [--data DIR] [--json] [--write-eval-sets DIR]
+
+--write-eval-sets DIR writes the UCI held-out rows and the filtered Mishra-Soni rows exactly as evaluated here, as
+JSON Lines {"text": ..., "label": 0|1} (DIR/uci_held_out.jsonl, DIR/mishra.jsonl), so that `canhgiac
+eval-analyzer` measures the very same rows (bench/analyze does); dev.csv is read directly by both.
 """
 
 import os
@@ -220,6 +224,13 @@ def pin_to_one_core():
         return None
 
 
+def write_eval_set(path, rows):
+    """rows as JSON Lines {"text": ..., "label": 0|1}, in order (UTF-8; no raw newline inside a line)."""
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        for text, label in rows:
+            handle.write(json.dumps({"text": text, "label": label}, ensure_ascii=False) + "\n")
+
+
 def fmt(value, digits=4):
     return "n/a" if value is None else f"{value:.{digits}f}"
 
@@ -231,6 +242,9 @@ def main():
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help=f"the shared data folder (default {DEFAULT_DATA})")
     parser.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    parser.add_argument("--write-eval-sets", type=Path, metavar="DIR",
+                        help="write the UCI held-out and filtered Mishra-Soni rows as JSON Lines into DIR "
+                             "(uci_held_out.jsonl, mishra.jsonl) for canhgiac eval-analyzer")
     args = parser.parse_args()
 
     try:
@@ -254,6 +268,14 @@ def main():
     except (DataError, OSError, UnicodeDecodeError) as error:
         print(f"analyze_peer: {error}", file=sys.stderr)
         return 1
+    if args.write_eval_sets is not None:
+        try:
+            args.write_eval_sets.mkdir(parents=True, exist_ok=True)
+            write_eval_set(args.write_eval_sets / "uci_held_out.jsonl", uci_held_out)
+            write_eval_set(args.write_eval_sets / "mishra.jsonl", mishra_rows)
+        except OSError as error:
+            print(f"analyze_peer: cannot write the evaluation sets: {error}", file=sys.stderr)
+            return 1
     if not corpus_files:
         print(f"analyze_peer: warning: no *.jsonl file in {args.corpus}; training on UCI rows only", file=sys.stderr)
 

@@ -7,7 +7,7 @@ use crate::intake::now_millis;
 use crate::json::ApiJson;
 use axum::Json;
 use axum::extract::State;
-use canhgiac_analyzer::analyze::{Analysis, Analyzer, Channel, Message};
+use canhgiac_analyzer::analyze::{Analysis, Analyzer, Channel, Message, Scratch};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -26,6 +26,13 @@ pub async fn analyze(
 ) -> Result<Json<Analysis>, ApiError> {
     let channel = request.channel.as_deref().map(Channel::parse).transpose()?.unwrap_or_default();
     let message = Message { text: &request.text, sender: request.sender.as_deref(), channel, sender_kind: None };
-    let analysis = Analyzer::shipped().analyze(&message, Some(state.index()), now_millis())?;
+    // Each worker thread keeps its buffers from one message to the next.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::new());
+    }
+    let analysis = SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        Analyzer::shipped().analyze_with(&message, Some(state.index()), now_millis(), &mut scratch)
+    })?;
     Ok(Json(analysis))
 }
