@@ -16,14 +16,9 @@
 mod synthetic;
 
 use canhgiac_analyzer::corpus::read_labelled;
-use canhgiac_core::ScamType;
-use canhgiac_core::access::OrganisationKind;
-use canhgiac_core::identifier::extract;
-use canhgiac_core::verdict::{ContactRecord, ContactSignals, ListingSignal};
 use canhgiac_index::ReputationIndex;
 use canhgiac_server::platform::Platform;
 use canhgiac_server::{AppState, HttpLimits, router, serve};
-use std::collections::HashSet;
 use std::io::{IsTerminal as _, Write as _};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -32,8 +27,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use synthetic::NOW_MS;
 use tracing_subscriber::EnvFilter;
-
-const DAY_MS: i64 = 86_400_000;
 
 struct Options {
     contacts: u64,
@@ -86,32 +79,6 @@ fn dev_texts(dev: &Path) -> Result<Vec<String>, String> {
         .collect())
 }
 
-/// Every contact `extract` finds in `texts`, once each, listed by a bank. Kept the same as `analyze_speed.rs`.
-fn listed_contacts(texts: &[String]) -> Vec<ContactRecord> {
-    let mut seen = HashSet::new();
-    let mut records = Vec::new();
-    for text in texts {
-        for found in extract(text) {
-            let canonical = found.identifier.canonical().to_string();
-            if !seen.insert(canonical.clone()) {
-                continue;
-            }
-            let r = synthetic::mix(records.len() as u64 ^ 0xa11a);
-            let mut signals = ContactSignals::default();
-            signals.listings.push(ListingSignal {
-                organisation: "Vietcombank".to_owned(),
-                organisation_kind: OrganisationKind::Bank,
-                trust_level: 80,
-                listed_at: NOW_MS - (1 + (r % 60) as i64) * DAY_MS,
-                expires_at: None,
-                scam_type: ScamType::ALL[(r >> 32) as usize % ScamType::ALL.len()],
-            });
-            records.push(ContactRecord { kind: found.identifier.kind(), canonical, signals, related: Vec::new() });
-        }
-    }
-    records
-}
-
 fn main() -> ExitCode {
     let options = match parse_options() {
         Ok(options) => options,
@@ -128,7 +95,7 @@ fn main() -> ExitCode {
         .init();
 
     let listed = match dev_texts(&options.dev) {
-        Ok(texts) => listed_contacts(&texts),
+        Ok(texts) => synthetic::listed_by_a_bank(&texts),
         Err(message) => {
             eprintln!("analyze_server: {message}");
             return ExitCode::FAILURE;

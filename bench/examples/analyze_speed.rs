@@ -27,20 +27,15 @@ use canhgiac_analyzer::features::Features;
 use canhgiac_analyzer::model::softmax;
 use canhgiac_analyzer::normalise::NormalisedMessage;
 use canhgiac_analyzer::red_flags::red_flags_with_found;
-use canhgiac_core::ScamType;
-use canhgiac_core::access::OrganisationKind;
 use canhgiac_core::identifier::{Found, extract};
-use canhgiac_core::verdict::{ContactRecord, ContactSignals, ListingSignal, VerdictLevel};
+use canhgiac_core::verdict::VerdictLevel;
 use canhgiac_index::ReputationIndex;
-use std::collections::HashSet;
 use std::hint::black_box;
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use synthetic::NOW_MS;
-
-const DAY_MS: i64 = 86_400_000;
 
 struct Options {
     contacts: u64,
@@ -111,33 +106,6 @@ fn messages(dev: &Path, corpus: &Path) -> Result<(Vec<String>, Vec<String>), Str
         corpus_texts.extend(examples.into_iter().map(|example| example.text).filter(|text| !text.trim().is_empty()));
     }
     Ok((dev_texts, corpus_texts))
-}
-
-/// Every contact `extract` finds in `texts`, once each, listed by a bank (a HighRisk-level signal).
-/// Kept the same as `analyze_server.rs`.
-fn listed_contacts(texts: &[String]) -> Vec<ContactRecord> {
-    let mut seen = HashSet::new();
-    let mut records = Vec::new();
-    for text in texts {
-        for found in extract(text) {
-            let canonical = found.identifier.canonical().to_string();
-            if !seen.insert(canonical.clone()) {
-                continue;
-            }
-            let r = synthetic::mix(records.len() as u64 ^ 0xa11a);
-            let mut signals = ContactSignals::default();
-            signals.listings.push(ListingSignal {
-                organisation: "Vietcombank".to_owned(),
-                organisation_kind: OrganisationKind::Bank,
-                trust_level: 80,
-                listed_at: NOW_MS - (1 + (r % 60) as i64) * DAY_MS,
-                expires_at: None,
-                scam_type: ScamType::ALL[(r >> 32) as usize % ScamType::ALL.len()],
-            });
-            records.push(ContactRecord { kind: found.identifier.kind(), canonical, signals, related: Vec::new() });
-        }
-    }
-    records
 }
 
 /// One request body a line: `{"text": ..., "channel": "sms"}`.
@@ -217,7 +185,7 @@ fn run(options: &Options) -> Result<(), String> {
     let started = Instant::now();
     let index = ReputationIndex::build(synthetic::trust(), synthetic::records(options.contacts), NOW_MS);
     let synthetic_len = index.len();
-    let listed = listed_contacts(&dev_texts);
+    let listed = synthetic::listed_by_a_bank(&dev_texts);
     let listed_count = listed.len();
     index.upsert(listed, NOW_MS);
     println!(

@@ -235,3 +235,31 @@ pub fn url_encode(value: &str) -> String {
     }
     out
 }
+
+/// Every contact `extract` finds in `texts`, once each, listed by a bank (the analyzer benchmarks: messages whose
+/// contacts the index knows).
+#[allow(dead_code)]
+pub fn listed_by_a_bank(texts: &[String]) -> Vec<ContactRecord> {
+    let mut seen = std::collections::HashSet::new();
+    let mut records = Vec::new();
+    for text in texts {
+        for found in canhgiac_core::identifier::extract(text) {
+            let canonical = found.identifier.canonical().to_string();
+            if !seen.insert(canonical.clone()) {
+                continue;
+            }
+            let r = mix(records.len() as u64 ^ 0xa11a);
+            let mut signals = ContactSignals::default();
+            signals.listings.push(ListingSignal {
+                organisation: "Vietcombank".to_owned(),
+                organisation_kind: OrganisationKind::Bank,
+                trust_level: 80,
+                listed_at: NOW_MS - (1 + (r % 60) as i64) * DAY_MS,
+                expires_at: None,
+                scam_type: ScamType::ALL[(r >> 32) as usize % ScamType::ALL.len()],
+            });
+            records.push(ContactRecord { kind: found.identifier.kind(), canonical, signals, related: Vec::new() });
+        }
+    }
+    records
+}
