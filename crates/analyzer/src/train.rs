@@ -24,6 +24,9 @@ pub const FLAG_WEIGHT_FLOORS: &[(&str, f32)] = &[
     ("threat", 1.0),
     ("secrecy", 1.0),
     ("money_transfer_request", 1.0),
+    // Sex services and forged papers are illegal to offer; sent to strangers they are deposit or blackmail scams.
+    ("adult_service_terms", 1.5),
+    ("illegal_service_terms", 1.5),
 ];
 
 /// One labelled message.
