@@ -149,23 +149,48 @@ impl NormalisedMessage {
         self.folded_origins.iter().map(|&(s, e)| (s as usize, e as usize))
     }
 
-    /// Appends one character to both views.
-    #[inline]
+    /// Appends one character to the text; [`write_folded`](Self::write_folded) makes the twin afterwards.
+    #[inline(always)]
     fn emit(&mut self, c: char, start: u32, end: u32) {
-        let folded = fold(c);
-        for _ in 0..c.len_utf8() {
+        if c.is_ascii() {
+            self.text.push(c);
             self.text_origins.push((start, end));
+        } else {
+            self.text_origins.extend(std::iter::repeat_n((start, end), c.len_utf8()));
+            self.text.push(c);
         }
-        self.text.push(c);
-        for _ in 0..folded.len_utf8() {
-            self.folded_origins.push((start, end));
-        }
-        self.folded.push(folded);
     }
 
-    /// The last pass: whitespace runs collapsed, teencode expanded, tone marks placed, both views written.
+    /// Writes the accent-free twin of the text, character for character, each with the origin of the character
+    /// it folds.
+    fn write_folded(&mut self) {
+        if self.text.is_ascii() {
+            // Every ASCII character folds to itself.
+            self.folded.push_str(&self.text);
+            self.folded_origins.extend_from_slice(&self.text_origins);
+            return;
+        }
+        self.folded.reserve(self.text.len());
+        self.folded_origins.reserve(self.text_origins.len());
+        for (byte, c) in self.text.char_indices() {
+            let origin = self.text_origins[byte];
+            if c.is_ascii() {
+                self.folded.push(c);
+                self.folded_origins.push(origin);
+            } else {
+                let folded = fold(c);
+                self.folded.push(folded);
+                self.folded_origins.extend(std::iter::repeat_n(origin, folded.len_utf8()));
+            }
+        }
+    }
+
+    /// The last pass: whitespace runs collapsed, teencode expanded, tone marks placed, both views written (the
+    /// text first, then its twin from it).
     fn write_views(&mut self, units: &[Unit]) {
         let teencode = &*TEENCODE;
+        self.text.reserve(units.len());
+        self.text_origins.reserve(units.len());
         // Whether the last word written was a number and only spaces followed it ("500 k").
         let mut after_number = false;
         let mut i = 0;
@@ -199,9 +224,9 @@ impl NormalisedMessage {
                 end += 1;
             }
             let word = &units[i..end];
-            let word_start = unit.start;
-            let word_end = word.iter().map(|u| u.end).max().unwrap_or(unit.end);
             if let Some(expansion) = self.teencode_expansion(teencode, word, after_number) {
+                let word_start = unit.start;
+                let word_end = word.iter().map(|u| u.end).max().unwrap_or(unit.end);
                 for c in expansion.chars() {
                     self.emit(c, word_start, word_end);
                 }
@@ -224,15 +249,38 @@ impl NormalisedMessage {
         while self.text.ends_with([' ', '\n']) {
             self.text.pop();
             self.text_origins.pop();
-            self.folded.pop();
-            self.folded_origins.pop();
         }
+        self.write_folded();
     }
 
     /// The expansion of a word written as an abbreviation, if it is one.
     fn teencode_expansion(&mut self, teencode: &Teencode, word: &[Unit], after_number: bool) -> Option<&'static str> {
-        if word.len() > teencode.longest_key || word.iter().any(|u| u.c.is_ascii_digit()) {
+        if word.len() > teencode.longest_key {
             return None;
+        }
+        // One pass: a digit rules the word out, and so does a character outside ASCII that no key holds; an
+        // ASCII word is looked up packed in a number, without building a string.
+        let mut packed = 0u64;
+        let mut ascii = true;
+        for u in word {
+            let c = abbreviation_key_char(u.c);
+            if c.is_ascii_digit() {
+                return None;
+            }
+            if c.is_ascii() {
+                packed = packed << 8 | c as u64;
+            } else if teencode.non_ascii_key_chars.contains(&c) {
+                ascii = false;
+            } else {
+                return None;
+            }
+        }
+        if ascii && word.len() <= 8 {
+            let entry = teencode.ascii_entry(packed)?;
+            if entry.not_after_number && after_number {
+                return None;
+            }
+            return Some(entry.expansion);
         }
         self.word_key.clear();
         self.word_key.extend(word.iter().map(|u| abbreviation_key_char(u.c)));
@@ -245,8 +293,17 @@ impl NormalisedMessage {
 
     fn find_tokens(&mut self) {
         let mut start: Option<usize> = None;
-        for (byte, c) in self.folded.char_indices() {
-            match (is_word_char(c), start) {
+        let bytes = self.folded.as_bytes();
+        let mut byte = 0;
+        while byte < bytes.len() {
+            let b = bytes[byte];
+            let (word_char, len) = if b.is_ascii() {
+                (b.is_ascii_alphanumeric(), 1)
+            } else {
+                let c = self.folded[byte..].chars().next().unwrap_or(' ');
+                (is_word_char(c), c.len_utf8())
+            };
+            match (word_char, start) {
                 (true, None) => start = Some(byte),
                 (false, Some(from)) => {
                     push_token(&mut self.tokens, &self.folded_origins, from, byte);
@@ -254,6 +311,7 @@ impl NormalisedMessage {
                 }
                 _ => {}
             }
+            byte += len;
         }
         if let Some(from) = start {
             push_token(&mut self.tokens, &self.folded_origins, from, self.folded.len());
@@ -326,7 +384,9 @@ fn decode(original: &str, units: &mut Vec<Unit>) -> usize {
     while byte < bytes.len() && (index as usize) < MAX_NORMALISE_CHARS {
         let b = bytes[byte];
         if b.is_ascii() {
-            if matches!(b, b'[' | b'(' | b'{' | b'h' | b'H')
+            // Every defanged notation starts with a bracket or `hxx`.
+            if (matches!(b, b'[' | b'(' | b'{')
+                || (b | 0x20 == b'h' && bytes.get(byte + 1..byte + 3).is_some_and(|s| s.eq_ignore_ascii_case(b"xx"))))
                 && let Some((pattern, replacement)) = DEFANGS.iter().find(|(pattern, _)| {
                     pattern.as_bytes().first() == Some(&b.to_ascii_lowercase())
                         && bytes
@@ -363,8 +423,8 @@ fn decode(original: &str, units: &mut Vec<Unit>) -> usize {
 fn decode_non_ascii(c: char, index: u32, units: &mut Vec<Unit>) {
     let unit = |c| Unit { c, start: index, end: index + 1 };
     // Latin letters (every Vietnamese letter) first: most non-ASCII characters of a message are these.
-    if text::is_latin_letter(c) {
-        units.push(unit(latin_lookalike(lowercase(c))));
+    if let Some(decoded) = decode_latin_letter(c) {
+        units.push(unit(decoded));
         return;
     }
     if text::is_invisible(c) {
@@ -418,6 +478,25 @@ fn attach_mark(mark: char, index: u32, units: &mut [Unit]) {
         }
         last.end = last.end.max(index + 1);
     }
+}
+
+/// The precomposed Latin letters (U+00C0..U+024F, U+1E00..U+1EFF): the blocks of [`text::is_latin_letter`].
+const LATIN_BLOCKS: [std::ops::RangeInclusive<char>; 2] = ['\u{00C0}'..='\u{024F}', '\u{1E00}'..='\u{1EFF}'];
+
+/// `latin_lookalike(lowercase(c))` of every character of [`LATIN_BLOCKS`], computed once: Unicode's case tables
+/// are searched, and nearly every Vietnamese letter of a message goes through this.
+static DECODED_LATIN: LazyLock<Vec<char>> =
+    LazyLock::new(|| LATIN_BLOCKS.into_iter().flatten().map(|c| latin_lookalike(lowercase(c))).collect());
+
+/// How [`decode`] reads a precomposed Latin letter; `None` for other characters.
+#[inline]
+fn decode_latin_letter(c: char) -> Option<char> {
+    if !text::is_latin_letter(c) {
+        return None;
+    }
+    let u = c as u32;
+    let index = if u <= 0x024F { u - 0x00C0 } else { u - 0x1E00 + (0x024F - 0x00C0 + 1) };
+    DECODED_LATIN.get(index as usize).copied()
 }
 
 #[inline]
@@ -497,7 +576,10 @@ fn has_compatibility_letters(c: char) -> bool {
 // Pass 2: letters split by separators.
 
 /// What scammers put between the letters of a word to split it (`N.h.a.n`, `B/H/T/N`, `n h a n`).
-const SPLIT_SEPARATORS: &[char] = &['.', ' ', '-', '_', '*', '/', '+'];
+#[inline]
+fn is_split_separator(c: char) -> bool {
+    matches!(c, '.' | ' ' | '-' | '_' | '*' | '/' | '+')
+}
 
 /// The fewest letters of a split word joined back: `v.v.` and initials stay as they are.
 const MIN_SPLIT_LETTERS: usize = 3;
@@ -531,10 +613,10 @@ fn join_split_letters(units: &[Unit], out: &mut Vec<Unit>) {
     let mut i = 0;
     while i < units.len() {
         let unit = units[i];
-        let starts_word = i == 0 || !is_alnum_at(i - 1);
-        if is_letter(unit.c)
-            && starts_word
-            && let Some(separator) = units.get(i + 1).map(|u| u.c).filter(|c| SPLIT_SEPARATORS.contains(c))
+        // The cheapest test first: most characters are not followed by a separator.
+        if let Some(separator) = units.get(i + 1).map(|u| u.c).filter(|&c| is_split_separator(c))
+            && is_letter(unit.c)
+            && (i == 0 || !is_alnum_at(i - 1))
         {
             let mut last = i;
             let mut letters = 1;
@@ -564,7 +646,13 @@ fn join_split_letters(units: &[Unit], out: &mut Vec<Unit>) {
 /// Copies `units` into `out`, repairing words: `th0ng` → `thong`, `d!eu` → `dieu`, `tjen` → `tien`,
 /// `Nh'ap` → `nhap`, `KH0NG_DUOC` → `khong duoc`.
 fn repair_words(units: &[Unit], out: &mut Vec<Unit>) {
+    out.reserve(units.len());
     for (i, &unit) in units.iter().enumerate() {
+        // Only these characters are ever repaired; the rest are copied as they are.
+        if !matches!(unit.c, '\'' | '"' | '`' | '~' | '^' | '_' | '0' | '1' | '!' | '3' | '4' | '$' | '|' | 'j') {
+            out.push(unit);
+            continue;
+        }
         let prev = i.checked_sub(1).and_then(|k| units.get(k)).map(|u| u.c);
         let next = units.get(i + 1).map(|u| u.c);
         let prev_letter = prev.is_some_and(is_letter);
@@ -651,6 +739,7 @@ fn retone_pair(before: Option<char>, first: char, second: char) -> Option<(char,
 // ---------------------------------------------------------------------------------------------------------
 // The teencode table.
 
+#[derive(Clone, Copy)]
 struct Abbreviation {
     expansion: &'static str,
     not_after_number: bool,
@@ -658,6 +747,11 @@ struct Abbreviation {
 
 struct Teencode {
     entries: HashMap<String, Abbreviation, BuildFnv>,
+    /// The entries whose key is ASCII (8 characters at most), keyed by [`pack_ascii_key`] in an open-addressing
+    /// table of [`ASCII_SLOTS`] slots.
+    ascii_slots: Vec<Option<(u64, Abbreviation)>>,
+    /// The characters outside ASCII that keys hold.
+    non_ascii_key_chars: Vec<char>,
     /// In characters: longer words are not looked up.
     longest_key: usize,
 }
@@ -729,7 +823,64 @@ fn parse_teencode(tsv: &'static str) -> (Teencode, Vec<String>) {
             problems.push(format!("line {}: {abbreviation:?} is listed twice", number + 1));
         }
     }
-    (Teencode { entries, longest_key }, problems)
+    let mut ascii_slots = vec![None; ASCII_SLOTS];
+    for (key, &entry) in &entries {
+        let Some(packed) = pack_ascii_key(key.chars()) else {
+            continue;
+        };
+        if entries.len() * 2 > ASCII_SLOTS {
+            problems.push("too many abbreviations for the table of ASCII ones".to_owned());
+            break;
+        }
+        let mut slot = ascii_slot(packed);
+        while ascii_slots[slot].is_some() {
+            slot = (slot + 1) % ASCII_SLOTS;
+        }
+        ascii_slots[slot] = Some((packed, entry));
+    }
+    let mut non_ascii_key_chars: Vec<char> =
+        entries.keys().flat_map(|key| key.chars()).filter(|c| !c.is_ascii()).collect();
+    non_ascii_key_chars.sort_unstable();
+    non_ascii_key_chars.dedup();
+    (Teencode { entries, ascii_slots, non_ascii_key_chars, longest_key }, problems)
+}
+
+/// The size of the table of ASCII abbreviations (a power of two).
+const ASCII_SLOTS: usize = 512;
+
+/// Where a packed ASCII key starts looking in the table (Fibonacci hashing).
+#[inline]
+fn ascii_slot(packed: u64) -> usize {
+    (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - ASCII_SLOTS.trailing_zeros())) as usize
+}
+
+impl Teencode {
+    /// The abbreviation of a packed ASCII key.
+    #[inline]
+    fn ascii_entry(&self, packed: u64) -> Option<&Abbreviation> {
+        let mut slot = ascii_slot(packed);
+        loop {
+            let (key, entry) = self.ascii_slots.get(slot)?.as_ref()?;
+            if *key == packed {
+                return Some(entry);
+            }
+            slot = (slot + 1) % ASCII_SLOTS;
+        }
+    }
+}
+
+/// An ASCII word of at most 8 characters, none of them NUL, as one number (distinct words, distinct numbers);
+/// `None` for other words.
+#[inline]
+fn pack_ascii_key(chars: impl Iterator<Item = char>) -> Option<u64> {
+    let mut packed = 0u64;
+    for (length, c) in chars.enumerate() {
+        if !c.is_ascii() || c == '\0' || length == 8 {
+            return None;
+        }
+        packed = packed << 8 | c as u64;
+    }
+    Some(packed)
 }
 
 /// Problems in the compiled-in teencode table (empty when it is well formed).
@@ -744,6 +895,28 @@ mod tests {
     #[test]
     fn teencode_table_is_well_formed() {
         assert_eq!(teencode_problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn latin_letters_decode_through_the_table() {
+        for c in LATIN_BLOCKS.into_iter().flatten() {
+            let expected = text::is_latin_letter(c).then(|| latin_lookalike(lowercase(c)));
+            assert_eq!(decode_latin_letter(c), expected, "{c:?}");
+        }
+        assert_eq!(decode_latin_letter('a'), None);
+    }
+
+    #[test]
+    fn ascii_teencode_keys_are_all_packed() {
+        let teencode = &*TEENCODE;
+        for (key, entry) in &teencode.entries {
+            if key.is_ascii() && key.len() <= 8 {
+                let packed = pack_ascii_key(key.chars()).expect("an ASCII key packs");
+                assert_eq!(teencode.ascii_entry(packed).map(|e| e.expansion), Some(entry.expansion), "{key}");
+            }
+        }
+        let packed = teencode.ascii_slots.iter().flatten().count();
+        assert_eq!(packed, teencode.entries.keys().filter(|key| key.is_ascii() && key.len() <= 8).count());
     }
 
     #[test]

@@ -65,24 +65,31 @@ const MIN_DISGUISES: usize = 3;
 /// Words disguised to slip past filters, outside links: a symbol between two letters (`N'ha'n`, `T,j,en`,
 /// `d!eu`), or letters of two scripts side by side (`vietcоmbank` with a Cyrillic `о`). Spans in characters.
 fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
-    let chars: Vec<char> = original.chars().collect();
     let in_link = |at: usize| links.iter().any(|link| link.span.0 <= at && at < link.span.1);
     let mut spans: Vec<Span> = Vec::new();
-    for at in 1..chars.len().saturating_sub(1) {
-        let (before, here, after) = (chars[at - 1], chars[at], chars[at + 1]);
-        if !before.is_alphabetic() || !after.is_alphabetic() || in_link(at) {
-            continue;
+    // One pass over a window of three characters, each asked whether it is a letter once.
+    let mut chars = original.chars();
+    let (Some(mut before), Some(mut here)) = (chars.next(), chars.next()) else {
+        return spans;
+    };
+    let mut before_alphabetic = is_alphabetic(before);
+    let mut here_alphabetic = is_alphabetic(here);
+    for (at, after) in (1..).zip(chars) {
+        let after_alphabetic = is_alphabetic(after);
+        if before_alphabetic && after_alphabetic {
+            // A comma or semicolon before a capital is a missing space, not a disguise.
+            let symbol = match here {
+                ',' | ';' => after.is_lowercase(),
+                _ => matches!(here, '\'' | '"' | ':' | '_' | '~' | '^' | '*' | '$' | '!' | '|' | '`' | '\u{2019}'),
+            };
+            let mixed_scripts =
+                here_alphabetic && script_of(here) != script_of(before) && script_of(before) == script_of(after);
+            if (symbol || mixed_scripts) && !in_link(at) {
+                spans.push((at - 1, at + 2));
+            }
         }
-        // A comma or semicolon before a capital is a missing space, not a disguise.
-        let symbol = match here {
-            ',' | ';' => after.is_lowercase(),
-            _ => matches!(here, '\'' | '"' | ':' | '_' | '~' | '^' | '*' | '$' | '!' | '|' | '`' | '\u{2019}'),
-        };
-        let mixed_scripts =
-            here.is_alphabetic() && script_of(here) != script_of(before) && script_of(before) == script_of(after);
-        if symbol || mixed_scripts {
-            spans.push((at - 1, at + 2));
-        }
+        (before, before_alphabetic) = (here, here_alphabetic);
+        (here, here_alphabetic) = (after, after_alphabetic);
     }
     spans.dedup_by(|later, earlier| {
         if later.0 < earlier.1 {
@@ -93,6 +100,16 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
         }
     });
     spans
+}
+
+/// [`char::is_alphabetic`], answering precomposed Latin letters (every Vietnamese letter) before Unicode's
+/// tables, which are slow.
+#[inline]
+fn is_alphabetic(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    canhgiac_core::text::is_latin_letter(c) || c.is_alphabetic()
 }
 
 /// Latin, Cyrillic, Greek or other, for telling scripts apart inside a word.
@@ -143,7 +160,9 @@ pub fn red_flags_with_found(
             lexicon.raise(&mut accumulators, lexicon.computed.shortened, link.span, SHORTENED_LINK_WEIGHT, &[], None);
         }
         let tld = link.host.rsplit('.').next().unwrap_or_default();
-        let deep_link = DEEP_LINK_SERVICES.iter().any(|service| link.host.ends_with(&format!(".{service}")));
+        let deep_link = DEEP_LINK_SERVICES
+            .iter()
+            .any(|service| link.host.strip_suffix(service).is_some_and(|head| head.ends_with('.')));
         if canhgiac_core::lookalike::is_abused_tld(tld)
             && !deep_link
             && trust_directory().official_domain(&link.host).is_none()
@@ -618,6 +637,13 @@ mod tests {
     #[test]
     fn merge_spans_joins_overlaps() {
         assert_eq!(merge_spans(vec![(5, 9), (0, 2), (1, 3), (9, 10)]), vec![(0, 3), (5, 10)]);
+    }
+
+    #[test]
+    fn latin_letters_are_alphabetic() {
+        for c in ('\0'..='\u{2000}').chain('\u{1E00}'..='\u{1EFF}') {
+            assert_eq!(is_alphabetic(c), c.is_alphabetic(), "{c:?}");
+        }
     }
 
     #[test]
