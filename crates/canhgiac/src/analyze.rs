@@ -3,7 +3,7 @@
 //! `canhgiac train-analyzer`: rebuilds the shipped model from the corpus. `canhgiac eval-analyzer`: measures it.
 
 use crate::admin::{StoreArgs, fail, with_platform};
-use canhgiac_analyzer::analyze::{Analysis, Analyzer, Channel, Message, Scratch};
+use canhgiac_analyzer::analyze::{Analyzer, Channel, Message, Scratch};
 use canhgiac_analyzer::corpus::{Labelled, read_corpus_jsonl, read_labelled, read_uci_split};
 use canhgiac_analyzer::eval::{Evaluation, evaluate};
 use canhgiac_analyzer::train::{Example, TrainOptions, train};
@@ -12,6 +12,7 @@ use canhgiac_index::ReputationIndex;
 use canhgiac_server::reputation::{build_index, load_trust_directory};
 use clap::Args;
 use serde::Deserialize;
+use serde_json::Value;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,6 +38,9 @@ pub struct AnalyzeArgs {
     /// Do not look the contacts up in the data directory's reputation index (they are listed unjudged).
     #[arg(long)]
     no_contacts: bool,
+    /// Ask a running server (e.g. http://127.0.0.1:8080) instead of reading the data directory.
+    #[arg(long, value_name = "URL", env = "CANHGIAC_SERVER", conflicts_with_all = ["jsonl", "no_contacts"])]
+    server: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -66,6 +70,24 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             return fail(error);
         }
     }
+    if let Some(server) = &args.server {
+        let Some(text) = &text else {
+            return fail(
+                Error::new(ErrorCode::InvalidValue, "--jsonl reads the data directory; use it without --server")
+                    .with_field("server"),
+            );
+        };
+        return match ask_server(server, text, args.sender.as_deref(), channel) {
+            Ok(analysis) => {
+                let out = if args.json { format!("{analysis:#}\n") } else { human(text, &analysis) };
+                match write_out(out.as_bytes()) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(error) => fail(error),
+                }
+            }
+            Err(error) => fail(error),
+        };
+    }
     let analyse = move |index: Option<&ReputationIndex>| -> Result<(), Error> {
         let now = jiff::Timestamp::now().as_millisecond();
         let analyzer = Analyzer::shipped();
@@ -73,7 +95,11 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             Some(text) => {
                 let message = Message { text, sender: args.sender.as_deref(), channel, sender_kind: None };
                 let analysis = analyzer.analyze(&message, index, now)?;
-                let out = if args.json { pretty_json(&analysis)? } else { human(text, &analysis) };
+                // Through text, as the API sends it: a probability stays `0.979`, not its f32 expansion.
+                let analysis: Value = serde_json::to_string(&analysis)
+                    .and_then(|json| serde_json::from_str(&json))
+                    .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+                let out = if args.json { format!("{analysis:#}\n") } else { human(text, &analysis) };
                 write_out(out.as_bytes())
             }
             None => analyse_lines(analyzer, index, now),
@@ -143,15 +169,6 @@ fn analyse_lines(analyzer: &Analyzer, index: Option<&ReputationIndex>, now: i64)
         .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot write standard output: {e}")))
 }
 
-fn pretty_json(analysis: &Analysis) -> Result<String, Error> {
-    serde_json::to_string_pretty(analysis)
-        .map(|mut json| {
-            json.push('\n');
-            json
-        })
-        .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))
-}
-
 fn write_out(bytes: &[u8]) -> Result<(), Error> {
     match std::io::stdout().write_all(bytes) {
         Ok(()) => Ok(()),
@@ -161,49 +178,98 @@ fn write_out(bytes: &[u8]) -> Result<(), Error> {
 }
 
 /// The analysis for people: verdict, then each red flag with the words that raised it, the contacts, advice.
-fn human(text: &str, analysis: &Analysis) -> String {
+fn human(text: &str, analysis: &Value) -> String {
     let chars: Vec<char> = text.chars().collect();
-    let quote =
-        |(start, end): (usize, usize)| chars.get(start..end).map(|c| c.iter().collect::<String>()).unwrap_or_default();
-    let verdict_vi = match analysis.verdict.as_str() {
+    let quote = |span: &Value| {
+        let (start, end) = (span[0].as_u64().unwrap_or(0) as usize, span[1].as_u64().unwrap_or(0) as usize);
+        chars.get(start..end).map(|c| c.iter().collect::<String>()).unwrap_or_default()
+    };
+    let text_of = |value: &Value| value.as_str().unwrap_or("").to_string();
+    let verdict = text_of(&analysis["verdict"]);
+    let verdict_vi = match verdict.as_str() {
         "scam" => "LỪA ĐẢO",
         "suspicious" => "ĐÁNG NGỜ",
         _ => "an toàn",
     };
+    let percent = |value: &Value| value.as_f64().unwrap_or(0.0) * 100.0;
     let mut out = format!(
-        "{verdict_vi} / {} — xác suất lừa đảo / scam probability {:.0}%\n",
-        analysis.verdict.as_str(),
-        analysis.scam_probability * 100.0
+        "{verdict_vi} / {verdict} — xác suất lừa đảo / scam probability {:.0}%\n",
+        percent(&analysis["scam_probability"])
     );
-    for scam_type in &analysis.scam_types {
+    let list = |key: &str| analysis[key].as_array().cloned().unwrap_or_default();
+    for scam_type in list("scam_types") {
         out.push_str(&format!(
             "  loại / type: {} / {} ({:.0}%)\n",
-            scam_type.vi,
-            scam_type.en,
-            scam_type.probability * 100.0
+            text_of(&scam_type["vi"]),
+            text_of(&scam_type["en"]),
+            percent(&scam_type["probability"])
         ));
     }
-    if !analysis.red_flags.is_empty() {
+    let flags = list("red_flags");
+    if !flags.is_empty() {
         out.push_str("Dấu hiệu / red flags:\n");
     }
-    for flag in &analysis.red_flags {
-        let evidence: Vec<String> = flag.spans.iter().map(|&span| format!("«{}»", quote(span))).collect();
-        out.push_str(&format!("  - {}: {}\n    {} {}\n", flag.code, flag.vi, flag.en, evidence.join(" ")));
+    for flag in flags {
+        let spans = flag["spans"].as_array().cloned().unwrap_or_default();
+        let evidence: Vec<String> = spans.iter().map(|span| format!("«{}»", quote(span))).collect();
+        out.push_str(&format!(
+            "  - {}: {}\n    {} {}\n",
+            text_of(&flag["code"]),
+            text_of(&flag["vi"]),
+            text_of(&flag["en"]),
+            evidence.join(" ")
+        ));
     }
-    if !analysis.identifiers.is_empty() {
+    let contacts = list("identifiers");
+    if !contacts.is_empty() {
         out.push_str("Liên hệ trong tin / contacts in the message:\n");
     }
-    for contact in &analysis.identifiers {
-        let verdict = contact.check.as_ref().map_or("not checked", |check| check.verdict.as_str());
-        out.push_str(&format!("  - {} ({}): {verdict}\n", contact.display, contact.kind.as_str()));
+    for contact in contacts {
+        let verdict = contact["check"]["verdict"].as_str().unwrap_or("not checked");
+        out.push_str(&format!("  - {} ({}): {verdict}\n", text_of(&contact["display"]), text_of(&contact["kind"])));
     }
-    if !analysis.advice.is_empty() {
+    let advice = list("advice");
+    if !advice.is_empty() {
         out.push_str("Lời khuyên / advice:\n");
     }
-    for advice in &analysis.advice {
-        out.push_str(&format!("  - {}\n    {}\n", advice.vi, advice.en));
+    for piece in advice {
+        out.push_str(&format!("  - {}\n    {}\n", text_of(&piece["vi"]), text_of(&piece["en"])));
     }
     out
+}
+
+/// `POST /v1/analyze` on a running server: its JSON, or its refusal as an error with the field named.
+fn ask_server(server: &str, text: &str, sender: Option<&str>, channel: Channel) -> Result<Value, Error> {
+    let url = format!("{}/v1/analyze", server.trim_end_matches('/'));
+    let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
+    let mut body = serde_json::json!({"text": text, "channel": channel.as_str()});
+    if let Some(sender) = sender {
+        body["sender"] = sender.into();
+    }
+    let mut response = agent.post(&url).send_json(&body).map_err(|e| {
+        Error::new(ErrorCode::Unavailable, format!("cannot reach the server at {server}: {e}")).with_field("server")
+    })?;
+    let status = response.status().as_u16();
+    let answer: Value = response
+        .body_mut()
+        .read_json()
+        .map_err(|e| Error::new(ErrorCode::Unavailable, format!("the server's answer is not JSON: {e}")))?;
+    if status == 200 {
+        return Ok(answer);
+    }
+    let code = if status == 400 { ErrorCode::InvalidValue } else { ErrorCode::Unavailable };
+    let mut error = Error::new(
+        code,
+        format!(
+            "{} (the server answered {status} {})",
+            answer["message"].as_str().unwrap_or("the server refused the message"),
+            answer["code"].as_str().unwrap_or("")
+        ),
+    );
+    if let Some(field) = answer["field"].as_str() {
+        error = error.with_field(field);
+    }
+    Err(error)
 }
 
 #[derive(Debug, Args)]

@@ -119,6 +119,26 @@ fn the_api_and_the_command_line_give_the_same_analysis() {
         .unwrap();
     let cli = place.run_ok(&["analyze", "--json", "--sender", "0912345678", "--channel", "sms", SCAM]);
     assert_eq!(json_of(&api), json_of(&cli));
+    let through_server = place.run_ok(&[
+        "analyze",
+        "--json",
+        "--server",
+        &server.base(),
+        "--sender",
+        "0912345678",
+        "--channel",
+        "sms",
+        SCAM,
+    ]);
+    assert_eq!(json_of(&api), json_of(&through_server));
+    let human = place.run_ok(&["analyze", "--server", &server.base(), SCAM]);
+    assert!(human.contains("LỪA ĐẢO") && human.contains("«"), "{human}");
+    let refused = place.run(&["analyze", "--server", &server.base(), "--channel", "sms", &"x".repeat(40_000)]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("32768"), "{}", stderr(&refused));
+    let unreachable = place.run(&["analyze", "--server", "http://127.0.0.1:9", SCAM]);
+    assert_eq!(unreachable.status.code(), Some(2));
+    assert!(stderr(&unreachable).contains("cannot reach"), "{}", stderr(&unreachable));
     let refused = agent(Duration::from_secs(10))
         .post(&server.url("/v1/analyze"))
         .config()
