@@ -356,23 +356,6 @@ fn abbreviation_key_char(c: char) -> char {
 // ---------------------------------------------------------------------------------------------------------
 // Pass 1: decode.
 
-/// Defanged notations and what they stand for, matched case-insensitively (every one is ASCII).
-const DEFANGS: &[(&str, &str)] = &[
-    ("[.]", "."),
-    ("(.)", "."),
-    ("{.}", "."),
-    ("[dot]", "."),
-    ("(dot)", "."),
-    ("[:]", ":"),
-    ("[://]", "://"),
-    ("[/]", "/"),
-    ("[@]", "@"),
-    ("[at]", "@"),
-    ("(at)", "@"),
-    ("hxxps", "https"),
-    ("hxxp", "http"),
-];
-
 /// Decodes `original` into `units`: invisible characters dropped, combining marks composed onto the letter
 /// before them, full-width forms, foreign digits, look-alike letters and compatibility forms folded, defanged
 /// notations restored, everything lowercased. Returns how many original characters were read.
@@ -387,12 +370,13 @@ fn decode(original: &str, units: &mut Vec<Unit>) -> usize {
             // Every defanged notation starts with a bracket or `hxx`.
             if (matches!(b, b'[' | b'(' | b'{')
                 || (b | 0x20 == b'h' && bytes.get(byte + 1..byte + 3).is_some_and(|s| s.eq_ignore_ascii_case(b"xx"))))
-                && let Some((pattern, replacement)) = DEFANGS.iter().find(|(pattern, _)| {
-                    pattern.as_bytes().first() == Some(&b.to_ascii_lowercase())
-                        && bytes
-                            .get(byte..byte + pattern.len())
-                            .is_some_and(|s| s.eq_ignore_ascii_case(pattern.as_bytes()))
-                })
+                && let Some((pattern, replacement)) =
+                    canhgiac_core::text::DEFANGED_NOTATIONS.iter().find(|(pattern, _)| {
+                        pattern.as_bytes().first() == Some(&b.to_ascii_lowercase())
+                            && bytes
+                                .get(byte..byte + pattern.len())
+                                .is_some_and(|s| s.eq_ignore_ascii_case(pattern.as_bytes()))
+                    })
             {
                 let end = index + pattern.len() as u32;
                 units.extend(replacement.chars().map(|c| Unit { c, start: index, end }));

@@ -183,6 +183,23 @@ pub fn group_thousands(value: u64, separator: char) -> String {
     out
 }
 
+/// Defanged notations (`vcb[.]com`, `hxxps://`) and what they stand for, matched case-insensitively; every one is
+/// ASCII. Shared by `extract` and the message analyzer's normaliser.
+pub const DEFANGED_NOTATIONS: &[(&str, &str)] = &[
+    ("[.]", "."),
+    ("(.)", "."),
+    ("{.}", "."),
+    ("[dot]", "."),
+    ("(dot)", "."),
+    ("[:]", ":"),
+    ("[://]", "://"),
+    ("[/]", "/"),
+    ("[@]", "@"),
+    ("[at]", "@"),
+    ("(at)", "@"),
+    ("hxxp", "http"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

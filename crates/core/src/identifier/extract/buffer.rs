@@ -62,22 +62,6 @@ fn class_of(c: char) -> u8 {
     (if separator { SEPARATOR } else { 0 }) | (if word { WORD } else { 0 })
 }
 
-/// Defanged notations and what they stand for. Matched case-insensitively.
-const DEFANGS: &[(&str, &str)] = &[
-    ("[.]", "."),
-    ("(.)", "."),
-    ("{.}", "."),
-    ("[dot]", "."),
-    ("(dot)", "."),
-    ("[:]", ":"),
-    ("[://]", "://"),
-    ("[/]", "/"),
-    ("[@]", "@"),
-    ("[at]", "@"),
-    ("(at)", "@"),
-    ("hxxp", "http"),
-];
-
 impl NormalisedText {
     // The phases of `extract` stay out of line so that a profile shows the time of each
     // (bench/RESULTS.md); each runs once or a few times per text, so the calls cost nothing.
@@ -127,7 +111,7 @@ impl NormalisedText {
             }
             // A bracket or an 'h' that may begin a defanged notation. Every notation is ASCII, so
             // its length in bytes is its length in characters.
-            if let Some((pattern, replacement)) = DEFANGS.iter().find(|(pattern, _)| {
+            if let Some((pattern, replacement)) = text::DEFANGED_NOTATIONS.iter().find(|(pattern, _)| {
                 pattern.as_bytes()[0] == b.to_ascii_lowercase()
                     && bytes.get(byte..byte + pattern.len()).is_some_and(|s| s.eq_ignore_ascii_case(pattern.as_bytes()))
             }) {
