@@ -132,6 +132,21 @@ pub struct Message<'a> {
     pub sender_kind: Option<&'static str>,
 }
 
+/// Refuses what cannot be analysed: an empty message, or one over [`MAX_ANALYZE_BYTES`].
+pub fn check_message(text: &str) -> Result<(), Error> {
+    if text.trim().is_empty() {
+        return Err(Error::new(ErrorCode::EmptyInput, "give the message to analyse").with_field("text"));
+    }
+    if text.len() > MAX_ANALYZE_BYTES {
+        return Err(Error::new(
+            ErrorCode::InvalidValue,
+            format!("a message is at most {MAX_ANALYZE_BYTES} bytes; this one has {}", text.len()),
+        )
+        .with_field("text"));
+    }
+    Ok(())
+}
+
 /// The analyzer with its model loaded once; cheap to share between threads.
 pub struct Analyzer {
     model: AnalyzerModel,
@@ -203,16 +218,7 @@ impl Analyzer {
         scratch: &mut Scratch,
     ) -> Result<Analysis, Error> {
         let text = message.text;
-        if text.trim().is_empty() {
-            return Err(Error::new(ErrorCode::EmptyInput, "give the message to analyse").with_field("text"));
-        }
-        if text.len() > MAX_ANALYZE_BYTES {
-            return Err(Error::new(
-                ErrorCode::InvalidValue,
-                format!("a message is at most {MAX_ANALYZE_BYTES} bytes; this one has {}", text.len()),
-            )
-            .with_field("text"));
-        }
+        check_message(text)?;
         let found = extract(text);
         let (probability, flags) = self.score(message, &found, scratch);
         let kind = message.sender_kind.unwrap_or_else(|| sender_kind(message.sender));

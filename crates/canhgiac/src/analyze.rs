@@ -3,7 +3,7 @@
 //! `canhgiac train-analyzer`: rebuilds the shipped model from the corpus. `canhgiac eval-analyzer`: measures it.
 
 use crate::admin::{StoreArgs, fail, with_platform};
-use canhgiac_analyzer::analyze::{Analyzer, Channel, Message, Scratch};
+use canhgiac_analyzer::analyze::{Analyzer, Channel, Message, Scratch, check_message};
 use canhgiac_analyzer::corpus::{Labelled, read_corpus_jsonl, read_labelled, read_uci_split};
 use canhgiac_analyzer::eval::{Evaluation, evaluate};
 use canhgiac_analyzer::train::{Example, TrainOptions, train};
@@ -66,7 +66,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     };
     if let Some(text) = &text {
         // Refuse an empty or oversized message before opening anything.
-        if let Err(error) = Analyzer::shipped().analyze(&Message { text, ..Message::default() }, None, 0) {
+        if let Err(error) = check_message(text) {
             return fail(error);
         }
     }
