@@ -7,7 +7,7 @@ use crate::normalise::NormalisedMessage;
 use crate::red_flags::{RedFlag, red_flags_with_found};
 use crate::sender::sender_kind;
 use canhgiac_core::identifier::{Found, Identifier, IdentifierKind, extract};
-use canhgiac_core::trust::trust_directory;
+use canhgiac_core::trust::{TrustDirectory, trust_directory};
 use canhgiac_core::verdict::VerdictLevel;
 use canhgiac_core::{Error, ErrorCode, ScamType};
 use canhgiac_index::{CheckAnswer, ReputationIndex};
@@ -220,7 +220,11 @@ impl Analyzer {
         let text = message.text;
         check_message(text)?;
         let found = extract(text);
-        let (probability, flags) = self.score(message, &found, scratch);
+        let directory: &TrustDirectory = match index {
+            Some(index) => index.trust_directory(),
+            None => trust_directory(),
+        };
+        let (probability, flags) = self.score(message, &found, directory, scratch);
         let kind = message.sender_kind.unwrap_or_else(|| sender_kind(message.sender));
 
         let mut identifiers: Vec<FoundContact> = found
@@ -273,19 +277,25 @@ impl Analyzer {
     /// The combined probability without the contacts' verdicts: the text model, the red flags and the sender.
     /// Leaves the normalised message and its features in `scratch`.
     pub fn probability_with(&self, message: &Message, scratch: &mut Scratch) -> f32 {
-        self.score(message, &extract(message.text), scratch).0
+        self.score(message, &extract(message.text), trust_directory(), scratch).0
     }
 
-    fn score(&self, message: &Message, found: &[Found], scratch: &mut Scratch) -> (f32, Vec<RedFlag>) {
+    fn score(
+        &self,
+        message: &Message,
+        found: &[Found],
+        directory: &TrustDirectory,
+        scratch: &mut Scratch,
+    ) -> (f32, Vec<RedFlag>) {
         scratch.message.refill(message.text);
         let normalised = &scratch.message;
         scratch
             .features
             .fill(normalised.tokens().iter().map(|token| normalised.token_text(token)), self.model.scam.bits);
         let text_logit = self.model.scam.score(&scratch.features);
-        let flags = red_flags_with_found(&scratch.message, message.text, message.sender, found);
+        let flags = red_flags_with_found(&scratch.message, message.text, message.sender, found, directory);
         let mut codes: Vec<&str> = flags.iter().map(|flag| flag.code).collect();
-        codes.extend(link_signals(found));
+        codes.extend(link_signals(found, directory));
         codes.dedup();
         let kind = message.sender_kind.unwrap_or_else(|| sender_kind(message.sender));
         (self.model.combine(text_logit, &codes, kind), flags)
@@ -352,8 +362,7 @@ impl Analyzer {
 /// official domain of the trust directory (`official_links_only`), or some link does not (`unofficial_link`).
 pub const LINK_SIGNALS: &[&str] = &["official_links_only", "unofficial_link"];
 
-pub fn link_signals(found: &[Found]) -> Vec<&'static str> {
-    let directory = trust_directory();
+pub fn link_signals(found: &[Found], directory: &TrustDirectory) -> Vec<&'static str> {
     let mut links = 0;
     let mut official = 0;
     for item in found {

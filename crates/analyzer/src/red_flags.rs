@@ -125,15 +125,18 @@ fn script_of(c: char) -> u8 {
 /// Every red flag of a message, ordered by where each first appears. `original` is the text `message` was
 /// normalised from; `sender` the number or brand name it came from, when known.
 pub fn red_flags(message: &NormalisedMessage, original: &str, sender: Option<&str>) -> Vec<RedFlag> {
-    red_flags_with_found(message, original, sender, &canhgiac_core::identifier::extract(original))
+    red_flags_with_found(message, original, sender, &canhgiac_core::identifier::extract(original), trust_directory())
 }
 
 /// [`red_flags`] when the identifiers of `original` are already found (`extract`): the analyzer needs them too.
+/// `directory` is the trust directory in use (an instance's own, or the compiled-in one): its brands are the ones
+/// look-alikes imitate and its domains the official ones.
 pub fn red_flags_with_found(
     message: &NormalisedMessage,
     original: &str,
     sender: Option<&str>,
     found: &[canhgiac_core::identifier::Found],
+    directory: &canhgiac_core::trust::TrustDirectory,
 ) -> Vec<RedFlag> {
     let lexicon = &*LEXICON;
     let links = find_links(found);
@@ -145,7 +148,7 @@ pub fn red_flags_with_found(
         login.spans.extend(links.iter().map(|link| link.span));
     }
     for link in &links {
-        if let Some(finding) = judge_domain_in(&link.host, trust_directory()) {
+        if let Some(finding) = judge_domain_in(&link.host, directory) {
             let detail = format!("{} → {}", finding.host, finding.brand);
             lexicon.raise(
                 &mut accumulators,
@@ -163,9 +166,7 @@ pub fn red_flags_with_found(
         let deep_link = DEEP_LINK_SERVICES
             .iter()
             .any(|service| link.host.strip_suffix(service).is_some_and(|head| head.ends_with('.')));
-        if canhgiac_core::lookalike::is_abused_tld(tld)
-            && !deep_link
-            && trust_directory().official_domain(&link.host).is_none()
+        if canhgiac_core::lookalike::is_abused_tld(tld) && !deep_link && directory.official_domain(&link.host).is_none()
         {
             lexicon.raise(&mut accumulators, lexicon.computed.cheap_domain, link.span, CHEAP_DOMAIN_WEIGHT, &[], None);
         }

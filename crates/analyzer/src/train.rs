@@ -11,6 +11,7 @@ use crate::red_flags::{red_flag_codes, red_flags_with_found};
 use crate::sender::{SENDER_KINDS, SENDER_LOG_ODDS, sender_kind};
 use canhgiac_core::ScamType;
 use canhgiac_core::identifier::extract;
+use canhgiac_core::trust::trust_directory;
 
 /// The least each of these red flags adds to a message's log-odds, whatever the corpus taught: each is close to
 /// proof on its own (a domain dressed as a bank's, a "bank" writing from a personal number, words disguised to
@@ -102,11 +103,11 @@ pub fn train(examples: &[Example], options: &TrainOptions) -> (AnalyzerModel, Tr
             features.fill(message.tokens().iter().map(|token| message.token_text(token)), options.scam_bits);
             let found = extract(&example.text);
             let mut flags: Vec<&'static str> =
-                red_flags_with_found(&message, &example.text, example.sender.as_deref(), &found)
+                red_flags_with_found(&message, &example.text, example.sender.as_deref(), &found, trust_directory())
                     .iter()
                     .map(|flag| flag.code)
                     .collect();
-            flags.extend(link_signals(&found));
+            flags.extend(link_signals(&found, trust_directory()));
             flags.sort_unstable();
             flags.dedup();
             Prepared {

@@ -221,3 +221,24 @@ fn a_model_is_trained_from_a_corpus_and_measured() {
     let missing = tool(&["eval-analyzer", directory.path().join("absent.csv").to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn the_instance_trust_directory_decides_which_links_are_official() {
+    let directory = tempfile::tempdir().unwrap();
+    let place = Place::new(directory.path(), None);
+    let message =
+        "[TB] Ban dang co voucher 10.000d, mo app hoac truy cap https://km.vitienthu.vn/uudai de su dung ngay";
+    let probability = |place: &Place| {
+        json_of(&place.run_ok(&["analyze", "--json", "--sender", "VITIENTHU", message]))["scam_probability"]
+            .as_f64()
+            .unwrap()
+    };
+    let before = probability(&place);
+    place.run_ok(&["trust", "export"]);
+    let path = directory.path().join("trust_directory.tsv");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("Ví Tiền Thử\tewallet\tvitienthu\tdomain\tvitienthu.vn\thttps://vitienthu.vn/\n");
+    std::fs::write(&path, &text).unwrap();
+    let after = probability(&place);
+    assert!(after < before, "an official link lowers the probability: {before} → {after}");
+}
