@@ -330,7 +330,13 @@ fn run(options: &Options) -> Result<(), String> {
         "red flags (lexicon, links, look-alikes)",
         timed(stage_passes, rounds, n, || {
             for ((normalised, found), text) in normalised_all.iter().zip(&found).zip(&texts) {
-                black_box(red_flags_with_found(normalised, text, None, found, canhgiac_core::trust::trust_directory()));
+                black_box(red_flags_with_found(
+                    normalised,
+                    text,
+                    false,
+                    found,
+                    canhgiac_core::trust::trust_directory(),
+                ));
             }
         }),
     );

@@ -4,7 +4,7 @@
 use crate::features::Features;
 use crate::model::{AnalyzerModel, ModelError, sigmoid, softmax};
 use crate::normalise::NormalisedMessage;
-use crate::red_flags::{RedFlag, red_flags_with_found};
+use crate::red_flags::{RedFlag, is_personal_number, red_flags_with_found};
 use crate::sender::sender_kind;
 use canhgiac_core::identifier::{Found, Identifier, IdentifierKind, extract};
 use canhgiac_core::trust::{TrustDirectory, trust_directory};
@@ -293,7 +293,12 @@ impl Analyzer {
             .features
             .fill(normalised.tokens().iter().map(|token| normalised.token_text(token)), self.model.scam.bits);
         let text_logit = self.model.scam.score(&scratch.features);
-        let flags = red_flags_with_found(&scratch.message, message.text, message.sender, found, directory);
+        // The sender's kind may be all a caller knows (an evaluation set gives only that).
+        let personal_sender = match message.sender_kind {
+            Some(kind) => kind == "personal_number",
+            None => message.sender.is_some_and(is_personal_number),
+        };
+        let flags = red_flags_with_found(&scratch.message, message.text, personal_sender, found, directory);
         let mut codes: Vec<&str> = flags.iter().map(|flag| flag.code).collect();
         codes.extend(link_signals(found, directory));
         codes.dedup();

@@ -125,16 +125,18 @@ fn script_of(c: char) -> u8 {
 /// Every red flag of a message, ordered by where each first appears. `original` is the text `message` was
 /// normalised from; `sender` the number or brand name it came from, when known.
 pub fn red_flags(message: &NormalisedMessage, original: &str, sender: Option<&str>) -> Vec<RedFlag> {
-    red_flags_with_found(message, original, sender, &canhgiac_core::identifier::extract(original), trust_directory())
+    let found = canhgiac_core::identifier::extract(original);
+    red_flags_with_found(message, original, sender.is_some_and(is_personal_number), &found, trust_directory())
 }
 
 /// [`red_flags`] when the identifiers of `original` are already found (`extract`): the analyzer needs them too.
 /// `directory` is the trust directory in use (an instance's own, or the compiled-in one): its brands are the ones
-/// look-alikes imitate and its domains the official ones.
+/// look-alikes imitate and its domains the official ones. `personal_sender`: the message came from someone's phone
+/// number ([`is_personal_number`]), which a bank, carrier or authority never writes from.
 pub fn red_flags_with_found(
     message: &NormalisedMessage,
     original: &str,
-    sender: Option<&str>,
+    personal_sender: bool,
     found: &[canhgiac_core::identifier::Found],
     directory: &canhgiac_core::trust::TrustDirectory,
 ) -> Vec<RedFlag> {
@@ -177,7 +179,7 @@ pub fn red_flags_with_found(
             lexicon.raise(&mut accumulators, lexicon.computed.disguised, span, DISGUISED_TEXT_WEIGHT, &[], None);
         }
     }
-    if sender.is_some_and(is_personal_number) {
+    if personal_sender {
         let claims: Vec<(Span, Vec<ScamType>)> = lexicon
             .computed
             .brand_claims
@@ -240,7 +242,7 @@ pub fn lexicon_problems() -> Vec<String> {
 }
 
 /// A sender that is someone's phone number rather than a brand name, a short code or a hotline.
-fn is_personal_number(sender: &str) -> bool {
+pub fn is_personal_number(sender: &str) -> bool {
     PhoneNumber::parse(sender).is_ok_and(|phone| {
         matches!(phone.phone_type(), PhoneType::Mobile | PhoneType::Fixed | PhoneType::Voip | PhoneType::International)
     }) || crate::sender::sender_kind(Some(sender)) == "personal_number"

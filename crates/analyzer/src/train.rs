@@ -7,7 +7,7 @@ use crate::analyze::{LINK_SIGNALS, link_signals};
 use crate::features::Features;
 use crate::model::{AnalyzerModel, Combiner, FLAG_COUNTS, LinearModel, sigmoid, softmax};
 use crate::normalise::normalise;
-use crate::red_flags::{red_flag_codes, red_flags_with_found};
+use crate::red_flags::{is_personal_number, red_flag_codes, red_flags_with_found};
 use crate::sender::{SENDER_KINDS, SENDER_LOG_ODDS, sender_kind};
 use canhgiac_core::ScamType;
 use canhgiac_core::identifier::extract;
@@ -102,11 +102,16 @@ pub fn train(examples: &[Example], options: &TrainOptions) -> (AnalyzerModel, Tr
             let mut features = Features::new();
             features.fill(message.tokens().iter().map(|token| message.token_text(token)), options.scam_bits);
             let found = extract(&example.text);
-            let mut flags: Vec<&'static str> =
-                red_flags_with_found(&message, &example.text, example.sender.as_deref(), &found, trust_directory())
-                    .iter()
-                    .map(|flag| flag.code)
-                    .collect();
+            let mut flags: Vec<&'static str> = red_flags_with_found(
+                &message,
+                &example.text,
+                example.sender.as_deref().is_some_and(is_personal_number),
+                &found,
+                trust_directory(),
+            )
+            .iter()
+            .map(|flag| flag.code)
+            .collect();
             flags.extend(link_signals(&found, trust_directory()));
             flags.sort_unstable();
             flags.dedup();
