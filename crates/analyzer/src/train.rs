@@ -67,7 +67,9 @@ impl Default for TrainOptions {
             folds: 5,
             seed: 0x0c0f_fee0,
             deployment_scam_share: None,
-            suspicious_from: 0.5,
+            // Chosen on the UIT IE403 dev set (tuning, not training): the middle probabilities are over-confident on
+            // real SMS, and from 0.65 false alarms fall under 2 % with no loss of F1.
+            suspicious_from: 0.65,
             scam_from: 0.85,
             trained_on: String::new(),
         }
