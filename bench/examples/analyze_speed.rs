@@ -12,7 +12,7 @@
 //! project's corpus (`crates/analyzer/corpus/*.jsonl`), each analysed as an SMS without a sender. The index holds
 //! the synthetic contacts of `support/synthetic.rs` (as `check_index` builds them) plus every contact that
 //! `canhgiac_core::extract` finds in the dev texts, listed by a bank, so that some contacts in the messages are
-//! hits (`listed_contacts`, the same in `analyze_server`). A warm-up pass, then `--passes` timed passes (each
+//! hits (`synthetic::listed_by_a_bank`, shared with `analyze_server`). A warm-up pass, then `--passes` timed passes (each
 //! long enough to last about a second: the set is gone through several times), median and best printed. The
 //! stage break-down times each stage alone over the same messages (median of 3 passes); "the rest" is the whole
 //! analysis less the stages measured (the combiner, advice, the answer's contacts and vectors).

@@ -170,26 +170,23 @@ fn a_model_is_trained_from_a_corpus_and_measured() {
     }
     std::fs::write(corpus.join("small.jsonl"), &lines).unwrap();
     let model = directory.path().join("model.bin");
-    let trained = tool_ok(&[
-        "train-analyzer",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--uci",
-        "none",
-        "--out",
-        model.to_str().unwrap(),
-    ]);
+    let train = || {
+        tool(&[
+            "train-analyzer",
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--uci",
+            "none",
+            "--out",
+            model.to_str().unwrap(),
+        ])
+    };
+    let trained = train();
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let trained = String::from_utf8(trained.stdout).unwrap();
     assert!(trained.contains("trained on 80 examples (40 scams)"), "{trained}");
     let first = std::fs::read(&model).unwrap();
-    tool_ok(&[
-        "train-analyzer",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--uci",
-        "none",
-        "--out",
-        model.to_str().unwrap(),
-    ]);
+    assert!(train().status.success());
     assert_eq!(first, std::fs::read(&model).unwrap(), "training is reproducible");
 
     let labelled = directory.path().join("labelled.csv");
@@ -207,15 +204,7 @@ fn a_model_is_trained_from_a_corpus_and_measured() {
     assert!(text.contains("precision") && text.contains("confusion"), "{text}");
 
     std::fs::write(corpus.join("broken.jsonl"), "{\"text\": \"x\", \"label\": \"perhaps\"}\n").unwrap();
-    let refused = tool(&[
-        "train-analyzer",
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--uci",
-        "none",
-        "--out",
-        model.to_str().unwrap(),
-    ]);
+    let refused = train();
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("broken.jsonl") && stderr(&refused).contains("line 1"), "{}", stderr(&refused));
     let missing = tool(&["eval-analyzer", directory.path().join("absent.csv").to_str().unwrap()]);
