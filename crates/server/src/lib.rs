@@ -179,6 +179,8 @@ pub async fn run(config: ServerConfig, shutdown: impl Future<Output = ()> + Send
         TcpListener::bind(config.listen).await.map_err(|source| ServeError::Bind { addr: config.listen, source })?;
     let trust = reputation::load_trust_directory(&config.data_dir).map_err(ServeError::Platform)?;
     let index = Arc::new(reputation::build_index(&*platform.store, trust).await.map_err(ServeError::Platform)?);
+    // Load the analyzer's model now rather than on the first `/v1/analyze` request.
+    canhgiac_analyzer::analyze::Analyzer::shipped();
     let updates = reputation::spawn_index_updater(platform.store.clone(), index.clone());
     let intake = platform.intake(config.evidence_limits).with_index_updates(updates);
     let state = AppState::with_intake(config.data_dir, config.limits, intake).with_index(index);
