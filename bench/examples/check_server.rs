@@ -116,6 +116,7 @@ async fn run(options: Options, index: Arc<ReputationIndex>) -> Result<(), String
             kind: OrganisationKind::Bank,
             trust_level: 80,
             created_at: now,
+            bank_bin: None,
         })
         .await
         .map_err(|e| e.message)?;

@@ -167,6 +167,11 @@ impl Scratch {
     pub fn new() -> Self {
         Scratch::default()
     }
+
+    /// The last message normalised with this scratch.
+    pub fn normalised(&self) -> &NormalisedMessage {
+        &self.message
+    }
 }
 
 /// How much a contact's standing in the reputation index moves the message's log-odds. Set by hand, not
@@ -278,6 +283,12 @@ impl Analyzer {
     /// Leaves the normalised message and its features in `scratch`.
     pub fn probability_with(&self, message: &Message, scratch: &mut Scratch) -> f32 {
         self.score(message, &extract(message.text), trust_directory(), scratch).0
+    }
+
+    /// [`probability_with`](Self::probability_with) with the red flags it found (for callers that judge a short
+    /// text, such as a transfer's remark, without the whole analysis).
+    pub fn probability_and_flags_with(&self, message: &Message, scratch: &mut Scratch) -> (f32, Vec<RedFlag>) {
+        self.score(message, &extract(message.text), trust_directory(), scratch)
     }
 
     fn score(

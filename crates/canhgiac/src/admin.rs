@@ -4,6 +4,7 @@
 //! personal data; an API key is printed once, when it is created.
 
 use canhgiac_core::access::{OrganisationKind, Role};
+use canhgiac_core::identifier;
 use canhgiac_core::{Error, ErrorCode};
 use canhgiac_secrets::{ApiKey, Keyring};
 use canhgiac_server::platform::{DataDirLock, Platform};
@@ -48,6 +49,10 @@ enum OrgCommand {
         /// 0-100: how much the reputation index trusts its listings.
         #[arg(long, default_value_t = 70)]
         trust: u8,
+        /// For a bank or e-wallet: which one, by name ("Vietcombank"), code ("VCB") or six-digit NAPAS BIN
+        /// ("970436"); freeze requests about its accounts are addressed to it by that BIN.
+        #[arg(long, value_name = "NAME|CODE|BIN")]
+        bank: Option<String>,
     },
     /// List organisations.
     List,
@@ -173,7 +178,7 @@ pub fn migrate(args: MigrateArgs) -> ExitCode {
 pub fn org(args: OrgArgs) -> ExitCode {
     with_platform(&args.store, |platform| async move {
         match args.command {
-            OrgCommand::Add { name, kind, trust } => {
+            OrgCommand::Add { name, kind, trust, bank } => {
                 let kind: OrganisationKind = kind.parse().map_err(|e: Error| e.with_field("kind"))?;
                 let name = name.trim().to_string();
                 if name.is_empty() || name.chars().count() > 200 {
@@ -182,12 +187,14 @@ pub fn org(args: OrgArgs) -> ExitCode {
                 if trust > 100 {
                     return Err(Error::new(ErrorCode::InvalidValue, "trust is 0-100").with_field("trust"));
                 }
+                let bank_bin = bank.as_deref().map(|bank| bank_bin_of(kind, bank)).transpose()?;
                 let organisation = Organisation {
                     id: uuid::Uuid::now_v7().to_string(),
                     name,
                     kind,
                     trust_level: trust,
                     created_at: now_millis(),
+                    bank_bin,
                 };
                 let created = platform.store.create_organisation(organisation).await.map_err(|e| {
                     if e.code == ErrorCode::Conflict {
@@ -196,16 +203,54 @@ pub fn org(args: OrgArgs) -> ExitCode {
                         e
                     }
                 })?;
-                println!("{}\t{}\t{}\ttrust {}", created.id, created.kind, created.name, created.trust_level);
+                println!("{}", organisation_line(&created));
             }
             OrgCommand::List => {
                 for o in platform.store.organisations().await? {
-                    println!("{}\t{}\t{}\ttrust {}", o.id, o.kind, o.name, o.trust_level);
+                    println!("{}", organisation_line(&o));
                 }
             }
         }
         Ok(())
     })
+}
+
+/// `<id> <kind> <name> trust <n>`, tab-separated, then `bin <BIN>` for a bank or e-wallet that has one.
+fn organisation_line(o: &Organisation) -> String {
+    let mut line = format!("{}\t{}\t{}\ttrust {}", o.id, o.kind, o.name, o.trust_level);
+    if let Some(bin) = &o.bank_bin {
+        line.push_str("\tbin ");
+        line.push_str(bin);
+    }
+    line
+}
+
+/// The NAPAS BIN of the bank or e-wallet named by `bank` (a name, a code or a BIN from the VietQR bank list).
+fn bank_bin_of(kind: OrganisationKind, bank: &str) -> Result<String, Error> {
+    if !matches!(kind, OrganisationKind::Bank | OrganisationKind::Ewallet) {
+        return Err(Error::new(
+            ErrorCode::InvalidValue,
+            "--bank is for a bank or e-wallet organisation (--kind bank or ewallet)",
+        )
+        .with_field("bank"));
+    }
+    let bank = bank.trim();
+    let found = if bank.len() == 6 && bank.bytes().all(|b| b.is_ascii_digit()) {
+        identifier::bank_by_bin(bank)
+    } else {
+        identifier::bank_by_name(bank)
+    };
+    let found = found.ok_or_else(|| {
+        Error::new(
+            ErrorCode::UnknownBank,
+            format!(
+                "no bank or e-wallet is known as '{bank}': give its name, code or six-digit NAPAS BIN \
+                 (e.g. Vietcombank, VCB or 970436)"
+            ),
+        )
+        .with_field("bank")
+    })?;
+    Ok(found.bin.to_string())
 }
 
 async fn find_organisation(platform: &Platform, name_or_id: &str) -> Result<Organisation, Error> {

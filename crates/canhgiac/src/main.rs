@@ -5,6 +5,7 @@ mod analyze;
 mod check;
 mod import;
 mod parse;
+mod screen;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +51,8 @@ enum Command {
     TrainAnalyzer(analyze::TrainArgs),
     /// Measure the analyzer on a labelled CSV or JSON Lines file: precision, recall, F1, confusion matrix.
     EvalAnalyzer(analyze::EvalArgs),
+    /// Replay a CSV of transfers through the screening engine in time order: allow, warn, hold or block each.
+    Screen(screen::ScreenArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,5 +72,6 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::TrainAnalyzer(args) => analyze::train_command(args),
         Command::EvalAnalyzer(args) => analyze::eval_command(args),
+        Command::Screen(args) => screen::run(args),
     }
 }

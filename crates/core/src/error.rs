@@ -60,6 +60,7 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     InvalidStatusTransition,
     SchemaVersionMismatch,
+    InvalidRules,
 }
 
 /// What kind of failure a code is; the HTTP edge maps it to a status code.
@@ -129,6 +130,7 @@ impl ErrorCode {
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::InvalidStatusTransition,
         ErrorCode::SchemaVersionMismatch,
+        ErrorCode::InvalidRules,
     ];
 
     /// The stable API value, e.g. `invalid_phone`.
@@ -183,6 +185,7 @@ impl ErrorCode {
             IdempotencyKeyReused => "idempotency_key_reused",
             InvalidStatusTransition => "invalid_status_transition",
             SchemaVersionMismatch => "schema_version_mismatch",
+            InvalidRules => "invalid_rules",
         }
     }
 
@@ -262,6 +265,7 @@ impl ErrorCode {
             IdempotencyKeyReused => "Khóa chống gửi trùng đã được dùng cho một yêu cầu khác",
             InvalidStatusTransition => "Không thể chuyển sang trạng thái này",
             SchemaVersionMismatch => "Phiên bản cơ sở dữ liệu không khớp với chương trình",
+            InvalidRules => "Tệp quy tắc sàng lọc không hợp lệ",
         }
     }
 }

@@ -71,6 +71,7 @@ async fn platform(backend: Backend, test: &str) -> Platform {
                 kind,
                 trust_level: 90,
                 created_at: 1,
+                bank_bin: None,
             })
             .await
             .unwrap();

@@ -60,6 +60,7 @@ async fn platform(backend: Backend, test: &str, limits: EvidenceLimits) -> Platf
                 kind,
                 trust_level: 80,
                 created_at: 1,
+                bank_bin: None,
             })
             .await
             .unwrap();

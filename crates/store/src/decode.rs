@@ -34,6 +34,7 @@ pub fn organisation(row: &impl RowValues, at: usize) -> Result<Organisation> {
         kind: parsed(row.text(at + 2)?, "organisation kind")?,
         trust_level: row.integer(at + 3)?.clamp(0, 100) as u8,
         created_at: row.integer(at + 4)?,
+        bank_bin: row.optional_text(at + 5)?,
     })
 }
 
@@ -176,6 +177,54 @@ pub fn appeal(row: &impl RowValues) -> Result<AppealRecord> {
         decided_at: row.optional_integer(6)?,
         decided_by: row.optional_text(7)?,
         decision_reason: row.optional_text(8)?,
+    })
+}
+
+fn byte(value: i64, what: &str) -> Result<u8> {
+    u8::try_from(value).map_err(|_| internal("decode", format!("{what} out of range in the database")))
+}
+
+pub fn screen_decision(row: &impl RowValues) -> Result<ScreenDecisionRecord> {
+    Ok(ScreenDecisionRecord {
+        id: row.text(0)?,
+        organisation_id: row.text(1)?,
+        transfer_id: row.text(2)?,
+        transfer_at: row.integer(3)?,
+        decided_at: row.integer(4)?,
+        amount: row.integer(5)?,
+        payer: row.text(6)?,
+        payee: row.text(7)?,
+        decision: row.text(8)?,
+        level: byte(row.integer(9)?, "level")?,
+        score: byte(row.integer(10)?, "score")?,
+        rules_version: row.text(11)?,
+        body: row.text(12)?,
+    })
+}
+
+pub fn freeze_request(row: &impl RowValues) -> Result<FreezeRequestRecord> {
+    Ok(FreezeRequestRecord {
+        id: row.text(0)?,
+        decision_id: row.text(1)?,
+        requesting_organisation_id: row.text(2)?,
+        transfer_id: row.text(3)?,
+        payee_bin: row.text(4)?,
+        payee: row.text(5)?,
+        amount: row.integer(6)?,
+        reason: row.text(7)?,
+        state: row.text(8)?,
+        created_at: row.integer(9)?,
+    })
+}
+
+pub fn screen_outcome(row: &impl RowValues) -> Result<ScreenOutcomeRecord> {
+    Ok(ScreenOutcomeRecord {
+        id: row.text(0)?,
+        organisation_id: row.text(1)?,
+        transfer_id: row.text(2)?,
+        outcome: row.text(3)?,
+        note: row.optional_text(4)?,
+        at: row.integer(5)?,
     })
 }
 

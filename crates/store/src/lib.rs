@@ -111,6 +111,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn organisations(&self) -> Result<Vec<Organisation>>;
     /// By id or by exact name.
     async fn organisation(&self, id_or_name: &str) -> Result<Option<Organisation>>;
+    /// The organisation whose NAPAS BIN is `bin` (the oldest, if several share it).
+    async fn organisation_by_bank_bin(&self, bin: &str) -> Result<Option<Organisation>>;
     async fn create_user(&self, user: User) -> Result<User>;
     async fn users(&self, organisation_id: &str) -> Result<Vec<User>>;
     async fn create_api_key(&self, key: ApiKeyRecord) -> Result<ApiKeyRecord>;
@@ -167,6 +169,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Appeals, oldest first: of one contact, or all.
     async fn appeals(&self, canonical: Option<&str>) -> Result<Vec<AppealRecord>>;
 
+    // ---- transfer screening ----
+
+    /// Stores screening decisions and the freeze requests they raised, all or none. A decision whose
+    /// (organisation, transfer id) is stored already, or came earlier in the same call, is left out with its
+    /// freeze request and counted as already stored (the stored one stays: its body is the answer to replay).
+    /// Checked before anything is written: an empty id, organisation or transfer id, an unknown decision or a
+    /// malformed freeze request is `invalid_value` naming the field.
+    async fn record_screen_decisions(&self, decisions: Vec<NewScreenDecision>) -> Result<ScreenDecisionsOutcome>;
+    /// The decision about one organisation's transfer.
+    async fn screen_decision(&self, organisation_id: &str, transfer_id: &str) -> Result<Option<ScreenDecisionRecord>>;
+    /// The latest `limit` (at most [`MAX_SCREEN_ROWS`]) decisions about transfers to `payee`, newest first.
+    async fn screen_decisions_of_payee(&self, payee: &str, limit: usize) -> Result<Vec<ScreenDecisionRecord>>;
+    /// The latest `limit` (at most [`MAX_SCREEN_ROWS`]) freeze requests addressed to the bank whose BIN is
+    /// `payee_bin`, newest first (by id among those of one millisecond).
+    async fn freeze_requests(&self, payee_bin: &str, limit: usize) -> Result<Vec<FreezeRequestRecord>>;
+    /// Records what became of a screened transfer. Refused with `not_found` when no decision about the
+    /// organisation's transfer is stored, and with `invalid_value` (field `outcome`) for an unknown outcome.
+    async fn record_screen_outcome(&self, outcome: ScreenOutcomeRecord) -> Result<ScreenOutcomeRecord>;
+    /// The outcomes recorded for one organisation's transfer, oldest first.
+    async fn screen_outcomes(&self, organisation_id: &str, transfer_id: &str) -> Result<Vec<ScreenOutcomeRecord>>;
+
     // ---- what the reputation index reads ----
 
     /// Everything known about each of `canonicals` that has any signal (a report, a listing, a feed entry or
@@ -181,6 +204,68 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
 /// Most contacts one [`Store::contact_signals_page`] call returns.
 pub const MAX_PAGE: usize = 50_000;
+
+/// Most rows one [`Store::screen_decisions_of_payee`] or [`Store::freeze_requests`] call returns.
+pub const MAX_SCREEN_ROWS: usize = 1_000;
+
+/// A six-digit NAPAS BIN.
+fn is_bank_bin(text: &str) -> bool {
+    text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Checks an organisation before it is written.
+pub(crate) fn check_organisation(organisation: &Organisation) -> Result<()> {
+    if organisation.bank_bin.as_deref().is_some_and(|bin| !is_bank_bin(bin)) {
+        return Err(Error::new(ErrorCode::InvalidValue, "a bank BIN is six digits").with_field("bank_bin"));
+    }
+    Ok(())
+}
+
+fn required(value: &str, what: &str, field: &'static str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::new(ErrorCode::InvalidValue, format!("{what} is empty")).with_field(field));
+    }
+    Ok(())
+}
+
+/// Checks a batch of screening decisions before anything is written.
+pub(crate) fn check_screen_decisions(decisions: &[NewScreenDecision]) -> Result<()> {
+    for new in decisions {
+        let d = &new.decision;
+        required(&d.id, "a decision's id", "id")?;
+        required(&d.organisation_id, "a decision's organisation id", "organisation_id")?;
+        required(&d.transfer_id, "a decision's transfer id", "transfer_id")?;
+        if !SCREEN_DECISIONS.contains(&d.decision.as_str()) {
+            return Err(
+                Error::new(ErrorCode::InvalidValue, "a decision is allow, warn, hold or block").with_field("decision")
+            );
+        }
+        let Some(f) = &new.freeze_request else { continue };
+        required(&f.id, "a freeze request's id", "id")?;
+        if f.decision_id != d.id {
+            return Err(Error::new(ErrorCode::InvalidValue, "a freeze request names the decision that raised it")
+                .with_field("decision_id"));
+        }
+        required(&f.requesting_organisation_id, "a freeze request's organisation id", "requesting_organisation_id")?;
+        required(&f.transfer_id, "a freeze request's transfer id", "transfer_id")?;
+        required(&f.payee, "a freeze request's payee", "payee")?;
+        required(&f.state, "a freeze request's state", "state")?;
+        if !is_bank_bin(&f.payee_bin) {
+            return Err(Error::new(ErrorCode::InvalidValue, "a payee's bank BIN is six digits").with_field("payee_bin"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a screened transfer's outcome before it is written.
+pub(crate) fn check_screen_outcome(outcome: &ScreenOutcomeRecord) -> Result<()> {
+    required(&outcome.id, "an outcome's id", "id")?;
+    if !SCREEN_OUTCOMES.contains(&outcome.outcome.as_str()) {
+        return Err(Error::new(ErrorCode::InvalidValue, "an outcome is cancelled, proceeded or confirmed_fraud")
+            .with_field("outcome"));
+    }
+    Ok(())
+}
 
 /// Checks a bulk feed import before anything is written.
 pub(crate) fn check_feed_entries(entries: &[NewFeedEntry]) -> Result<()> {

@@ -27,6 +27,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_reputation_signals.sql"),
         postgres: include_str!("../migrations/postgres/0002_reputation_signals.sql"),
     },
+    Migration {
+        version: 3,
+        name: "screening",
+        sqlite: include_str!("../migrations/sqlite/0003_screening.sql"),
+        postgres: include_str!("../migrations/postgres/0003_screening.sql"),
+    },
 ];
 
 /// The table that records what is applied (the same on both backends).

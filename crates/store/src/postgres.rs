@@ -379,13 +379,14 @@ impl Store for PostgresStore {
     }
 
     async fn create_organisation(&self, organisation: Organisation) -> Result<Organisation> {
+        crate::check_organisation(&organisation)?;
         let o = &organisation;
         in_transaction!(self, |transaction| {
             execute(
                 &transaction,
                 "create an organisation",
                 sql::INSERT_ORGANISATION,
-                &[&o.id, &o.name, &o.kind.as_str(), &i32::from(o.trust_level), &o.created_at],
+                &[&o.id, &o.name, &o.kind.as_str(), &i32::from(o.trust_level), &o.created_at, &o.bank_bin],
             )
             .await?;
             organisation.clone()
@@ -401,6 +402,13 @@ impl Store for PostgresStore {
     async fn organisation(&self, id_or_name: &str) -> Result<Option<Organisation>> {
         in_transaction!(self, |transaction| {
             query_one(&transaction, sql::SELECT_ORGANISATION, &[&id_or_name], |row| decode::organisation(row, 0))
+                .await?
+        })
+    }
+
+    async fn organisation_by_bank_bin(&self, bin: &str) -> Result<Option<Organisation>> {
+        in_transaction!(self, |transaction| {
+            query_one(&transaction, sql::SELECT_ORGANISATION_BY_BANK_BIN, &[&bin], |row| decode::organisation(row, 0))
                 .await?
         })
     }
@@ -686,6 +694,141 @@ impl Store for PostgresStore {
                 query_all(&transaction, &sql::select_appeals(Some("canonical")), &[&value], decode::appeal).await?
             }
             None => query_all(&transaction, &sql::select_appeals(None), &[], decode::appeal).await?,
+        })
+    }
+
+    async fn record_screen_decisions(&self, mut decisions: Vec<NewScreenDecision>) -> Result<ScreenDecisionsOutcome> {
+        crate::check_screen_decisions(&decisions)?;
+        if decisions.is_empty() {
+            return Ok(ScreenDecisionsOutcome::default());
+        }
+        // In key order: two batches with transfers in common (a replay racing the first call) then wait on each
+        // other's keys in the same order and never deadlock. Stable, so the first of a key in the call is stored.
+        decisions.sort_by(|a, b| {
+            (&a.decision.organisation_id, &a.decision.transfer_id)
+                .cmp(&(&b.decision.organisation_id, &b.decision.transfer_id))
+        });
+        in_transaction!(self, |transaction| {
+            let mut outcome = ScreenDecisionsOutcome::default();
+            for new in &decisions {
+                let d = &new.decision;
+                let stored = execute(
+                    &transaction,
+                    "store a screening decision",
+                    sql::INSERT_SCREEN_DECISION,
+                    &[
+                        &d.id,
+                        &d.organisation_id,
+                        &d.transfer_id,
+                        &d.transfer_at,
+                        &d.decided_at,
+                        &d.amount,
+                        &d.payer,
+                        &d.payee,
+                        &d.decision,
+                        &i32::from(d.level),
+                        &i32::from(d.score),
+                        &d.rules_version,
+                        &d.body,
+                    ],
+                )
+                .await?;
+                if stored == 0 {
+                    outcome.already_stored += 1;
+                    continue;
+                }
+                outcome.stored += 1;
+                if let Some(f) = &new.freeze_request {
+                    execute(
+                        &transaction,
+                        "store a freeze request",
+                        sql::INSERT_FREEZE_REQUEST,
+                        &[
+                            &f.id,
+                            &f.decision_id,
+                            &f.requesting_organisation_id,
+                            &f.transfer_id,
+                            &f.payee_bin,
+                            &f.payee,
+                            &f.amount,
+                            &f.reason,
+                            &f.state,
+                            &f.created_at,
+                        ],
+                    )
+                    .await?;
+                }
+            }
+            outcome
+        })
+    }
+
+    async fn screen_decision(&self, organisation_id: &str, transfer_id: &str) -> Result<Option<ScreenDecisionRecord>> {
+        in_transaction!(self, |transaction| {
+            query_one(
+                &transaction,
+                sql::SELECT_SCREEN_DECISION,
+                &[&organisation_id, &transfer_id],
+                decode::screen_decision,
+            )
+            .await?
+        })
+    }
+
+    async fn screen_decisions_of_payee(&self, payee: &str, limit: usize) -> Result<Vec<ScreenDecisionRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = limit.min(crate::MAX_SCREEN_ROWS) as i64;
+        in_transaction!(self, |transaction| {
+            query_all(&transaction, sql::SELECT_SCREEN_DECISIONS_OF_PAYEE, &[&payee, &limit], decode::screen_decision)
+                .await?
+        })
+    }
+
+    async fn freeze_requests(&self, payee_bin: &str, limit: usize) -> Result<Vec<FreezeRequestRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let limit = limit.min(crate::MAX_SCREEN_ROWS) as i64;
+        in_transaction!(self, |transaction| {
+            query_all(&transaction, sql::SELECT_FREEZE_REQUESTS, &[&payee_bin, &limit], decode::freeze_request).await?
+        })
+    }
+
+    async fn record_screen_outcome(&self, outcome: ScreenOutcomeRecord) -> Result<ScreenOutcomeRecord> {
+        crate::check_screen_outcome(&outcome)?;
+        let o = &outcome;
+        in_transaction!(self, |transaction| {
+            let decisions =
+                query_one(&transaction, sql::COUNT_SCREEN_DECISION, &[&o.organisation_id, &o.transfer_id], |row| {
+                    row.integer(0)
+                })
+                .await?
+                .unwrap_or(0);
+            if decisions == 0 {
+                return Err(not_found("screened transfer"));
+            }
+            execute(
+                &transaction,
+                "record a screening outcome",
+                sql::INSERT_SCREEN_OUTCOME,
+                &[&o.id, &o.organisation_id, &o.transfer_id, &o.outcome, &o.note, &o.at],
+            )
+            .await?;
+            outcome.clone()
+        })
+    }
+
+    async fn screen_outcomes(&self, organisation_id: &str, transfer_id: &str) -> Result<Vec<ScreenOutcomeRecord>> {
+        in_transaction!(self, |transaction| {
+            query_all(
+                &transaction,
+                sql::SELECT_SCREEN_OUTCOMES,
+                &[&organisation_id, &transfer_id],
+                decode::screen_outcome,
+            )
+            .await?
         })
     }
 

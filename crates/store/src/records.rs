@@ -17,6 +17,9 @@ pub struct Organisation {
     /// 0-100: how much the reputation index trusts this organisation's listings.
     pub trust_level: u8,
     pub created_at: i64,
+    /// The six-digit NAPAS BIN of a bank or e-wallet organisation (e.g. `970436`), to which freeze requests
+    /// about its accounts are addressed; `None` for the others.
+    pub bank_bin: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,4 +305,86 @@ pub struct AppealRecord {
     /// Who decided: an API key prefix or a user name.
     pub decided_by: Option<String>,
     pub decision_reason: Option<String>,
+}
+
+/// The answers a screening decision may give, least to most severe.
+pub const SCREEN_DECISIONS: &[&str] = &["allow", "warn", "hold", "block"];
+/// What the asking bank says became of a screened transfer.
+pub const SCREEN_OUTCOMES: &[&str] = &["cancelled", "proceeded", "confirmed_fraud"];
+/// The state a freeze request is created in.
+pub const FREEZE_REQUEST_OPEN: &str = "open";
+
+/// One screened transfer and the answer given, kept for idempotent replays and audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenDecisionRecord {
+    /// The decision's id (UUID v7, made by the caller).
+    pub id: String,
+    /// The bank that asked.
+    pub organisation_id: String,
+    /// The asking bank's own id of the transfer: one decision per organisation and transfer id.
+    pub transfer_id: String,
+    pub transfer_at: i64,
+    pub decided_at: i64,
+    /// VND.
+    pub amount: i64,
+    /// Canonical `bank:<BIN>:<account>`.
+    pub payer: String,
+    /// Canonical `bank:<BIN>:<account>`.
+    pub payee: String,
+    /// One of [`SCREEN_DECISIONS`].
+    pub decision: String,
+    pub level: u8,
+    pub score: u8,
+    pub rules_version: String,
+    /// The whole answer as JSON, returned verbatim when the same transfer is asked about again.
+    pub body: String,
+}
+
+/// A request to the payee's bank (by its BIN) to freeze the payee's account, raised by a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreezeRequestRecord {
+    pub id: String,
+    /// The decision that raised it ([`ScreenDecisionRecord::id`]).
+    pub decision_id: String,
+    pub requesting_organisation_id: String,
+    pub transfer_id: String,
+    /// The six-digit NAPAS BIN of the payee's bank: whom the request is addressed to.
+    pub payee_bin: String,
+    /// Canonical `bank:<BIN>:<account>`.
+    pub payee: String,
+    /// VND.
+    pub amount: i64,
+    /// Reason codes joined by `|`.
+    pub reason: String,
+    /// [`FREEZE_REQUEST_OPEN`] when created.
+    pub state: String,
+    pub created_at: i64,
+}
+
+/// A decision to store, with the freeze request it raised, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScreenDecision {
+    pub decision: ScreenDecisionRecord,
+    pub freeze_request: Option<FreezeRequestRecord>,
+}
+
+/// What became of a screened transfer, as the asking bank tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenOutcomeRecord {
+    pub id: String,
+    pub organisation_id: String,
+    pub transfer_id: String,
+    /// One of [`SCREEN_OUTCOMES`].
+    pub outcome: String,
+    pub note: Option<String>,
+    pub at: i64,
+}
+
+/// What [`crate::Store::record_screen_decisions`] did: `stored` new decisions; `already_stored` decisions whose
+/// (organisation, transfer id) was stored before, or came earlier in the same call, and were left out with
+/// their freeze requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScreenDecisionsOutcome {
+    pub stored: usize,
+    pub already_stored: usize,
 }

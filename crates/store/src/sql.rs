@@ -12,11 +12,14 @@ pub fn for_sqlite(sql: &str) -> Cow<'_, str> {
 }
 
 pub const INSERT_ORGANISATION: &str =
-    "INSERT INTO organisations (id, name, kind, trust_level, created_at) VALUES ($1, $2, $3, $4, $5)";
+    "INSERT INTO organisations (id, name, kind, trust_level, created_at, bank_bin) VALUES ($1, $2, $3, $4, $5, $6)";
 pub const SELECT_ORGANISATIONS: &str =
-    "SELECT id, name, kind, trust_level, created_at FROM organisations ORDER BY created_at, id";
+    "SELECT id, name, kind, trust_level, created_at, bank_bin FROM organisations ORDER BY created_at, id";
 pub const SELECT_ORGANISATION: &str =
-    "SELECT id, name, kind, trust_level, created_at FROM organisations WHERE id = $1 OR name = $1";
+    "SELECT id, name, kind, trust_level, created_at, bank_bin FROM organisations WHERE id = $1 OR name = $1";
+/// The oldest organisation with a NAPAS BIN.
+pub const SELECT_ORGANISATION_BY_BANK_BIN: &str = "SELECT id, name, kind, trust_level, created_at, bank_bin \
+     FROM organisations WHERE bank_bin = $1 ORDER BY created_at, id LIMIT 1";
 pub const INSERT_USER: &str = "INSERT INTO users (id, organisation_id, username, display_name, role, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6)";
 pub const SELECT_USERS: &str = "SELECT id, organisation_id, username, display_name, role, created_at FROM users \
@@ -28,7 +31,7 @@ pub const SELECT_API_KEYS: &str = "SELECT id, organisation_id, prefix, key_hash,
 pub const SELECT_API_KEYS_OF: &str = "SELECT id, organisation_id, prefix, key_hash, role, label, created_at, \
      revoked_at FROM api_keys WHERE organisation_id = $1 ORDER BY created_at, id";
 pub const SELECT_API_KEY_BY_PREFIX: &str = "SELECT k.id, k.organisation_id, k.prefix, k.key_hash, k.role, k.label, \
-     k.created_at, k.revoked_at, o.id, o.name, o.kind, o.trust_level, o.created_at \
+     k.created_at, k.revoked_at, o.id, o.name, o.kind, o.trust_level, o.created_at, o.bank_bin \
      FROM api_keys k JOIN organisations o ON o.id = k.organisation_id WHERE k.prefix = $1";
 pub const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at = $2 WHERE prefix = $1 AND revoked_at IS NULL";
 
@@ -198,6 +201,37 @@ pub fn select_appeals(by: Option<&str>) -> String {
         None => format!("SELECT {APPEAL_COLUMNS} FROM appeals ORDER BY submitted_at, id"),
     }
 }
+
+// ---- transfer screening ----
+
+/// Stores a decision unless its (organisation, transfer id) is stored already: then it touches nothing (no row
+/// counted), and an id that clashes with another transfer's decision is still a conflict.
+pub const INSERT_SCREEN_DECISION: &str = "INSERT INTO screen_decisions (id, organisation_id, transfer_id, \
+     transfer_at, decided_at, amount, payer, payee, decision, level, score, rules_version, body) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+     ON CONFLICT (organisation_id, transfer_id) DO NOTHING";
+pub const SELECT_SCREEN_DECISION: &str = "SELECT id, organisation_id, transfer_id, transfer_at, decided_at, amount, \
+     payer, payee, decision, level, score, rules_version, body FROM screen_decisions \
+     WHERE organisation_id = $1 AND transfer_id = $2";
+/// The latest `$2` decisions about transfers to `$1`, newest first.
+pub const SELECT_SCREEN_DECISIONS_OF_PAYEE: &str = "SELECT id, organisation_id, transfer_id, transfer_at, decided_at, \
+     amount, payer, payee, decision, level, score, rules_version, body FROM screen_decisions WHERE payee = $1 \
+     ORDER BY decided_at DESC, id DESC LIMIT $2";
+pub const COUNT_SCREEN_DECISION: &str =
+    "SELECT COUNT(*) FROM screen_decisions WHERE organisation_id = $1 AND transfer_id = $2";
+
+pub const INSERT_FREEZE_REQUEST: &str = "INSERT INTO freeze_requests (id, decision_id, requesting_organisation_id, \
+     transfer_id, payee_bin, payee, amount, reason, state, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+/// The latest `$2` freeze requests addressed to the bank whose BIN is `$1`, newest first.
+pub const SELECT_FREEZE_REQUESTS: &str = "SELECT id, decision_id, requesting_organisation_id, transfer_id, \
+     payee_bin, payee, amount, reason, state, created_at FROM freeze_requests WHERE payee_bin = $1 \
+     ORDER BY created_at DESC, id DESC LIMIT $2";
+
+pub const INSERT_SCREEN_OUTCOME: &str = "INSERT INTO screen_outcomes (id, organisation_id, transfer_id, outcome, \
+     note, at) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const SELECT_SCREEN_OUTCOMES: &str = "SELECT id, organisation_id, transfer_id, outcome, note, at \
+     FROM screen_outcomes WHERE organisation_id = $1 AND transfer_id = $2 ORDER BY at, id";
 
 // ---- signals of contacts, for the reputation index ----
 //

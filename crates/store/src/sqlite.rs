@@ -417,13 +417,14 @@ impl Store for SqliteStore {
     }
 
     async fn create_organisation(&self, organisation: Organisation) -> Result<Organisation> {
+        crate::check_organisation(&organisation)?;
         self.write(move |c| {
             let o = &organisation;
             execute(
                 c,
                 "create an organisation",
                 sql::INSERT_ORGANISATION,
-                params![o.id, o.name, o.kind.as_str(), o.trust_level, o.created_at],
+                params![o.id, o.name, o.kind.as_str(), o.trust_level, o.created_at, o.bank_bin],
             )?;
             Ok(organisation)
         })
@@ -437,6 +438,14 @@ impl Store for SqliteStore {
     async fn organisation(&self, id_or_name: &str) -> Result<Option<Organisation>> {
         let key = id_or_name.to_string();
         self.read(move |c| query_one(c, sql::SELECT_ORGANISATION, [key], |row| decode::organisation(row, 0))).await
+    }
+
+    async fn organisation_by_bank_bin(&self, bin: &str) -> Result<Option<Organisation>> {
+        let bin = bin.to_string();
+        self.read(move |c| {
+            query_one(c, sql::SELECT_ORGANISATION_BY_BANK_BIN, [bin], |row| decode::organisation(row, 0))
+        })
+        .await
     }
 
     async fn create_user(&self, user: User) -> Result<User> {
@@ -747,6 +756,134 @@ impl Store for SqliteStore {
         self.read(move |c| match canonical {
             Some(value) => query_all(c, &sql::select_appeals(Some("canonical")), [value], |row| decode::appeal(row)),
             None => query_all(c, &sql::select_appeals(None), [], |row| decode::appeal(row)),
+        })
+        .await
+    }
+
+    async fn record_screen_decisions(&self, decisions: Vec<NewScreenDecision>) -> Result<ScreenDecisionsOutcome> {
+        crate::check_screen_decisions(&decisions)?;
+        if decisions.is_empty() {
+            return Ok(ScreenDecisionsOutcome::default());
+        }
+        self.write(move |c| {
+            let mut outcome = ScreenDecisionsOutcome::default();
+            for new in &decisions {
+                let d = &new.decision;
+                let stored = execute(
+                    c,
+                    "store a screening decision",
+                    sql::INSERT_SCREEN_DECISION,
+                    params![
+                        d.id,
+                        d.organisation_id,
+                        d.transfer_id,
+                        d.transfer_at,
+                        d.decided_at,
+                        d.amount,
+                        d.payer,
+                        d.payee,
+                        d.decision,
+                        d.level,
+                        d.score,
+                        d.rules_version,
+                        d.body
+                    ],
+                )?;
+                if stored == 0 {
+                    outcome.already_stored += 1;
+                    continue;
+                }
+                outcome.stored += 1;
+                if let Some(f) = &new.freeze_request {
+                    execute(
+                        c,
+                        "store a freeze request",
+                        sql::INSERT_FREEZE_REQUEST,
+                        params![
+                            f.id,
+                            f.decision_id,
+                            f.requesting_organisation_id,
+                            f.transfer_id,
+                            f.payee_bin,
+                            f.payee,
+                            f.amount,
+                            f.reason,
+                            f.state,
+                            f.created_at
+                        ],
+                    )?;
+                }
+            }
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn screen_decision(&self, organisation_id: &str, transfer_id: &str) -> Result<Option<ScreenDecisionRecord>> {
+        let (organisation_id, transfer_id) = (organisation_id.to_string(), transfer_id.to_string());
+        self.read(move |c| {
+            query_one(c, sql::SELECT_SCREEN_DECISION, params![organisation_id, transfer_id], |row| {
+                decode::screen_decision(row)
+            })
+        })
+        .await
+    }
+
+    async fn screen_decisions_of_payee(&self, payee: &str, limit: usize) -> Result<Vec<ScreenDecisionRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let payee = payee.to_string();
+        let limit = limit.min(crate::MAX_SCREEN_ROWS) as i64;
+        self.read(move |c| {
+            query_all(c, sql::SELECT_SCREEN_DECISIONS_OF_PAYEE, params![payee, limit], |row| {
+                decode::screen_decision(row)
+            })
+        })
+        .await
+    }
+
+    async fn freeze_requests(&self, payee_bin: &str, limit: usize) -> Result<Vec<FreezeRequestRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let payee_bin = payee_bin.to_string();
+        let limit = limit.min(crate::MAX_SCREEN_ROWS) as i64;
+        self.read(move |c| {
+            query_all(c, sql::SELECT_FREEZE_REQUESTS, params![payee_bin, limit], |row| decode::freeze_request(row))
+        })
+        .await
+    }
+
+    async fn record_screen_outcome(&self, outcome: ScreenOutcomeRecord) -> Result<ScreenOutcomeRecord> {
+        crate::check_screen_outcome(&outcome)?;
+        self.write(move |c| {
+            let o = &outcome;
+            let decisions =
+                query_one(c, sql::COUNT_SCREEN_DECISION, params![o.organisation_id, o.transfer_id], |row| {
+                    row.integer(0)
+                })?
+                .unwrap_or(0);
+            if decisions == 0 {
+                return Err(not_found("screened transfer"));
+            }
+            execute(
+                c,
+                "record a screening outcome",
+                sql::INSERT_SCREEN_OUTCOME,
+                params![o.id, o.organisation_id, o.transfer_id, o.outcome, o.note, o.at],
+            )?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn screen_outcomes(&self, organisation_id: &str, transfer_id: &str) -> Result<Vec<ScreenOutcomeRecord>> {
+        let (organisation_id, transfer_id) = (organisation_id.to_string(), transfer_id.to_string());
+        self.read(move |c| {
+            query_all(c, sql::SELECT_SCREEN_OUTCOMES, params![organisation_id, transfer_id], |row| {
+                decode::screen_outcome(row)
+            })
         })
         .await
     }

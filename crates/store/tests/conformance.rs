@@ -11,7 +11,70 @@ use canhgiac_store::*;
 use std::sync::Arc;
 
 fn organisation(name: &str, kind: OrganisationKind) -> Organisation {
-    Organisation { id: format!("org-{name}"), name: name.into(), kind, trust_level: 80, created_at: 1_000 }
+    Organisation {
+        id: format!("org-{name}"),
+        name: name.into(),
+        kind,
+        trust_level: 80,
+        created_at: 1_000,
+        bank_bin: None,
+    }
+}
+
+/// A bank organisation with its NAPAS BIN.
+fn bank(name: &str, bin: &str) -> Organisation {
+    Organisation { bank_bin: Some(bin.into()), ..organisation(name, OrganisationKind::Bank) }
+}
+
+/// The decision of `organisation` about its transfer `transfer_id` to `payee`, decided at `at`.
+fn screen_decision(organisation: &Organisation, transfer_id: &str, payee: &str, at: i64) -> ScreenDecisionRecord {
+    ScreenDecisionRecord {
+        id: format!("decision-{}-{transfer_id}", organisation.name),
+        organisation_id: organisation.id.clone(),
+        transfer_id: transfer_id.into(),
+        transfer_at: at - 5,
+        decided_at: at,
+        amount: 25_000_000,
+        payer: "bank:970436:0011001234567".into(),
+        payee: payee.into(),
+        decision: "hold".into(),
+        level: 3,
+        score: 87,
+        rules_version: "2025-01".into(),
+        body: format!(r#"{{"transfer_id":"{transfer_id}","decision":"hold","reasons":["payee_reported"]}}"#),
+    }
+}
+
+/// `decision` with the freeze request it raised, addressed to the payee's bank `payee_bin`.
+fn with_freeze(decision: ScreenDecisionRecord, payee_bin: &str) -> NewScreenDecision {
+    let freeze = FreezeRequestRecord {
+        id: format!("freeze-{}", decision.id),
+        decision_id: decision.id.clone(),
+        requesting_organisation_id: decision.organisation_id.clone(),
+        transfer_id: decision.transfer_id.clone(),
+        payee_bin: payee_bin.into(),
+        payee: decision.payee.clone(),
+        amount: decision.amount,
+        reason: "payee_reported|new_payee".into(),
+        state: FREEZE_REQUEST_OPEN.into(),
+        created_at: decision.decided_at,
+    };
+    NewScreenDecision { decision, freeze_request: Some(freeze) }
+}
+
+fn without_freeze(decision: ScreenDecisionRecord) -> NewScreenDecision {
+    NewScreenDecision { decision, freeze_request: None }
+}
+
+fn screen_outcome(id: &str, decision: &ScreenDecisionRecord, outcome: &str, at: i64) -> ScreenOutcomeRecord {
+    ScreenOutcomeRecord {
+        id: id.into(),
+        organisation_id: decision.organisation_id.clone(),
+        transfer_id: decision.transfer_id.clone(),
+        outcome: outcome.into(),
+        note: None,
+        at,
+    }
 }
 
 fn new_report(n: usize) -> NewReport {
@@ -712,6 +775,253 @@ mod scenarios {
         assert!(store.appeals(Some("nobody.example")).await.unwrap().is_empty());
     }
 
+    pub async fn organisations_keep_their_bank_bin_and_are_found_by_it(store: Arc<dyn Store>) {
+        let vietcombank = store.create_organisation(bank("Vietcombank", "970436")).await.unwrap();
+        let police = store.create_organisation(organisation("C06", OrganisationKind::Police)).await.unwrap();
+        assert_eq!(vietcombank.bank_bin.as_deref(), Some("970436"));
+        assert_eq!(store.organisation("Vietcombank").await.unwrap(), Some(vietcombank.clone()));
+        assert_eq!(store.organisation(&police.id).await.unwrap().unwrap().bank_bin, None);
+        let listed: Vec<_> = store.organisations().await.unwrap().into_iter().map(|o| (o.name, o.bank_bin)).collect();
+        assert_eq!(listed, [("C06".to_string(), None), ("Vietcombank".to_string(), Some("970436".to_string()))]);
+        assert_eq!(store.organisation_by_bank_bin("970436").await.unwrap(), Some(vietcombank.clone()));
+        assert_eq!(store.organisation_by_bank_bin("970418").await.unwrap(), None);
+        // Two organisations with one BIN (a bank and its card arm): the oldest answers.
+        let newer = Organisation { created_at: 2_000, ..bank("VCB Cards", "970436") };
+        store.create_organisation(newer).await.unwrap();
+        let older = Organisation { created_at: 500, ..bank("VCB Head Office", "970436") };
+        let older = store.create_organisation(older).await.unwrap();
+        assert_eq!(store.organisation_by_bank_bin("970436").await.unwrap(), Some(older));
+        // Authentication reads it too.
+        let key = ApiKeyRecord {
+            id: "key-1".into(),
+            organisation_id: vietcombank.id.clone(),
+            prefix: "cgk_vcbscreen".into(),
+            key_hash: vec![1; 32],
+            role: Role::Reporter,
+            label: "screening".into(),
+            created_at: 6,
+            revoked_at: None,
+        };
+        store.create_api_key(key).await.unwrap();
+        let found = store.api_key_by_prefix("cgk_vcbscreen").await.unwrap().unwrap();
+        assert_eq!(found.organisation, vietcombank);
+        // A BIN is six digits.
+        for bin in ["97043", "97043a", "9704360", ""] {
+            let error = store.create_organisation(bank(&format!("Bad {bin}"), bin)).await.unwrap_err();
+            assert_eq!((error.code, error.field.as_deref()), (ErrorCode::InvalidValue, Some("bank_bin")), "{bin}");
+        }
+        assert_eq!(store.organisations().await.unwrap().len(), 4);
+    }
+
+    pub async fn screen_decisions_store_once_per_organisation_and_transfer(store: Arc<dyn Store>) {
+        let vcb = store.create_organisation(bank("Vietcombank", "970436")).await.unwrap();
+        let bidv = store.create_organisation(bank("BIDV", "970418")).await.unwrap();
+        let payee = "bank:970418:123456789";
+        let first = screen_decision(&vcb, "tx-1", payee, 10_000);
+        let second = ScreenDecisionRecord {
+            decision: "allow".into(),
+            level: 0,
+            score: 3,
+            ..screen_decision(&vcb, "tx-2", payee, 11_000)
+        };
+        let outcome = store
+            .record_screen_decisions(vec![with_freeze(first.clone(), "970418"), without_freeze(second.clone())])
+            .await
+            .unwrap();
+        assert_eq!(outcome, ScreenDecisionsOutcome { stored: 2, already_stored: 0 });
+        assert_eq!(store.screen_decision(&vcb.id, "tx-1").await.unwrap(), Some(first.clone()));
+        assert_eq!(store.screen_decision(&vcb.id, "tx-2").await.unwrap(), Some(second.clone()));
+        assert_eq!(store.screen_decision(&vcb.id, "tx-3").await.unwrap(), None);
+        assert_eq!(store.screen_decision(&bidv.id, "tx-1").await.unwrap(), None);
+
+        // The bank asks again (a retry, with a new decision id and a different answer): nothing changes, the first
+        // answer stays to be replayed, and no second freeze request is raised.
+        let mut retry = screen_decision(&vcb, "tx-1", payee, 12_000);
+        retry.id = "decision-retry".into();
+        retry.body = r#"{"decision":"block"}"#.into();
+        let third = screen_decision(&vcb, "tx-3", payee, 13_000);
+        let outcome = store
+            .record_screen_decisions(vec![
+                with_freeze(retry, "970418"),
+                without_freeze(third.clone()),
+                // The same transfer twice in one call: the first is stored.
+                without_freeze(ScreenDecisionRecord { id: "decision-dup".into(), ..third.clone() }),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(outcome, ScreenDecisionsOutcome { stored: 1, already_stored: 2 });
+        assert_eq!(store.screen_decision(&vcb.id, "tx-1").await.unwrap(), Some(first.clone()));
+        assert_eq!(store.screen_decision(&vcb.id, "tx-3").await.unwrap(), Some(third.clone()));
+        assert_eq!(store.freeze_requests("970418", 10).await.unwrap().len(), 1);
+
+        // Another bank's transfer id is its own.
+        let other = screen_decision(&bidv, "tx-1", payee, 9_000);
+        let outcome = store.record_screen_decisions(vec![without_freeze(other.clone())]).await.unwrap();
+        assert_eq!(outcome, ScreenDecisionsOutcome { stored: 1, already_stored: 0 });
+        assert_eq!(store.screen_decision(&bidv.id, "tx-1").await.unwrap(), Some(other.clone()));
+        assert_eq!(store.record_screen_decisions(Vec::new()).await.unwrap(), ScreenDecisionsOutcome::default());
+
+        // A payee's decisions, newest first.
+        let of_payee = store.screen_decisions_of_payee(payee, 10).await.unwrap();
+        assert_eq!(of_payee, vec![third.clone(), second.clone(), first.clone(), other]);
+        assert_eq!(store.screen_decisions_of_payee(payee, 2).await.unwrap(), vec![third, second]);
+        assert!(store.screen_decisions_of_payee(payee, 0).await.unwrap().is_empty());
+        assert!(store.screen_decisions_of_payee("bank:970418:000000000", 10).await.unwrap().is_empty());
+
+        // A decision id already used for another transfer is a conflict, not a replay.
+        let clash = ScreenDecisionRecord { id: first.id.clone(), ..screen_decision(&vcb, "tx-4", payee, 14_000) };
+        let error = store.record_screen_decisions(vec![without_freeze(clash)]).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Conflict);
+        assert_eq!(store.screen_decision(&vcb.id, "tx-4").await.unwrap(), None);
+    }
+
+    pub async fn freeze_requests_are_addressed_by_payee_bin_newest_first(store: Arc<dyn Store>) {
+        let vcb = store.create_organisation(bank("Vietcombank", "970436")).await.unwrap();
+        let to_bidv = "bank:970418:123456789";
+        let decisions = vec![
+            with_freeze(screen_decision(&vcb, "tx-a", to_bidv, 10), "970418"),
+            with_freeze(screen_decision(&vcb, "tx-c", to_bidv, 30), "970418"),
+            with_freeze(screen_decision(&vcb, "tx-b", to_bidv, 20), "970418"),
+            // Two in one millisecond: by id.
+            with_freeze(screen_decision(&vcb, "tx-d", to_bidv, 20), "970418"),
+            without_freeze(screen_decision(&vcb, "tx-e", to_bidv, 40)),
+            with_freeze(screen_decision(&vcb, "tx-f", "bank:970415:555555555", 50), "970415"),
+        ];
+        let outcome = store.record_screen_decisions(decisions.clone()).await.unwrap();
+        assert_eq!(outcome, ScreenDecisionsOutcome { stored: 6, already_stored: 0 });
+        let requests = store.freeze_requests("970418", 10).await.unwrap();
+        let order: Vec<_> = requests.iter().map(|r| r.transfer_id.as_str()).collect();
+        assert_eq!(order, ["tx-c", "tx-d", "tx-b", "tx-a"]);
+        // Read back whole.
+        assert_eq!(requests[0], decisions[1].freeze_request.clone().unwrap());
+        assert_eq!(requests[0].state, "open");
+        assert_eq!(requests[0].requesting_organisation_id, vcb.id);
+        assert_eq!(requests[0].reason, "payee_reported|new_payee");
+        let first_two: Vec<_> =
+            store.freeze_requests("970418", 2).await.unwrap().into_iter().map(|r| r.transfer_id).collect();
+        assert_eq!(first_two, ["tx-c", "tx-d"]);
+        // Not visible to another bank.
+        assert!(store.freeze_requests("970436", 10).await.unwrap().is_empty());
+        let other = store.freeze_requests("970415", 10).await.unwrap();
+        assert_eq!(other.iter().map(|r| r.transfer_id.as_str()).collect::<Vec<_>>(), ["tx-f"]);
+        assert!(store.freeze_requests("970418", 0).await.unwrap().is_empty());
+    }
+
+    pub async fn a_batch_with_one_invalid_decision_writes_nothing(store: Arc<dyn Store>) {
+        let vcb = store.create_organisation(bank("Vietcombank", "970436")).await.unwrap();
+        let payee = "bank:970418:123456789";
+        let good = || {
+            vec![
+                with_freeze(screen_decision(&vcb, "tx-1", payee, 10), "970418"),
+                without_freeze(screen_decision(&vcb, "tx-2", payee, 20)),
+            ]
+        };
+        for field in ["transfer_id", "organisation_id", "id", "decision", "payee_bin", "decision_id"] {
+            let mut invalid = with_freeze(screen_decision(&vcb, "tx-3", payee, 30), "970418");
+            let (decision, freeze) = (&mut invalid.decision, invalid.freeze_request.as_mut().unwrap());
+            match field {
+                "transfer_id" => decision.transfer_id = " ".into(),
+                "organisation_id" => decision.organisation_id = String::new(),
+                "id" => decision.id = String::new(),
+                "decision" => decision.decision = "maybe".into(),
+                "payee_bin" => freeze.payee_bin = "9704".into(),
+                _ => freeze.decision_id = "another".into(),
+            }
+            let mut batch = good();
+            batch.push(invalid);
+            let error = store.record_screen_decisions(batch).await.unwrap_err();
+            assert_eq!((error.code, error.field.as_deref()), (ErrorCode::InvalidValue, Some(field)));
+            assert!(!error.message.contains(payee), "no personal data in messages: {}", error.message);
+        }
+        // A batch the database refuses (the second freeze request reuses the first one's id) rolls back whole.
+        let mut batch = good();
+        let mut clashing = with_freeze(screen_decision(&vcb, "tx-3", payee, 30), "970418");
+        clashing.freeze_request.as_mut().unwrap().id = batch[0].freeze_request.as_ref().unwrap().id.clone();
+        batch.push(clashing);
+        assert_eq!(store.record_screen_decisions(batch).await.unwrap_err().code, ErrorCode::Conflict);
+        // An unknown organisation: refused whole as well.
+        let mut batch = good();
+        let mut stranger = screen_decision(&vcb, "tx-9", payee, 90);
+        stranger.organisation_id = "org-missing".into();
+        batch.push(without_freeze(stranger));
+        assert!(store.record_screen_decisions(batch).await.is_err());
+        for transfer in ["tx-1", "tx-2", "tx-3", "tx-9"] {
+            assert_eq!(store.screen_decision(&vcb.id, transfer).await.unwrap(), None, "{transfer}");
+        }
+        assert!(store.screen_decisions_of_payee(payee, 10).await.unwrap().is_empty());
+        assert!(store.freeze_requests("970418", 10).await.unwrap().is_empty());
+        // And the same batch, valid, stores whole.
+        let outcome = store.record_screen_decisions(good()).await.unwrap();
+        assert_eq!(outcome, ScreenDecisionsOutcome { stored: 2, already_stored: 0 });
+        assert_eq!(store.freeze_requests("970418", 10).await.unwrap().len(), 1);
+    }
+
+    pub async fn a_screen_outcome_needs_a_stored_decision(store: Arc<dyn Store>) {
+        let vcb = store.create_organisation(bank("Vietcombank", "970436")).await.unwrap();
+        let bidv = store.create_organisation(bank("BIDV", "970418")).await.unwrap();
+        let decision = screen_decision(&vcb, "tx-1", "bank:970418:123456789", 100);
+        // Before the decision is stored: no such screened transfer.
+        let error =
+            store.record_screen_outcome(screen_outcome("outcome-0", &decision, "cancelled", 150)).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::NotFound);
+        store.record_screen_decisions(vec![without_freeze(decision.clone())]).await.unwrap();
+        let error =
+            store.record_screen_outcome(screen_outcome("outcome-1", &decision, "refunded", 150)).await.unwrap_err();
+        assert_eq!((error.code, error.field.as_deref()), (ErrorCode::InvalidValue, Some("outcome")));
+        // Another bank cannot speak for this transfer.
+        let mut foreign = screen_outcome("outcome-2", &decision, "proceeded", 150);
+        foreign.organisation_id = bidv.id.clone();
+        assert_eq!(store.record_screen_outcome(foreign).await.unwrap_err().code, ErrorCode::NotFound);
+
+        let proceeded =
+            store.record_screen_outcome(screen_outcome("outcome-3", &decision, "proceeded", 200)).await.unwrap();
+        let confirmed = ScreenOutcomeRecord {
+            note: Some("customer called back: scam confirmed".into()),
+            ..screen_outcome("outcome-4", &decision, "confirmed_fraud", 300)
+        };
+        store.record_screen_outcome(confirmed.clone()).await.unwrap();
+        // Recorded out of order: read oldest first.
+        let cancelled =
+            store.record_screen_outcome(screen_outcome("outcome-5", &decision, "cancelled", 150)).await.unwrap();
+        assert_eq!(store.screen_outcomes(&vcb.id, "tx-1").await.unwrap(), vec![cancelled, proceeded, confirmed]);
+        assert!(store.screen_outcomes(&vcb.id, "tx-2").await.unwrap().is_empty());
+        assert!(store.screen_outcomes(&bidv.id, "tx-1").await.unwrap().is_empty());
+        // An outcome id is used once.
+        let error =
+            store.record_screen_outcome(screen_outcome("outcome-3", &decision, "cancelled", 400)).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Conflict);
+        assert_eq!(store.screen_outcomes(&vcb.id, "tx-1").await.unwrap().len(), 3);
+    }
+
+    pub async fn many_concurrent_decision_batches_all_commit(store: Arc<dyn Store>) {
+        let vcb = store.create_organisation(bank("Vietcombank", "970436")).await.unwrap();
+        let payee = "bank:970418:123456789";
+        let batch = move |n: usize| -> Vec<NewScreenDecision> {
+            (0..10)
+                .map(|k| {
+                    let decision = screen_decision(&vcb, &format!("tx-{n:02}-{k}"), payee, (n * 10 + k) as i64);
+                    if k % 3 == 0 { with_freeze(decision, "970418") } else { without_freeze(decision) }
+                })
+                .collect()
+        };
+        let mut tasks = Vec::new();
+        // 40 batches, and 10 of them sent twice at once (a bank retrying before the first answer came).
+        for n in (0..40).chain(0..10) {
+            let (store, decisions) = (store.clone(), batch(n));
+            tasks.push(tokio::spawn(async move { store.record_screen_decisions(decisions).await }));
+        }
+        let mut total = ScreenDecisionsOutcome::default();
+        for task in tasks {
+            let outcome = task.await.unwrap().unwrap();
+            assert_eq!(outcome.stored + outcome.already_stored, 10);
+            total.stored += outcome.stored;
+            total.already_stored += outcome.already_stored;
+        }
+        assert_eq!(total, ScreenDecisionsOutcome { stored: 400, already_stored: 100 });
+        assert_eq!(store.screen_decisions_of_payee(payee, 1_000).await.unwrap().len(), 400);
+        assert_eq!(store.freeze_requests("970418", 1_000).await.unwrap().len(), 40 * 4);
+    }
+
     pub async fn many_concurrent_writes_all_commit(store: Arc<dyn Store>) {
         let mut tasks = Vec::new();
         for n in 0..200 {
@@ -769,6 +1079,12 @@ conformance!(
     related_contacts_come_most_frequent_first,
     contact_pages_visit_every_contact_once_in_order,
     appeals_are_decided_once,
+    organisations_keep_their_bank_bin_and_are_found_by_it,
+    screen_decisions_store_once_per_organisation_and_transfer,
+    freeze_requests_are_addressed_by_payee_bin_newest_first,
+    a_batch_with_one_invalid_decision_writes_nothing,
+    a_screen_outcome_needs_a_stored_decision,
+    many_concurrent_decision_batches_all_commit,
 );
 
 #[tokio::test]
