@@ -109,6 +109,10 @@ pub enum Action {
     CheckInBulk,
     /// Download the lists of listed contacts for offline use (`GET /v1/lists/{kind}`).
     DownloadLists,
+    /// Screen transfers before they leave, post transfer feeds and outcomes (`/v1/screen/*`).
+    ScreenTransfers,
+    /// Read the freeze requests addressed to the organisation's bank.
+    ReadFreezeRequests,
     /// Manage organisations and keys.
     Administer,
 }
@@ -140,6 +144,8 @@ impl Principal {
                 admin && matches!(kind, Police | PlatformAdmin) || (self.role == Role::Investigator && kind == Police)
             }
             Action::Administer => admin && kind == PlatformAdmin,
+            // Money moves through banks and e-wallets: they screen it and receive the freeze requests.
+            Action::ScreenTransfers | Action::ReadFreezeRequests => matches!(kind, Bank | Ewallet | PlatformAdmin),
             // Every partner: banks screen transfers, telecoms messages, communication units their readers' links.
             Action::CheckInBulk | Action::DownloadLists => true,
         }
@@ -176,6 +182,8 @@ impl Action {
             Action::DecideAppeals => "decide appeals",
             Action::CheckInBulk => "check contacts in bulk",
             Action::DownloadLists => "download the lists",
+            Action::ScreenTransfers => "screen transfers (banks and e-wallets only)",
+            Action::ReadFreezeRequests => "read freeze requests (banks and e-wallets only)",
         }
     }
 }
@@ -213,6 +221,17 @@ mod tests {
         assert!(!principal(OrganisationKind::Bank, Role::Admin).may(Action::SubmitSmsReports));
         let error = principal(OrganisationKind::Bank, Role::Reporter).authorize(Action::ReadReports).unwrap_err();
         assert_eq!(error.code, ErrorCode::Forbidden);
+    }
+
+    #[test]
+    fn only_banks_and_wallets_screen_transfers() {
+        for kind in OrganisationKind::ALL {
+            let expected =
+                matches!(kind, OrganisationKind::Bank | OrganisationKind::Ewallet | OrganisationKind::PlatformAdmin);
+            for action in [Action::ScreenTransfers, Action::ReadFreezeRequests] {
+                assert_eq!(principal(*kind, Role::Reporter).may(action), expected, "{kind} {action:?}");
+            }
+        }
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct FeedSignal {
 pub struct ConfirmationSignal {
     pub organisation: String,
     pub at: i64,
+    /// The scam the police confirmed.
+    pub scam_type: ScamType,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -366,6 +368,9 @@ pub fn judge(signals: &ContactSignals, now: i64) -> Verdict {
     for listing in &listings {
         *type_counts.entry(listing.scam_type).or_default() += 1;
     }
+    for confirmation in &confirmations {
+        *type_counts.entry(confirmation.scam_type).or_default() += 1;
+    }
     for feed in &feeds {
         if let Some(scam_type) = feed.scam_type {
             *type_counts.entry(scam_type).or_default() += 1;
@@ -616,7 +621,11 @@ mod tests {
     fn police_confirmation_is_confirmed_scam_and_official_contacts_stay_official() {
         let confirmed = ContactSignals {
             reports: vec![report(1, ReportStatus::Received, 3, 0)],
-            confirmations: vec![ConfirmationSignal { organisation: "Công an TP Hà Nội".into(), at: NOW - DAY }],
+            confirmations: vec![ConfirmationSignal {
+                organisation: "Công an TP Hà Nội".into(),
+                at: NOW - DAY,
+                scam_type: ScamType::ImpersonationAuthority,
+            }],
             ..Default::default()
         };
         let verdict = judge(&confirmed, NOW);

@@ -125,6 +125,7 @@ pub fn encode(signals: &ContactSignals, related: &[String], names: &Names, out: 
     for confirmation in &signals.confirmations {
         put_varint(out, u64::from(names.number(&confirmation.organisation)));
         put_time(out, confirmation.at);
+        out.push(position(ScamType::ALL, confirmation.scam_type));
     }
     match signals.appeal {
         AppealState::None => out.push(0),
@@ -246,7 +247,8 @@ pub fn decode(bytes: &[u8], names: &Names) -> (ContactSignals, Vec<String>) {
     for _ in 0..reader.varint() {
         let organisation = names.name(reader.varint() as u32);
         let at = reader.time();
-        signals.confirmations.push(ConfirmationSignal { organisation, at });
+        let scam_type = scam_type_at(reader.byte());
+        signals.confirmations.push(ConfirmationSignal { organisation, at, scam_type });
     }
     signals.appeal = match reader.byte() {
         1 => AppealState::Pending { since: reader.time() },

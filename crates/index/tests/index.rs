@@ -108,6 +108,7 @@ fn signals_survive_packing() {
         confirmations: vec![canhgiac_core::verdict::ConfirmationSignal {
             organisation: "Công an Hà Nội".into(),
             at: NOW,
+            scam_type: canhgiac_core::ScamType::ImpersonationAuthority,
         }],
         official: None,
         appeal: canhgiac_core::verdict::AppealState::Pending { since: NOW - 1 },

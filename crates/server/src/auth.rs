@@ -28,6 +28,12 @@ pub const PARTNER_ROUTES: &[(Method, &str, Action)] = &[
     (Method::POST, "/v1/partner/appeals/{id}/decision", Action::DecideAppeals),
     (Method::POST, "/v1/check/batch", Action::CheckInBulk),
     (Method::GET, "/v1/lists/{kind}", Action::DownloadLists),
+    (Method::POST, "/v1/screen/transfer", Action::ScreenTransfers),
+    (Method::POST, "/v1/screen/feed", Action::ScreenTransfers),
+    (Method::POST, "/v1/screen/outcome", Action::ScreenTransfers),
+    (Method::GET, "/v1/screen/transfers/{transfer_id}", Action::ScreenTransfers),
+    (Method::GET, "/v1/screen/freeze-requests", Action::ReadFreezeRequests),
+    (Method::POST, "/v1/screen/rules/reload", Action::Administer),
 ];
 
 /// The action a route requires, if any.
@@ -47,25 +53,82 @@ fn unauthenticated(message: &str) -> ApiError {
     Error::new(ErrorCode::Unauthenticated, message).with_field("Authorization").into()
 }
 
-/// Checks a presented key against the store.
-pub async fn principal_for_key(state: &AppState, presented: &str) -> Result<Principal, ApiError> {
+/// The caller's organisation beyond what [`Principal`] says: its name (rules files name policies by it) and its
+/// bank's BIN (where freeze requests are addressed). Put in the request's extensions with the principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerOrganisation {
+    pub name: String,
+    pub bank_bin: Option<String>,
+}
+
+/// How long a key read from the store is trusted without reading it again. A revocation made by another process
+/// (`canhgiac key revoke`) takes effect within this time; partners screening thousands of transfers a second would
+/// otherwise cost a store read per request.
+pub const KEY_CACHE_SECONDS: u64 = 10;
+/// Keys remembered at most; beyond it the cache starts again (an attacker cycling random prefixes gains nothing).
+const KEY_CACHE_ENTRIES: usize = 10_000;
+
+/// Keys recently read from the store, by prefix.
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    entries: parking_lot::Mutex<std::collections::HashMap<String, CachedKey>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedKey {
+    read_at: std::time::Instant,
+    /// `None`: no such key.
+    found: Option<(Vec<u8>, Option<i64>, Principal, CallerOrganisation)>,
+}
+
+/// Checks a presented key against the store (or what was read from it in the last [`KEY_CACHE_SECONDS`]).
+pub async fn principal_for_key(state: &AppState, presented: &str) -> Result<(Principal, CallerOrganisation), ApiError> {
     let prefix = parse_api_key_prefix(presented).ok_or_else(|| unauthenticated("the API key is malformed"))?;
-    let intake = state.intake()?;
-    let found = intake.store().api_key_by_prefix(prefix.as_str()).await?;
-    let Some(found) = found.filter(|f| constant_time_equal(&hash_api_key(presented), &f.key.key_hash)) else {
+    let cache = state.key_cache();
+    let cached = cache
+        .entries
+        .lock()
+        .get(prefix.as_str())
+        .filter(|c| c.read_at.elapsed().as_secs() < KEY_CACHE_SECONDS)
+        .cloned();
+    let cached = match cached {
+        Some(cached) => cached,
+        None => {
+            let intake = state.intake()?;
+            let found = intake.store().api_key_by_prefix(prefix.as_str()).await?;
+            let entry = CachedKey {
+                read_at: std::time::Instant::now(),
+                found: found.map(|f| {
+                    let principal = Principal {
+                        organisation_id: f.organisation.id,
+                        organisation_kind: f.organisation.kind,
+                        role: f.key.role,
+                        label: f.key.prefix,
+                    };
+                    let organisation =
+                        CallerOrganisation { name: f.organisation.name, bank_bin: f.organisation.bank_bin };
+                    (f.key.key_hash, f.key.revoked_at, principal, organisation)
+                }),
+            };
+            let mut entries = cache.entries.lock();
+            if entries.len() >= KEY_CACHE_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(prefix.to_string(), entry.clone());
+            entry
+        }
+    };
+    let Some((_, revoked_at, principal, organisation)) =
+        cached.found.filter(|(hash, ..)| constant_time_equal(&hash_api_key(presented), hash))
+    else {
         return Err(unauthenticated("the API key is not valid"));
     };
-    if found.key.revoked_at.is_some() {
+    if revoked_at.is_some() {
         return Err(Error::new(ErrorCode::ApiKeyRevoked, "the API key has been revoked")
             .with_field("Authorization")
             .into());
     }
-    Ok(Principal {
-        organisation_id: found.organisation.id,
-        organisation_kind: found.organisation.kind,
-        role: found.key.role,
-        label: found.key.prefix,
-    })
+    Ok((principal, organisation))
 }
 
 /// The middleware: authenticates a presented key and enforces the route's required action.
@@ -75,7 +138,10 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let presented = presented_key(request.headers()).map(str::to_string);
     let principal = match presented {
         Some(key) => match principal_for_key(&state, &key).await {
-            Ok(principal) => Some(principal),
+            Ok((principal, organisation)) => {
+                request.extensions_mut().insert(organisation);
+                Some(principal)
+            }
             Err(error) => {
                 let mut response = error.into_response();
                 if let Some(prefix) = parse_api_key_prefix(&key) {

@@ -18,6 +18,7 @@ pub mod platform;
 mod reports;
 pub mod reputation;
 mod routes;
+pub mod screen;
 
 pub use auth::{PARTNER_ROUTES, required_action};
 pub use error::{ApiError, ErrorCodeExtension, status_for};
@@ -72,6 +73,8 @@ struct StateInner {
     limits: HttpLimits,
     intake: Option<intake::Intake>,
     index: Arc<canhgiac_index::ReputationIndex>,
+    screening: Option<Arc<screen::Screening>>,
+    key_cache: Arc<auth::KeyCache>,
 }
 
 /// An index holding only the compiled-in trust directory: what a server without a store answers from.
@@ -87,7 +90,14 @@ impl AppState {
 
     pub fn with_limits(data_dir: impl Into<PathBuf>, limits: HttpLimits) -> Self {
         AppState {
-            inner: Arc::new(StateInner { data_dir: data_dir.into(), limits, intake: None, index: trust_only_index() }),
+            inner: Arc::new(StateInner {
+                data_dir: data_dir.into(),
+                limits,
+                intake: None,
+                index: trust_only_index(),
+                screening: None,
+                key_cache: Default::default(),
+            }),
         }
     }
 
@@ -99,6 +109,8 @@ impl AppState {
                 limits,
                 intake: Some(intake),
                 index: trust_only_index(),
+                screening: None,
+                key_cache: Default::default(),
             }),
         }
     }
@@ -112,8 +124,34 @@ impl AppState {
                 limits: inner.limits,
                 intake: inner.intake.clone(),
                 index,
+                screening: inner.screening.clone(),
+                key_cache: inner.key_cache.clone(),
             }),
         }
+    }
+
+    /// The same state with transfer screening.
+    pub fn with_screening(self, screening: Arc<screen::Screening>) -> Self {
+        let inner = &self.inner;
+        AppState {
+            inner: Arc::new(StateInner {
+                data_dir: inner.data_dir.clone(),
+                limits: inner.limits,
+                intake: inner.intake.clone(),
+                index: inner.index.clone(),
+                screening: Some(screening),
+                key_cache: inner.key_cache.clone(),
+            }),
+        }
+    }
+
+    /// Transfer screening, when the server has a store.
+    pub fn screening(&self) -> Option<&Arc<screen::Screening>> {
+        self.inner.screening.as_ref()
+    }
+
+    pub(crate) fn key_cache(&self) -> &auth::KeyCache {
+        &self.inner.key_cache
     }
 
     /// The reputation index the check routes answer from.
@@ -183,8 +221,15 @@ pub async fn run(config: ServerConfig, shutdown: impl Future<Output = ()> + Send
     canhgiac_analyzer::analyze::Analyzer::shipped();
     let updates = reputation::spawn_index_updater(platform.store.clone(), index.clone());
     let intake = platform.intake(config.evidence_limits).with_index_updates(updates);
-    let state = AppState::with_intake(config.data_dir, config.limits, intake).with_index(index);
-    serve(listener, router(state), shutdown).await
+    let (screening, audit_writer) = screen::Screening::start(&config.data_dir, platform.store.clone(), index.clone())
+        .await
+        .map_err(ServeError::Platform)?;
+    let state =
+        AppState::with_intake(config.data_dir, config.limits, intake).with_index(index).with_screening(screening);
+    let served = serve(listener, router(state), shutdown).await;
+    // The router (and with it every sender of decisions) is gone: wait for the decisions still queued.
+    audit_writer.drained(SHUTDOWN_GRACE).await;
+    served
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then shuts down gracefully (see [`run`]).

@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use crate::json::ApiJson;
 use crate::middleware::with_body_limit;
-use crate::{AppState, analyze, appeals, auth, check, reports};
+use crate::{AppState, analyze, appeals, auth, check, reports, screen};
 use axum::Json;
 use axum::Router;
 use axum::middleware;
@@ -30,12 +30,18 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/v1/lists/{kind}", get(check::list))
         .route("/v1/appeals", post(appeals::submit_appeal))
         .route("/v1/partner/appeals", get(appeals::list_appeals))
-        .route("/v1/partner/appeals/{id}/decision", post(appeals::decide_appeal));
+        .route("/v1/partner/appeals/{id}/decision", post(appeals::decide_appeal))
+        .route("/v1/screen/transfer", post(screen::screen_transfer))
+        .route("/v1/screen/outcome", post(screen::screen_outcome))
+        .route("/v1/screen/transfers/{transfer_id}", get(screen::screened_transfer))
+        .route("/v1/screen/freeze-requests", get(screen::freeze_requests))
+        .route("/v1/screen/rules/reload", post(screen::reload_rules));
     let reports_route = Router::new().route("/v1/reports", post(reports::submit_report));
     let bulk = Router::new()
         .route("/v1/intake/sms", post(reports::intake_sms))
         .route("/v1/partner/listings", post(reports::partner_listings))
-        .route("/v1/check/batch", post(check::check_batch));
+        .route("/v1/check/batch", post(check::check_batch))
+        .route("/v1/screen/feed", post(screen::screen_feed));
     with_body_limit(small, limits.body_limit)
         .merge(with_body_limit(reports_route, limits.report_body_limit))
         .merge(with_body_limit(bulk, limits.bulk_body_limit))

@@ -181,6 +181,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn screen_decision(&self, organisation_id: &str, transfer_id: &str) -> Result<Option<ScreenDecisionRecord>>;
     /// The latest `limit` (at most [`MAX_SCREEN_ROWS`]) decisions about transfers to `payee`, newest first.
     async fn screen_decisions_of_payee(&self, payee: &str, limit: usize) -> Result<Vec<ScreenDecisionRecord>>;
+    /// Up to `limit` (at most [`MAX_SCREEN_ROWS`]) decisions made at or after `since` (Unix ms), in id order
+    /// strictly after `after` (`None`: from the first), with empty bodies: to page through recent decisions.
+    async fn screen_decisions_since(
+        &self,
+        since: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ScreenDecisionRecord>>;
     /// The latest `limit` (at most [`MAX_SCREEN_ROWS`]) freeze requests addressed to the bank whose BIN is
     /// `payee_bin`, newest first (by id among those of one millisecond).
     async fn freeze_requests(&self, payee_bin: &str, limit: usize) -> Result<Vec<FreezeRequestRecord>>;

@@ -786,6 +786,28 @@ impl Store for PostgresStore {
         })
     }
 
+    async fn screen_decisions_since(
+        &self,
+        since: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ScreenDecisionRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let after = after.unwrap_or_default().to_string();
+        let limit = limit.min(crate::MAX_SCREEN_ROWS) as i64;
+        in_transaction!(self, |transaction| {
+            query_all(
+                &transaction,
+                sql::SELECT_SCREEN_DECISIONS_SINCE,
+                &[&since, &after, &limit],
+                decode::screen_decision,
+            )
+            .await?
+        })
+    }
+
     async fn freeze_requests(&self, payee_bin: &str, limit: usize) -> Result<Vec<FreezeRequestRecord>> {
         if limit == 0 {
             return Ok(Vec::new());

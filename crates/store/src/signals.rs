@@ -143,10 +143,11 @@ impl Assembler {
     pub fn listing(&mut self, row: SignalListingRow) {
         let contact = self.contact(&row.canonical, row.kind);
         if row.organisation_kind == OrganisationKind::Police {
-            contact
-                .signals
-                .confirmations
-                .push(ConfirmationSignal { organisation: row.organisation, at: row.listed_at });
+            contact.signals.confirmations.push(ConfirmationSignal {
+                organisation: row.organisation,
+                at: row.listed_at,
+                scam_type: row.scam_type,
+            });
         } else {
             contact.signals.listings.push(ListingSignal {
                 organisation: row.organisation,

@@ -217,6 +217,11 @@ pub const SELECT_SCREEN_DECISION: &str = "SELECT id, organisation_id, transfer_i
 pub const SELECT_SCREEN_DECISIONS_OF_PAYEE: &str = "SELECT id, organisation_id, transfer_id, transfer_at, decided_at, \
      amount, payer, payee, decision, level, score, rules_version, body FROM screen_decisions WHERE payee = $1 \
      ORDER BY decided_at DESC, id DESC LIMIT $2";
+/// Decisions made since `$1` (ms), after the id `$2` in id order (UUID v7: time order), at most `$3`, without
+/// their bodies: what a starting server reads to know which transfers it answered and to refill its windows.
+pub const SELECT_SCREEN_DECISIONS_SINCE: &str = "SELECT id, organisation_id, transfer_id, transfer_at, decided_at, \
+     amount, payer, payee, decision, level, score, rules_version, '' AS body FROM screen_decisions \
+     WHERE decided_at >= $1 AND id > $2 ORDER BY id LIMIT $3";
 pub const COUNT_SCREEN_DECISION: &str =
     "SELECT COUNT(*) FROM screen_decisions WHERE organisation_id = $1 AND transfer_id = $2";
 

@@ -843,6 +843,25 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn screen_decisions_since(
+        &self,
+        since: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ScreenDecisionRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let after = after.unwrap_or_default().to_string();
+        let limit = limit.min(crate::MAX_SCREEN_ROWS) as i64;
+        self.read(move |c| {
+            query_all(c, sql::SELECT_SCREEN_DECISIONS_SINCE, params![since, after, limit], |row| {
+                decode::screen_decision(row)
+            })
+        })
+        .await
+    }
+
     async fn freeze_requests(&self, payee_bin: &str, limit: usize) -> Result<Vec<FreezeRequestRecord>> {
         if limit == 0 {
             return Ok(Vec::new());

@@ -615,7 +615,11 @@ mod scenarios {
                     seen_at: 7_000,
                     scam_type: Some(ScamType::ImpersonationBank),
                 }],
-                confirmations: vec![ConfirmationSignal { organisation: "C06".into(), at: 6_000 }],
+                confirmations: vec![ConfirmationSignal {
+                    organisation: "C06".into(),
+                    at: 6_000,
+                    scam_type: ScamType::Investment,
+                }],
                 official: None,
                 appeal: AppealState::Pending { since: 8_000 },
             },
@@ -875,6 +879,27 @@ mod scenarios {
         assert_eq!(store.screen_decision(&vcb.id, "tx-4").await.unwrap(), None);
     }
 
+    pub async fn recent_decisions_page_in_id_order_without_bodies(store: Arc<dyn Store>) {
+        let vcb = store.create_organisation(bank("Vietcombank", "970436")).await.unwrap();
+        let payee = "bank:970418:123456789";
+        let decisions: Vec<ScreenDecisionRecord> = (0..5)
+            .map(|n| ScreenDecisionRecord {
+                id: format!("0190-{n}"),
+                ..screen_decision(&vcb, &format!("tx-{n}"), payee, 10_000 + n * 1_000)
+            })
+            .collect();
+        store.record_screen_decisions(decisions.iter().cloned().map(without_freeze).collect()).await.unwrap();
+        let first = store.screen_decisions_since(11_000, None, 2).await.unwrap();
+        let ids: Vec<&str> = first.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, vec!["0190-1", "0190-2"]);
+        assert!(first.iter().all(|d| d.body.is_empty()), "bodies are left out");
+        assert_eq!(first[0], ScreenDecisionRecord { body: String::new(), ..decisions[1].clone() });
+        let rest = store.screen_decisions_since(11_000, Some("0190-2"), 10).await.unwrap();
+        assert_eq!(rest.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), vec!["0190-3", "0190-4"]);
+        assert!(store.screen_decisions_since(11_000, Some("0190-4"), 10).await.unwrap().is_empty());
+        assert!(store.screen_decisions_since(0, None, 0).await.unwrap().is_empty());
+    }
+
     pub async fn freeze_requests_are_addressed_by_payee_bin_newest_first(store: Arc<dyn Store>) {
         let vcb = store.create_organisation(bank("Vietcombank", "970436")).await.unwrap();
         let to_bidv = "bank:970418:123456789";
@@ -1081,6 +1106,7 @@ conformance!(
     appeals_are_decided_once,
     organisations_keep_their_bank_bin_and_are_found_by_it,
     screen_decisions_store_once_per_organisation_and_transfer,
+    recent_decisions_page_in_id_order_without_bodies,
     freeze_requests_are_addressed_by_payee_bin_newest_first,
     a_batch_with_one_invalid_decision_writes_nothing,
     a_screen_outcome_needs_a_stored_decision,

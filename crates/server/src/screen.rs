@@ -1,0 +1,708 @@
+//! Transfer screening over HTTP, for banks and e-wallets (API keys of those organisations):
+//!
+//! - `POST /v1/screen/transfer`: the decision, answered from memory; idempotent by the bank's transfer id.
+//! - `POST /v1/screen/feed`: transfers a bank reports after the fact (up to [`MAX_FEED_TRANSFERS`]), for the
+//!   behaviour windows.
+//! - `POST /v1/screen/outcome`: the customer cancelled or went ahead, or the transfer was confirmed as fraud
+//!   (which lists the payee account in the reputation index, the bank as its source).
+//! - `GET /v1/screen/transfers/{transfer_id}`: a decision as it was answered, with its outcomes (audit).
+//! - `GET /v1/screen/freeze-requests`: the freeze requests addressed to the caller's bank.
+//! - `POST /v1/screen/rules/reload` (platform admins) and SIGHUP: reload the rules file without a restart.
+//!
+//! Every decision is written to the store by one writer task, in batches, never on the answer's path; a failed
+//! write is retried until it lands, and shutdown waits for the queue to drain.
+
+use crate::AppState;
+use crate::auth::CallerOrganisation;
+use crate::error::ApiError;
+use crate::intake::{ListingInput, now_millis};
+use crate::json::ApiJson;
+use axum::Json;
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use canhgiac_core::access::Principal;
+use canhgiac_core::{Error, ErrorCode, ScamType};
+use canhgiac_screen::behaviour::{AccountKey, DAY_SECONDS, seconds};
+use canhgiac_screen::remark::RemarkReader;
+use canhgiac_screen::rules::{RULES_FILE, RuleSet, SHIPPED_RULES};
+use canhgiac_screen::transfer::{TimeValue, canonical_account, check_amount, check_transfer_id, parse_time};
+use canhgiac_screen::{Asker, Decision, Screener, TransferRequest};
+use canhgiac_store::{
+    FREEZE_REQUEST_OPEN, FreezeRequestRecord, NewScreenDecision, ScreenDecisionRecord, ScreenOutcomeRecord, Store,
+};
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path as FilePath, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Most transfers one `POST /v1/screen/feed` may carry.
+pub const MAX_FEED_TRANSFERS: usize = 10_000;
+/// How long answered transfer ids are remembered in memory (and read back from the store at start-up) for
+/// idempotent answers; an older transfer id is looked up in the store.
+const ANSWERED_MEMORY_SECONDS: i64 = 2 * DAY_SECONDS as i64;
+const ANSWERED_SHARDS: usize = 64;
+/// Decisions written to the store in one transaction at most.
+const AUDIT_BATCH: usize = 2_000;
+
+/// What is known of a transfer id already answered.
+#[derive(Debug, Clone)]
+enum Answered {
+    /// Being decided now by another request.
+    InFlight,
+    /// Answered; the body waits for the audit writer.
+    Pending(Arc<str>),
+    /// Answered and in the store.
+    Stored,
+}
+
+#[derive(Debug, Default)]
+struct AnsweredShard {
+    /// Key: a hash of (organisation id, transfer id); value: the state and when it was answered (Unix seconds).
+    entries: HashMap<u64, (Answered, i64)>,
+}
+
+/// Transfer ids answered recently, sharded so that concurrent screenings rarely meet on a lock.
+#[derive(Debug)]
+struct AnsweredIds {
+    shards: Vec<Mutex<AnsweredShard>>,
+}
+
+fn answered_key(organisation_id: &str, transfer_id: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    organisation_id.hash(&mut hasher);
+    transfer_id.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl AnsweredIds {
+    fn new() -> Self {
+        AnsweredIds { shards: (0..ANSWERED_SHARDS).map(|_| Mutex::new(AnsweredShard::default())).collect() }
+    }
+
+    fn shard(&self, key: u64) -> parking_lot::MutexGuard<'_, AnsweredShard> {
+        self.shards[(key >> 58) as usize % ANSWERED_SHARDS].lock()
+    }
+
+    /// Claims a transfer id: `None` when it is new (now in flight), else what is known of it.
+    fn claim(&self, key: u64, now_seconds: i64) -> Option<Answered> {
+        let mut shard = self.shard(key);
+        match shard.entries.get(&key) {
+            Some((answered, _)) => Some(answered.clone()),
+            None => {
+                shard.entries.insert(key, (Answered::InFlight, now_seconds));
+                None
+            }
+        }
+    }
+
+    fn set(&self, key: u64, answered: Answered, now_seconds: i64) {
+        self.shard(key).entries.insert(key, (answered, now_seconds));
+    }
+
+    fn get(&self, key: u64) -> Option<Answered> {
+        self.shard(key).entries.get(&key).map(|(a, _)| a.clone())
+    }
+
+    fn release(&self, key: u64) {
+        self.shard(key).entries.remove(&key);
+    }
+
+    /// Forgets ids answered before `horizon` (Unix seconds) that are in the store.
+    fn forget_before(&self, horizon: i64) -> usize {
+        let mut forgotten = 0;
+        for shard in &self.shards {
+            let mut shard = shard.lock();
+            let before = shard.entries.len();
+            shard.entries.retain(|_, (answered, at)| !matches!(answered, Answered::Stored) || *at >= horizon);
+            forgotten += before - shard.entries.len();
+        }
+        forgotten
+    }
+}
+
+/// One decision on its way to the store.
+struct AuditItem {
+    key: u64,
+    record: NewScreenDecision,
+}
+
+/// The screening service the routes share.
+pub struct Screening {
+    screener: Arc<Screener>,
+    rules_path: PathBuf,
+    answered: Arc<AnsweredIds>,
+    audit: mpsc::UnboundedSender<AuditItem>,
+}
+
+impl std::fmt::Debug for Screening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Screening").field("screener", &self.screener).finish()
+    }
+}
+
+/// The rules in `<data dir>/screening_rules.toml`, or the shipped ones when there is none.
+pub fn load_rules(data_dir: &FilePath) -> Result<RuleSet, Error> {
+    let path = data_dir.join(RULES_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => RuleSet::parse(&text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => RuleSet::parse(SHIPPED_RULES),
+        Err(error) => {
+            Err(Error::new(ErrorCode::InvalidRules, format!("cannot read {RULES_FILE}: {error}")).with_field("rules"))
+        }
+    }
+}
+
+/// Waits for the audit writer to drain when the server stops.
+pub struct AuditWriter {
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl AuditWriter {
+    /// Waits (at most `limit`) for every decision queued before the last sender was dropped to be stored.
+    pub async fn drained(self, limit: Duration) {
+        if tokio::time::timeout(limit, self.handle).await.is_err() {
+            tracing::error!("screening decisions still unwritten at shutdown after the wait");
+        }
+    }
+}
+
+impl Screening {
+    /// Starts screening: the rules from the data directory, the transfer ids and windows of the last day read
+    /// back from the store, the audit writer and the SIGHUP reload.
+    pub async fn start(
+        data_dir: &FilePath,
+        store: Arc<dyn Store>,
+        index: Arc<canhgiac_index::ReputationIndex>,
+    ) -> Result<(Arc<Screening>, AuditWriter), Error> {
+        let rules = load_rules(data_dir)?;
+        tracing::info!(version = %rules.version, rules = rules.rules.len(), "screening rules loaded");
+        let screener = Arc::new(Screener::new(rules));
+        let answered = Arc::new(AnsweredIds::new());
+        let warmed = warm_up(&*store, &screener, &answered, &index).await?;
+        if warmed > 0 {
+            tracing::info!(decisions = warmed, "screening windows refilled from the store");
+        }
+        let (audit, receiver) = mpsc::unbounded_channel();
+        let handle = tokio::spawn(write_audit(store, answered.clone(), receiver));
+        let screening =
+            Arc::new(Screening { screener, rules_path: data_dir.join(RULES_FILE), answered: answered.clone(), audit });
+        spawn_housekeeping(screening.clone());
+        Ok((screening, AuditWriter { handle }))
+    }
+
+    pub fn screener(&self) -> &Screener {
+        &self.screener
+    }
+
+    /// Reloads the rules file; on any error the rules in use stay.
+    pub fn reload(&self) -> Result<Arc<RuleSet>, Error> {
+        let text = match std::fs::read_to_string(&self.rules_path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => SHIPPED_RULES.to_string(),
+            Err(error) => {
+                return Err(Error::new(ErrorCode::InvalidRules, format!("cannot read {RULES_FILE}: {error}"))
+                    .with_field("rules"));
+            }
+        };
+        self.screener.reload(&text)
+    }
+}
+
+/// Reads the decisions of the last two days: their ids (answered already) and, for the last day, their transfers
+/// into the behaviour windows, in the order they were decided.
+async fn warm_up(
+    store: &dyn Store,
+    screener: &Screener,
+    answered: &AnsweredIds,
+    index: &canhgiac_index::ReputationIndex,
+) -> Result<usize, Error> {
+    let now = now_millis();
+    let since = now - ANSWERED_MEMORY_SECONDS * 1000;
+    let mut after: Option<String> = None;
+    let mut count = 0;
+    loop {
+        let page = store.screen_decisions_since(since, after.as_deref(), canhgiac_store::MAX_SCREEN_ROWS).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        for decision in &page {
+            answered.set(
+                answered_key(&decision.organisation_id, &decision.transfer_id),
+                Answered::Stored,
+                decision.decided_at / 1000,
+            );
+            if decision.decided_at >= now - i64::from(DAY_SECONDS) * 1000 {
+                screener.observe(
+                    &decision.payer,
+                    &decision.payee,
+                    decision.transfer_at,
+                    decision.amount.max(0) as u64,
+                    Some(index),
+                );
+                if decision.level >= 2 {
+                    screener.behaviour().flag(AccountKey::of(&decision.payee), seconds(decision.transfer_at));
+                }
+            }
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// The audit writer: everything waiting goes to the store in one transaction; a failure is retried (the items
+/// stay queued) until it lands. Ends when every sender is gone and the queue is empty.
+async fn write_audit(
+    store: Arc<dyn Store>,
+    answered: Arc<AnsweredIds>,
+    mut receiver: mpsc::UnboundedReceiver<AuditItem>,
+) {
+    let mut batch: Vec<AuditItem> = Vec::new();
+    while let Some(first) = receiver.recv().await {
+        batch.push(first);
+        while batch.len() < AUDIT_BATCH {
+            match receiver.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        let mut wait = Duration::from_millis(50);
+        loop {
+            let records: Vec<NewScreenDecision> = batch.iter().map(|item| item.record.clone()).collect();
+            match store.record_screen_decisions(records).await {
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::warn!(
+                        code = error.code.as_str(),
+                        queued = batch.len(),
+                        "storing screening decisions failed; retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        let now = now_millis() / 1000;
+        for item in batch.drain(..) {
+            answered.set(item.key, Answered::Stored, now);
+        }
+    }
+}
+
+fn spawn_housekeeping(screening: Arc<Screening>) {
+    let weak = Arc::downgrade(&screening);
+    drop(screening);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        every.tick().await;
+        #[cfg(unix)]
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        loop {
+            #[cfg(unix)]
+            let reload = {
+                let hangup_received = async {
+                    match hangup.as_mut() {
+                        Some(signal) => signal.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = every.tick() => false,
+                    _ = hangup_received => true,
+                }
+            };
+            #[cfg(not(unix))]
+            let reload = {
+                every.tick().await;
+                false
+            };
+            let Some(screening) = weak.upgrade() else { break };
+            if reload {
+                match screening.reload() {
+                    Ok(rules) => tracing::info!(version = %rules.version, "SIGHUP: screening rules reloaded"),
+                    Err(error) => {
+                        tracing::warn!(code = error.code.as_str(), message = %error.message, "SIGHUP: the screening rules file is refused; the rules in use stay")
+                    }
+                }
+            }
+            let forgotten = screening.answered.forget_before(now_millis() / 1000 - ANSWERED_MEMORY_SECONDS);
+            if forgotten > 0 {
+                tracing::debug!(forgotten, "old transfer ids forgotten");
+            }
+        }
+    });
+}
+
+fn screening(state: &AppState) -> Result<&Arc<Screening>, ApiError> {
+    state.screening().ok_or_else(|| Error::new(ErrorCode::Unavailable, "this server runs without a store").into())
+}
+
+fn json_body(body: Arc<str>, replayed: bool) -> Response {
+    let mut response =
+        ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.to_string()).into_response();
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Waits for another request deciding the same transfer id, then gives its answer.
+async fn answer_of(
+    state: &AppState,
+    key: u64,
+    principal: &Principal,
+    transfer_id: &str,
+) -> Result<Option<Arc<str>>, ApiError> {
+    let screening = screening(state)?;
+    for _ in 0..2_000 {
+        match screening.answered.get(key) {
+            Some(Answered::Pending(body)) => return Ok(Some(body)),
+            Some(Answered::Stored) => {
+                let store = state.intake()?.store();
+                return Ok(store
+                    .screen_decision(&principal.organisation_id, transfer_id)
+                    .await?
+                    .map(|d| Arc::from(d.body)));
+            }
+            Some(Answered::InFlight) => tokio::time::sleep(Duration::from_millis(1)).await,
+            None => return Ok(None),
+        }
+    }
+    Err(Error::new(ErrorCode::Conflict, "this transfer id is being screened by another request; ask again")
+        .with_field("transfer_id")
+        .into())
+}
+
+thread_local! {
+    static REMARKS: std::cell::RefCell<RemarkReader> = std::cell::RefCell::new(RemarkReader::default());
+}
+
+/// `POST /v1/screen/transfer`.
+pub async fn screen_transfer(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    organisation: Option<Extension<CallerOrganisation>>,
+    ApiJson(request): ApiJson<TransferRequest>,
+) -> Result<Response, ApiError> {
+    let transfer = request.validate()?;
+    let service = screening(&state)?;
+    let now = now_millis();
+    let key = answered_key(&principal.organisation_id, &transfer.id);
+    match service.answered.claim(key, now / 1000) {
+        None => {}
+        Some(_) => {
+            return match answer_of(&state, key, &principal, &transfer.id).await? {
+                Some(body) => Ok(json_body(body, true)),
+                None => Err(Error::new(ErrorCode::Conflict, "ask again").with_field("transfer_id").into()),
+            };
+        }
+    }
+    // Not answered since the memory horizon: an old transfer id may still be in the store.
+    if transfer.at < now - ANSWERED_MEMORY_SECONDS * 1000 {
+        let stored = match state.intake()?.store().screen_decision(&principal.organisation_id, &transfer.id).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                service.answered.release(key);
+                return Err(error.into());
+            }
+        };
+        if let Some(stored) = stored {
+            service.answered.set(key, Answered::Stored, now / 1000);
+            return Ok(json_body(Arc::from(stored.body), true));
+        }
+    }
+    let names: Vec<&str> = match &organisation {
+        Some(Extension(organisation)) => vec![organisation.name.as_str(), principal.organisation_id.as_str()],
+        None => vec![principal.organisation_id.as_str()],
+    };
+    let decision = REMARKS.with(|remarks| {
+        service.screener.screen(
+            &transfer,
+            Asker { names: &names },
+            Some(state.index()),
+            &mut remarks.borrow_mut(),
+            now,
+            uuid::Uuid::now_v7().to_string(),
+        )
+    });
+    let body: Arc<str> = match serde_json::to_string(&decision) {
+        Ok(body) => Arc::from(body),
+        Err(error) => {
+            service.answered.release(key);
+            return Err(Error::new(ErrorCode::Internal, format!("cannot write the decision: {error}")).into());
+        }
+    };
+    service.answered.set(key, Answered::Pending(body.clone()), now / 1000);
+    let record = audit_record(&decision, &transfer, &principal, body.to_string());
+    if service.audit.send(AuditItem { key, record }).is_err() {
+        tracing::error!("the audit writer has stopped; a decision was answered without being stored");
+    }
+    Ok(json_body(body, false))
+}
+
+fn audit_record(
+    decision: &Decision,
+    transfer: &canhgiac_screen::Transfer,
+    principal: &Principal,
+    body: String,
+) -> NewScreenDecision {
+    let amount = i64::try_from(transfer.amount).unwrap_or(i64::MAX);
+    let freeze_request = decision.freeze_requested.then(|| FreezeRequestRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        decision_id: decision.decision_id.clone(),
+        requesting_organisation_id: principal.organisation_id.clone(),
+        transfer_id: transfer.id.clone(),
+        payee_bin: transfer.payee_bin.clone(),
+        payee: transfer.payee.clone(),
+        amount,
+        reason: decision.reason_codes(),
+        state: FREEZE_REQUEST_OPEN.to_string(),
+        created_at: decision.decided_at,
+    });
+    NewScreenDecision {
+        decision: ScreenDecisionRecord {
+            id: decision.decision_id.clone(),
+            organisation_id: principal.organisation_id.clone(),
+            transfer_id: transfer.id.clone(),
+            transfer_at: transfer.at,
+            decided_at: decision.decided_at,
+            amount,
+            payer: transfer.payer.clone(),
+            payee: transfer.payee.clone(),
+            decision: decision.decision.as_str().to_string(),
+            level: decision.level,
+            score: decision.score,
+            rules_version: decision.rules_version.clone(),
+            body,
+        },
+        freeze_request,
+    }
+}
+
+/// One transfer of a feed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedTransfer {
+    pub time: TimeValue,
+    pub amount: u64,
+    pub payer_bank: String,
+    pub payer_account: String,
+    pub payee_bank: String,
+    pub payee_account: String,
+    /// The bank's id, echoed in errors only.
+    #[serde(default)]
+    pub transfer_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedRequest {
+    pub transfers: Vec<FeedTransfer>,
+}
+
+/// `POST /v1/screen/feed`: every transfer is checked before any is recorded (all or none).
+pub async fn screen_feed(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<FeedRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let service = screening(&state)?;
+    if request.transfers.is_empty() {
+        return Err(Error::new(ErrorCode::EmptyInput, "the feed has no transfers").with_field("transfers").into());
+    }
+    if request.transfers.len() > MAX_FEED_TRANSFERS {
+        return Err(Error::new(ErrorCode::InvalidValue, format!("at most {MAX_FEED_TRANSFERS} transfers per call"))
+            .with_field("transfers")
+            .into());
+    }
+    let mut checked = Vec::with_capacity(request.transfers.len());
+    for (position, transfer) in request.transfers.iter().enumerate() {
+        let in_field = |error: Error| {
+            let field = error.field.clone().unwrap_or_default().replace('.', "_");
+            error.with_field(format!("transfers[{position}].{field}"))
+        };
+        let at = parse_time(&transfer.time, "time").map_err(in_field)?;
+        let amount = check_amount(transfer.amount).map_err(in_field)?;
+        let (payer, _) = canonical_account(&transfer.payer_bank, &transfer.payer_account, "payer").map_err(in_field)?;
+        let (payee, _) = canonical_account(&transfer.payee_bank, &transfer.payee_account, "payee").map_err(in_field)?;
+        if let Some(id) = &transfer.transfer_id {
+            check_transfer_id(id).map_err(in_field)?;
+        }
+        checked.push((at, amount, payer, payee));
+    }
+    checked.sort_by_key(|(at, ..)| *at);
+    for (at, amount, payer, payee) in &checked {
+        service.screener.observe(payer, payee, *at, *amount, Some(state.index()));
+    }
+    Ok(Json(json!({"accepted": checked.len(), "accounts_tracked": service.screener.behaviour().accounts()})))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Cancelled,
+    Proceeded,
+    ConfirmedFraud,
+}
+
+impl OutcomeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Cancelled => "cancelled",
+            OutcomeKind::Proceeded => "proceeded",
+            OutcomeKind::ConfirmedFraud => "confirmed_fraud",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRequest {
+    pub transfer_id: String,
+    pub outcome: OutcomeKind,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Waits until the decision about `key` has reached the store (the audit writer takes milliseconds).
+async fn until_stored(service: &Screening, key: u64) {
+    for _ in 0..5_000 {
+        match service.answered.get(key) {
+            Some(Answered::Pending(_)) | Some(Answered::InFlight) => tokio::time::sleep(Duration::from_millis(1)).await,
+            _ => return,
+        }
+    }
+}
+
+/// `POST /v1/screen/outcome`.
+pub async fn screen_outcome(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ApiJson(request): ApiJson<OutcomeRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let service = screening(&state)?;
+    let transfer_id = check_transfer_id(&request.transfer_id)?;
+    let note = request.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+    if note.as_deref().is_some_and(|n| n.chars().count() > 1000) {
+        return Err(Error::new(ErrorCode::InputTooLong, "a note has at most 1000 characters")
+            .with_field("note")
+            .into());
+    }
+    until_stored(service, answered_key(&principal.organisation_id, &transfer_id)).await;
+    let intake = state.intake()?;
+    let store = intake.store();
+    let now = now_millis();
+    let recorded = store
+        .record_screen_outcome(ScreenOutcomeRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            organisation_id: principal.organisation_id.clone(),
+            transfer_id: transfer_id.clone(),
+            outcome: request.outcome.as_str().to_string(),
+            note,
+            at: now,
+        })
+        .await
+        .map_err(|error| if error.code == ErrorCode::NotFound { error.with_field("transfer_id") } else { error })?;
+    let mut listed = None;
+    if request.outcome == OutcomeKind::ConfirmedFraud
+        && let Some(decision) = store.screen_decision(&principal.organisation_id, &transfer_id).await?
+    {
+        let body: Value = serde_json::from_str(&decision.body).unwrap_or(Value::Null);
+        let scam_type = body
+            .get("scam_type")
+            .and_then(Value::as_str)
+            .and_then(|t| ScamType::parse(t).ok())
+            .unwrap_or(ScamType::Other);
+        let listing = ListingInput {
+            value: decision.payee.clone(),
+            kind: Some("bank_account".into()),
+            scam_type: scam_type.code().to_string(),
+            reason: format!(
+                "Giao dịch {transfer_id} được ngân hàng xác nhận là lừa đảo / transfer confirmed as fraud by the bank"
+            ),
+            expires_at: None,
+        };
+        intake.submit_listings(&principal, vec![listing]).await?;
+        service.screener.confirm_fraud(&decision.payee, now);
+        listed = Some(decision.payee);
+    }
+    Ok(Json(json!({
+        "transfer_id": recorded.transfer_id,
+        "outcome": recorded.outcome,
+        "recorded_at": jiff::Timestamp::from_millisecond(recorded.at).map(|t| t.to_string()).unwrap_or_default(),
+        "listed": listed,
+    })))
+}
+
+/// `GET /v1/screen/transfers/{transfer_id}`: the decision as answered, and what became of the transfer.
+pub async fn screened_transfer(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(transfer_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let service = screening(&state)?;
+    let transfer_id = check_transfer_id(&transfer_id)?;
+    until_stored(service, answered_key(&principal.organisation_id, &transfer_id)).await;
+    let store = state.intake()?.store();
+    let Some(decision) = store.screen_decision(&principal.organisation_id, &transfer_id).await? else {
+        return Err(Error::new(ErrorCode::NotFound, "no transfer of yours was screened with this id")
+            .with_field("transfer_id")
+            .into());
+    };
+    let outcomes = store.screen_outcomes(&principal.organisation_id, &transfer_id).await?;
+    let body: Value = serde_json::from_str(&decision.body).unwrap_or(Value::Null);
+    let outcomes: Vec<Value> = outcomes
+        .into_iter()
+        .map(|o| json!({"outcome": o.outcome, "note": o.note, "at": jiff::Timestamp::from_millisecond(o.at).map(|t| t.to_string()).unwrap_or_default()}))
+        .collect();
+    Ok(Json(json!({"decision": body, "outcomes": outcomes})))
+}
+
+/// `GET /v1/screen/freeze-requests`: those addressed to the caller's bank, newest first.
+pub async fn freeze_requests(
+    State(state): State<AppState>,
+    organisation: Option<Extension<CallerOrganisation>>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(bin) = organisation.and_then(|Extension(o)| o.bank_bin) else {
+        return Err(Error::new(
+            ErrorCode::Conflict,
+            "this organisation has no bank BIN: an admin sets it with `canhgiac org add <name> --kind bank --bank <BIN>`",
+        )
+        .with_field("organisation")
+        .into());
+    };
+    let store = state.intake()?.store();
+    let requests = store.freeze_requests(&bin, canhgiac_store::MAX_SCREEN_ROWS).await?;
+    let requests: Vec<Value> = requests
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "decision_id": r.decision_id,
+                "requesting_organisation_id": r.requesting_organisation_id,
+                "transfer_id": r.transfer_id,
+                "payee": r.payee,
+                "payee_bin": r.payee_bin,
+                "amount": r.amount,
+                "reasons": r.reason.split('|').filter(|c| !c.is_empty()).collect::<Vec<_>>(),
+                "state": r.state,
+                "created_at": jiff::Timestamp::from_millisecond(r.created_at).map(|t| t.to_string()).unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"bank_bin": bin, "freeze_requests": requests})))
+}
+
+/// `POST /v1/screen/rules/reload`.
+pub async fn reload_rules(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let rules = screening(&state)?.reload()?;
+    tracing::info!(version = %rules.version, "screening rules reloaded");
+    Ok(Json(json!({
+        "version": rules.version,
+        "rules": rules.rules.len(),
+        "shadow_rules": rules.rules.iter().filter(|r| r.shadow).count(),
+    })))
+}
