@@ -136,3 +136,17 @@ mod tests {
         assert_eq!(names.len(), SIGNAL_COUNT);
     }
 }
+
+#[cfg(test)]
+mod documentation {
+    use super::*;
+
+    #[test]
+    fn every_signal_is_documented_in_docs_screening() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screening.md");
+        let text = std::fs::read_to_string(path).expect("docs/screening.md is in the repository");
+        for signal in Signal::ALL {
+            assert!(text.contains(&format!("| `{}` |", signal.name())), "docs/screening.md lacks {}", signal.name());
+        }
+    }
+}
