@@ -2,10 +2,15 @@
 //! be read reported with their line, rules files checked; and the engine measured on IBM AMLSim's fan-in sample
 //! (skipped with a message when ../shared/data is absent).
 
+mod support;
+
+use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use support::{Place, Server, agent};
 
 fn canhgiac(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_canhgiac"))
@@ -190,4 +195,77 @@ fn mule_accounts_of_amlsim_fan_in_are_flagged_without_bothering_many_customers()
     assert!(precision >= 0.9, "precision {precision}");
     assert!(recall >= 0.4, "recall {recall}");
     assert!(share < 0.02, "share bothered {share}");
+}
+
+fn screen_call(agent: &ureq::Agent, base: &str, key: &str, body: &serde_json::Value) -> support::Answer {
+    let response = agent
+        .post(format!("{base}/v1/screen/transfer"))
+        .header("Authorization", format!("Bearer {key}"))
+        .send_json(body)
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    let replayed = response.headers().get("idempotent-replayed").is_some_and(|v| v.as_bytes() == b"true");
+    let text = response.into_body().read_to_string().unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    support::Answer { status, replayed, text, json }
+}
+
+#[test]
+fn decisions_survive_a_restart_and_rules_reload_on_sighup() {
+    let temp = tempfile::tempdir().unwrap();
+    let place = Place::new(temp.path().join("data"), None);
+    place.run_ok(&["org", "add", "Vietcombank", "--kind", "bank", "--bank", "VCB"]);
+    let key = place.run_ok(&["key", "create", "--org", "Vietcombank", "--role", "reporter"]).trim().to_owned();
+    let mut server = Server::start(&place, &temp.path().join("first.log"), "info");
+    let client = agent(Duration::from_secs(20));
+    let transfer = |n: usize| {
+        json!({"transfer_id": format!("R-{n}"), "time": 1_796_004_000 + n as i64, "amount": 2_000_000 + n as u64 * 1000,
+               "payer": {"bank": "VCB", "account": "0011004123456"},
+               "payee": {"bank": "BIDV", "account": format!("2110000{n:04}")},
+               "remark": if n % 5 == 0 { "phi xac minh tai khoan" } else { "chuyen tien" }})
+    };
+    // Answered, then SIGTERM at once: the decisions still queued for the store must be written before the exit.
+    let first: Vec<support::Answer> =
+        (0..40).map(|n| screen_call(&client, &server.base(), &key, &transfer(n))).collect();
+    assert!(first.iter().all(|a| a.status == 200 && !a.replayed), "{}", first[0].text);
+    assert_eq!(first[5].json["decision"], "warn", "{}", first[5].text);
+    server.stop();
+
+    let mut server = Server::start(&place, &temp.path().join("second.log"), "info");
+    for (n, answer) in first.iter().enumerate() {
+        let again = screen_call(&client, &server.base(), &key, &transfer(n));
+        assert_eq!(again.status, 200);
+        assert!(again.replayed, "transfer {n} was answered again instead of replayed");
+        assert_eq!(again.text, answer.text, "transfer {n}");
+    }
+    assert!(server.log_text().contains("screening windows refilled from the store"), "{}", server.log_text());
+
+    // A new rules file, then SIGHUP: the next decision uses it; a broken file is refused and the rules stay.
+    let rules = "version = \"night-shift\"\n[levels]\nwarn = 10\nstrong_warn = 50\nhold = 90\n[[rules]]\ncode = \"all\"\nwhen = \"amount > 0\"\nweight = 10\nvi = \"Mọi giao dịch\"\nen = \"Every transfer\"\n";
+    let path = place.data_dir.join("screening_rules.toml");
+    for (contents, version) in
+        [(rules.to_string(), "night-shift"), (rules.replace("amount > 0", "amount >"), "night-shift")]
+    {
+        std::fs::write(&path, contents).unwrap();
+        // SAFETY: kill(2) on our own child's pid, with a valid signal number.
+        assert_eq!(unsafe { libc::kill(server.pid() as libc::pid_t, libc::SIGHUP) }, 0);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let mut n = 1000;
+        loop {
+            n += 1;
+            let answer = screen_call(&client, &server.base(), &key, &transfer(n));
+            if answer.json["rules_version"] == version {
+                assert_eq!(answer.json["decision"], "warn");
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the rules were not reloaded: {}", server.log_text());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !server.log_text().contains("the screening rules file is refused") {
+        assert!(std::time::Instant::now() < deadline, "{}", server.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.stop();
 }

@@ -308,7 +308,7 @@ impl Screener {
             &remark,
             &evaluation.fired.iter().map(|&p| rules.rules[p].code.as_str()).collect::<Vec<_>>(),
         );
-        reasons.sort_by(|a, b| b.weight.cmp(&a.weight));
+        reasons.sort_by_key(|reason| std::cmp::Reverse(reason.weight));
         let scam_type = leading_scam_type(&reasons, payee_answer.as_ref());
         let (customer_warning_vi, customer_warning_en) = customer_warnings(decision, level, scam_type, &reasons);
         let shadow = (!evaluation.shadow_fired.is_empty()).then(|| {

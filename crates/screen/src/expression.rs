@@ -342,8 +342,7 @@ impl Parser {
             return self.error(format!("an expression nests at most {MAX_DEPTH} deep"), self.end);
         }
         let (mut left, mut left_type) = self.operand()?;
-        loop {
-            let Some(Token { kind: TokenKind::Operator(operator), at }) = self.peek().cloned() else { break };
+        while let Some(Token { kind: TokenKind::Operator(operator), at }) = self.peek().cloned() {
             let Some(power) = binding_power(operator) else { break };
             if power <= minimum_power {
                 break;

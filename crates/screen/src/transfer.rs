@@ -334,7 +334,8 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
-        let cases: Vec<(Box<dyn Fn(&mut TransferRequest)>, ErrorCode, &str)> = vec![
+        type Change = Box<dyn Fn(&mut TransferRequest)>;
+        let cases: Vec<(Change, ErrorCode, &str)> = vec![
             (Box::new(|r| r.transfer_id = " ".into()), ErrorCode::MissingField, "transfer_id"),
             (Box::new(|r| r.transfer_id = "a b".into()), ErrorCode::InvalidValue, "transfer_id"),
             (Box::new(|r| r.transfer_id = "x".repeat(65)), ErrorCode::InputTooLong, "transfer_id"),
