@@ -184,12 +184,23 @@ impl std::fmt::Debug for Behaviour {
     }
 }
 
-fn distinct(keys: impl Iterator<Item = AccountKey>, buffer: &mut Vec<u64>) -> u32 {
-    buffer.clear();
-    buffer.extend(keys.map(|k| k.0));
-    buffer.sort_unstable();
-    buffer.dedup();
-    buffer.len() as u32
+/// Distinct keys among at most [`MAX_EVENTS`], on the stack: this runs for every screened transfer.
+fn distinct(keys: impl Iterator<Item = AccountKey>) -> u32 {
+    let mut buffer = [0u64; MAX_EVENTS];
+    let mut length = 0;
+    for key in keys.take(MAX_EVENTS) {
+        buffer[length] = key.0;
+        length += 1;
+    }
+    let keys = &mut buffer[..length];
+    keys.sort_unstable();
+    let mut count = 0;
+    for i in 0..keys.len() {
+        if i == 0 || keys[i] != keys[i - 1] {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// Days from `since` (Unix seconds, 0 for never) to `now`; -1 for never.
@@ -226,7 +237,6 @@ impl Behaviour {
         };
         account.prune(now);
         let hour_ago = now.saturating_sub(HOUR_SECONDS);
-        let mut buffer = Vec::with_capacity(account.inbound.len().max(account.outbound.len()));
         let inbound = &account.inbound;
         let outbound = &account.outbound;
         let inbound_amount: f64 = inbound.iter().map(|e| f64::from(e.amount_thousands) * 1000.0).sum();
@@ -250,12 +260,12 @@ impl Behaviour {
             days_since_flagged: days_since(account.flagged_at, now),
             days_since_fed_flagged: days_since(account.fed_flagged_at, now),
             days_since_warned: days_since(account.warned_at, now),
-            distinct_payers_1h: distinct(inbound.iter().filter(|e| e.at >= hour_ago).map(|e| e.other), &mut buffer),
-            distinct_payers_24h: distinct(inbound.iter().map(|e| e.other), &mut buffer),
+            distinct_payers_1h: distinct(inbound.iter().filter(|e| e.at >= hour_ago).map(|e| e.other)),
+            distinct_payers_24h: distinct(inbound.iter().map(|e| e.other)),
             inbound_24h: inbound.len() as u32,
             inbound_amount_24h: inbound_amount,
             outbound_24h: outbound.len() as u32,
-            distinct_payees_24h: distinct(outbound.iter().map(|e| e.other), &mut buffer),
+            distinct_payees_24h: distinct(outbound.iter().map(|e| e.other)),
             pass_through: if inbound_amount > 0.0 { (passed / inbound_amount).min(1.0) } else { 0.0 },
             received_from_flagged: account.received_from_flagged,
             sent_to_flagged: account.sent_to_flagged,

@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::intake::{ListingInput, now_millis};
 use crate::json::ApiJson;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -56,7 +57,7 @@ enum Answered {
     /// Being decided now by another request.
     InFlight,
     /// Answered; the body waits for the audit writer.
-    Pending(Arc<str>),
+    Pending(Bytes),
     /// Answered and in the store.
     Stored,
 }
@@ -341,9 +342,8 @@ fn screening(state: &AppState) -> Result<&Arc<Screening>, ApiError> {
     state.screening().ok_or_else(|| Error::new(ErrorCode::Unavailable, "this server runs without a store").into())
 }
 
-fn json_body(body: Arc<str>, replayed: bool) -> Response {
-    let mut response =
-        ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.to_string()).into_response();
+fn json_body(body: Bytes, replayed: bool) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response();
     if replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
@@ -356,7 +356,7 @@ async fn answer_of(
     key: u64,
     principal: &Principal,
     transfer_id: &str,
-) -> Result<Option<Arc<str>>, ApiError> {
+) -> Result<Option<Bytes>, ApiError> {
     let screening = screening(state)?;
     for _ in 0..2_000 {
         match screening.answered.get(key) {
@@ -366,7 +366,7 @@ async fn answer_of(
                 return Ok(store
                     .screen_decision(&principal.organisation_id, transfer_id)
                     .await?
-                    .map(|d| Arc::from(d.body)));
+                    .map(|d| Bytes::from(d.body)));
             }
             Some(Answered::InFlight) => tokio::time::sleep(Duration::from_millis(1)).await,
             None => return Ok(None),
@@ -412,7 +412,7 @@ pub async fn screen_transfer(
         };
         if let Some(stored) = stored {
             service.answered.set(key, Answered::Stored, now / 1000);
-            return Ok(json_body(Arc::from(stored.body), true));
+            return Ok(json_body(Bytes::from(stored.body), true));
         }
     }
     let names: Vec<&str> = match &organisation {
@@ -429,19 +429,20 @@ pub async fn screen_transfer(
             uuid::Uuid::now_v7().to_string(),
         )
     });
-    let body: Arc<str> = match serde_json::to_string(&decision) {
-        Ok(body) => Arc::from(body),
+    let body: String = match serde_json::to_string(&decision) {
+        Ok(body) => body,
         Err(error) => {
             service.answered.release(key);
             return Err(Error::new(ErrorCode::Internal, format!("cannot write the decision: {error}")).into());
         }
     };
-    service.answered.set(key, Answered::Pending(body.clone()), now / 1000);
-    let record = audit_record(&decision, &transfer, &principal, body.to_string());
+    let bytes = Bytes::from(body.clone());
+    service.answered.set(key, Answered::Pending(bytes.clone()), now / 1000);
+    let record = audit_record(&decision, &transfer, &principal, body);
     if service.audit.send(AuditItem { key, record }).is_err() {
         tracing::error!("the audit writer has stopped; a decision was answered without being stored");
     }
-    Ok(json_body(body, false))
+    Ok(json_body(bytes, false))
 }
 
 fn audit_record(
