@@ -195,10 +195,6 @@ impl Screener {
         });
         let remark = remarks.read(&transfer.remark, &transfer.declared_purpose);
 
-        let payee = self.behaviour.payee_view(payee_key, payer_key, at);
-        let payer = self.behaviour.payer_view(payer_key, at);
-        let payer_flagged = payer.flagged || payer_listed;
-
         let mut signals = Signals::default();
         signals.set(Signal::Amount, transfer.amount as f64);
         signals.set(Signal::Channel, transfer.channel.map_or(0.0, |c| c.position() as f64));
@@ -210,14 +206,12 @@ impl Screener {
             Signal::JustUnderBiometric,
             (9_000_000..10_000_000).contains(&amount) || (18_000_000..20_000_000).contains(&amount),
         );
-        signals.set(Signal::PayerDailyTotal, payer.sent_24h + amount as f64);
         signals.set(
             Signal::PayerAgeDays,
             transfer.payer_customer_since.map_or(-1.0, |since| ((transfer.at - since).max(0) / 86_400_000) as f64),
         );
         signals.set_bool(Signal::PayerNewDevice, transfer.payer_new_device == Some(true));
         signals.set_bool(Signal::PayerBiometricPassed, transfer.payer_biometric_passed == Some(true));
-        signals.set_bool(Signal::PayerFlagged, payer_flagged);
         if let Some(answer) = &payee_answer {
             signals.set(Signal::PayeeVerdict, verdict_number(answer.verdict));
             signals.set(Signal::PayeeScore, f64::from(answer.score));
@@ -230,32 +224,12 @@ impl Screener {
                 .fold(0.0, f64::max);
             signals.set(Signal::PayeeRelatedVerdict, related);
         }
-        signals.set_bool(Signal::PayeeKnown, payee.known);
-        signals.set(Signal::PayeeAgeDays, payee.age_days);
-        signals.set_bool(Signal::PayeeFlagged, payee.flagged);
-        signals.set(Signal::PayeeDaysSinceFlagged, payee.days_since_flagged);
-        signals.set(Signal::PayeeDaysSinceFedFlagged, payee.days_since_fed_flagged);
-        signals.set(Signal::PayeeDaysSinceWarned, payee.days_since_warned);
-        signals.set(Signal::PayeeDistinctPayers1h, f64::from(payee.distinct_payers_1h));
-        signals.set(Signal::PayeeDistinctPayers24h, f64::from(payee.distinct_payers_24h));
-        signals.set(Signal::PayeeInbound24h, f64::from(payee.inbound_24h));
-        signals.set(Signal::PayeeInboundAmount24h, payee.inbound_amount_24h);
-        signals.set(Signal::PayeeOutbound24h, f64::from(payee.outbound_24h));
-        signals.set(Signal::PayeeDistinctPayees24h, f64::from(payee.distinct_payees_24h));
-        signals.set(Signal::PayeePassThrough, payee.pass_through);
-        signals.set(Signal::PayeeReceivedFromFlagged, f64::from(payee.received_from_flagged));
-        signals.set(Signal::PayeeSentToFlagged, f64::from(payee.sent_to_flagged));
-        signals.set_bool(Signal::PairFirst, payee.pair_first);
-        signals.set(Signal::PairCount24h, f64::from(payee.pair_count_24h));
         signals.set(Signal::RemarkScamProbability, f64::from(remark.scam_probability));
         signals.set_bool(Signal::RemarkPhrase, !remark.codes.is_empty());
         signals.set(Signal::RemarkRedFlags, remark.red_flags.len() as f64);
 
-        let evaluation = rules.evaluate(&signals);
-        let level = rules.level(evaluation.score);
         let policy = rules.policy(asker.names);
-        let blocked = policy.block_when.as_ref().is_some_and(|condition| condition.holds(&signals));
-        let decide = |level: u8| -> DecisionKind {
+        let decide = |level: u8, blocked: bool| -> DecisionKind {
             match (level, policy.mode) {
                 (0, _) => DecisionKind::Allow,
                 (_, PolicyMode::WarnOnly) => DecisionKind::Warn,
@@ -264,17 +238,37 @@ impl Screener {
                 _ => DecisionKind::Warn,
             }
         };
-        let decision = decide(level);
-
-        // Only strong evidence (level 2 and up) flags the payee for others' signals: a level 1 warning that was itself
-        // raised by a neighbour's flag must not spread from account to account.
-        self.behaviour.record(
-            payer_key,
-            payee_key,
-            at,
-            transfer.amount,
-            RecordedOutcome { payer_flagged, warned: decision >= DecisionKind::Warn, flag_payee: level >= 2 },
-        );
+        // The windows are read, the rules run and the transfer is recorded in one visit to the two accounts.
+        let (evaluation, level, decision, blocked) =
+            self.behaviour.transfer(payer_key, payee_key, at, transfer.amount, payer_listed, |payee, payer| {
+                signals.set(Signal::PayerDailyTotal, payer.sent_24h + amount as f64);
+                signals.set_bool(Signal::PayerFlagged, payer.flagged);
+                signals.set_bool(Signal::PayeeKnown, payee.known);
+                signals.set(Signal::PayeeAgeDays, payee.age_days);
+                signals.set_bool(Signal::PayeeFlagged, payee.flagged);
+                signals.set(Signal::PayeeDaysSinceFlagged, payee.days_since_flagged);
+                signals.set(Signal::PayeeDaysSinceFedFlagged, payee.days_since_fed_flagged);
+                signals.set(Signal::PayeeDaysSinceWarned, payee.days_since_warned);
+                signals.set(Signal::PayeeDistinctPayers1h, f64::from(payee.distinct_payers_1h));
+                signals.set(Signal::PayeeDistinctPayers24h, f64::from(payee.distinct_payers_24h));
+                signals.set(Signal::PayeeInbound24h, f64::from(payee.inbound_24h));
+                signals.set(Signal::PayeeInboundAmount24h, payee.inbound_amount_24h);
+                signals.set(Signal::PayeeOutbound24h, f64::from(payee.outbound_24h));
+                signals.set(Signal::PayeeDistinctPayees24h, f64::from(payee.distinct_payees_24h));
+                signals.set(Signal::PayeePassThrough, payee.pass_through);
+                signals.set(Signal::PayeeReceivedFromFlagged, f64::from(payee.received_from_flagged));
+                signals.set(Signal::PayeeSentToFlagged, f64::from(payee.sent_to_flagged));
+                signals.set_bool(Signal::PairFirst, payee.pair_first);
+                signals.set(Signal::PairCount24h, f64::from(payee.pair_count_24h));
+                let evaluation = rules.evaluate(&signals);
+                let level = rules.level(evaluation.score);
+                let blocked = policy.block_when.as_ref().is_some_and(|condition| condition.holds(&signals));
+                let decision = decide(level, blocked);
+                // Only strong evidence (level 2 and up) flags the payee for others' signals: a level 1 warning that
+                // was itself raised by a neighbour's flag must not spread from account to account.
+                let outcome = RecordedOutcome { warned: decision >= DecisionKind::Warn, flag_payee: level >= 2 };
+                ((evaluation, level, decision, blocked), outcome)
+            });
 
         let fired = |positions: &[usize]| -> Vec<FiredRule> {
             positions
@@ -317,7 +311,7 @@ impl Screener {
                 rules_fired: fired(&evaluation.shadow_fired),
                 score: evaluation.shadow_score,
                 level: shadow_level,
-                decision: decide(shadow_level),
+                decision: decide(shadow_level, blocked),
             }
         });
         let payee = match payee_answer {
@@ -363,17 +357,16 @@ impl Screener {
 
     /// Records a transfer a bank reports after the fact (a feed): the windows learn from it, nothing is decided.
     pub fn observe(&self, payer: &str, payee: &str, at: i64, amount: u64, index: Option<&ReputationIndex>) {
-        let payer_key = AccountKey::of(payer);
-        let payer_flagged = self.behaviour.payer_view(payer_key, seconds(at)).flagged
-            || index
-                .and_then(|index| index.lookup(payer))
-                .is_some_and(|s| s.level >= VerdictLevel::Suspicious && s.level != VerdictLevel::OfficialVerified);
-        self.behaviour.record(
-            payer_key,
+        let payer_listed = index
+            .and_then(|index| index.lookup(payer))
+            .is_some_and(|s| s.level >= VerdictLevel::Suspicious && s.level != VerdictLevel::OfficialVerified);
+        self.behaviour.transfer(
+            AccountKey::of(payer),
             AccountKey::of(payee),
             seconds(at),
             amount,
-            RecordedOutcome { payer_flagged, ..RecordedOutcome::default() },
+            payer_listed,
+            |_, _| ((), RecordedOutcome::default()),
         );
     }
 

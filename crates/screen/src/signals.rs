@@ -54,7 +54,7 @@ signals! {
     PayerNewDevice => "payer_new_device", Bool, "the payer uses a device new to the bank";
     PayerBiometricPassed => "payer_biometric_passed", Bool, "the payer passed a biometric check for this transfer";
     PayerFlagged => "payer_flagged", Bool,
-        "the payer is flagged (strongly warned about as a payee, confirmed fraud) or suspicious in the reputation index";
+        "the payer is flagged (in the last 90 days: strongly warned about as a payee, confirmed fraud) or suspicious in the reputation index";
     PayeeVerdict => "payee_verdict", Number,
         "the payee account's verdict: -1 official, 0 no data, 1 reported, 2 suspicious, 3 high risk, 4 confirmed scam";
     PayeeScore => "payee_score", Number, "the payee account's reputation score, 0-100";
@@ -64,7 +64,7 @@ signals! {
     PayeeKnown => "payee_known", Bool, "the payee has been seen in a transfer before";
     PayeeAgeDays => "payee_age_days", Number, "days since the payee was first seen in a transfer (0 when new)";
     PayeeFlagged => "payee_flagged", Bool,
-        "the payee is flagged: a transfer into it was strongly warned about or held, or it was confirmed fraud";
+        "the payee is flagged (in the last 90 days): a transfer into it was strongly warned about or held, or it was confirmed fraud";
     PayeeDaysSinceFlagged => "payee_days_since_flagged", Number, "days since the payee was flagged (-1 when never)";
     PayeeDistinctPayers1h => "payee_distinct_payers_1h", Number, "distinct accounts that paid the payee in the last hour";
     PayeeDistinctPayers24h => "payee_distinct_payers_24h", Number,
@@ -77,9 +77,9 @@ signals! {
     PayeePassThrough => "payee_pass_through", Number,
         "share (0-1) of the money the payee received in the last 24 hours that it sent on within 30 minutes";
     PayeeReceivedFromFlagged => "payee_received_from_flagged", Number,
-        "transfers the payee received from flagged accounts";
+        "transfers the payee received from flagged accounts (in the current 90-day period)";
     PayeeSentToFlagged => "payee_sent_to_flagged", Number,
-        "transfers the payee sent to accounts flagged then or within a day after";
+        "transfers the payee sent to accounts flagged then or within a day after (in the current 90-day period)";
     PayeeDaysSinceFedFlagged => "payee_days_since_fed_flagged", Number,
         "days since the payee last sent money to a flagged account (-1 when never)";
     PayeeDaysSinceWarned => "payee_days_since_warned", Number,

@@ -225,7 +225,9 @@ async fn warm_up(
 ) -> Result<usize, Error> {
     let now = now_millis();
     let since = now - ANSWERED_MEMORY_SECONDS * 1000;
-    let mut after: Option<String> = None;
+    // Decision ids are UUID v7: their text starts with the millisecond they were made, so the walk starts at the
+    // first id of `since` rather than at the table's beginning.
+    let mut after: Option<String> = Some(uuid_v7_floor(since));
     let mut count = 0;
     loop {
         let page = store.screen_decisions_since(since, after.as_deref(), canhgiac_store::MAX_SCREEN_ROWS).await?;
@@ -253,6 +255,12 @@ async fn warm_up(
         }
     }
     Ok(count)
+}
+
+/// The smallest UUID v7 text of a millisecond (ids compare as text in the store).
+fn uuid_v7_floor(at_ms: i64) -> String {
+    let ms = at_ms.max(0) as u64 & 0xffff_ffff_ffff;
+    format!("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff)
 }
 
 /// The audit writer: everything waiting goes to the store in one transaction; a failure is retried (the items
@@ -340,6 +348,25 @@ fn spawn_housekeeping(screening: Arc<Screening>) {
 
 fn screening(state: &AppState) -> Result<&Arc<Screening>, ApiError> {
     state.screening().ok_or_else(|| Error::new(ErrorCode::Unavailable, "this server runs without a store").into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_uuid_v7_floor_sorts_before_every_id_of_its_millisecond_and_after_earlier_ones() {
+        let at = 1_796_004_900_123;
+        let floor = super::uuid_v7_floor(at);
+        for _ in 0..100 {
+            let id = uuid::Uuid::now_v7().to_string();
+            assert!(id > super::uuid_v7_floor(at - 86_400_000), "{id}");
+        }
+        let ts = uuid::Timestamp::from_unix(uuid::NoContext, (at / 1000) as u64, ((at % 1000) * 1_000_000) as u32);
+        let same_millisecond = uuid::Uuid::new_v7(ts).to_string();
+        assert!(same_millisecond > floor && same_millisecond[..13] == floor[..13], "{same_millisecond} {floor}");
+        let earlier =
+            uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, (at / 1000) as u64 - 1, 0)).to_string();
+        assert!(earlier < floor);
+    }
 }
 
 fn json_body(body: Bytes, replayed: bool) -> Response {

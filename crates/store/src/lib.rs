@@ -182,7 +182,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The latest `limit` (at most [`MAX_SCREEN_ROWS`]) decisions about transfers to `payee`, newest first.
     async fn screen_decisions_of_payee(&self, payee: &str, limit: usize) -> Result<Vec<ScreenDecisionRecord>>;
     /// Up to `limit` (at most [`MAX_SCREEN_ROWS`]) decisions made at or after `since` (Unix ms), in id order
-    /// strictly after `after` (`None`: from the first), with empty bodies: to page through recent decisions.
+    /// strictly after `after` (`None`: from the first), with empty bodies: to page through recent decisions. The
+    /// walk is in id order (the primary key): a caller whose ids are time-ordered (UUID v7) starts `after` at the
+    /// first id of `since` so that older rows are not read.
     async fn screen_decisions_since(
         &self,
         since: i64,

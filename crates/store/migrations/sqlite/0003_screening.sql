@@ -23,7 +23,6 @@ CREATE TABLE screen_decisions (
     UNIQUE (organisation_id, transfer_id)
 );
 CREATE INDEX screen_decisions_by_payee ON screen_decisions (payee, decided_at);
-CREATE INDEX screen_decisions_by_decided_at ON screen_decisions (decided_at);
 
 -- Addressed to the payee's bank by its BIN.
 CREATE TABLE freeze_requests (
