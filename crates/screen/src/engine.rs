@@ -264,9 +264,10 @@ impl Screener {
                 let level = rules.level(evaluation.score);
                 let blocked = policy.block_when.as_ref().is_some_and(|condition| condition.holds(&signals));
                 let decision = decide(level, blocked);
-                // Only strong evidence (level 2 and up) flags the payee for others' signals: a level 1 warning that
-                // was itself raised by a neighbour's flag must not spread from account to account.
-                let outcome = RecordedOutcome { warned: decision >= DecisionKind::Warn, flag_payee: level >= 2 };
+                // Only strong evidence of the payee's own (level 2 and up without the rules that read other
+                // accounts' flags) flags it: flags must not spread from account to account.
+                let flag_payee = rules.level(evaluation.own_score) >= 2;
+                let outcome = RecordedOutcome { warned: decision >= DecisionKind::Warn, flag_payee };
                 ((evaluation, level, decision, blocked), outcome)
             });
 

@@ -75,6 +75,8 @@ struct RuleFile {
     en: String,
     #[serde(default)]
     shadow: bool,
+    #[serde(default)]
+    from_flags: bool,
 }
 
 /// A text with `{signal}` placeholders, checked when the file is loaded.
@@ -166,6 +168,9 @@ pub struct Rule {
     pub vi: Template,
     pub en: Template,
     pub shadow: bool,
+    /// The rule's evidence is other accounts' flags (or the payee's own earlier flag): it counts toward the
+    /// decision but never flags the payee by itself, so that flags cannot spread from account to account.
+    pub from_flags: bool,
 }
 
 /// A checked rules file.
@@ -191,6 +196,8 @@ pub struct Evaluation {
     pub shadow_fired: Vec<usize>,
     /// The score had the shadow rules acted too.
     pub shadow_score: u8,
+    /// The score of the acting rules whose evidence is the payee's own (not [`Rule::from_flags`]): what may flag it.
+    pub own_score: u8,
 }
 
 fn invalid(message: impl Into<String>, field: impl Into<String>) -> Error {
@@ -282,7 +289,16 @@ impl RuleSet {
             }
             let en = texts.pop().unwrap_or(Template { parts: Vec::new() });
             let vi = texts.pop().unwrap_or(Template { parts: Vec::new() });
-            rules.push(Rule { code, condition, weight: rule.weight, scam_type, vi, en, shadow: rule.shadow });
+            rules.push(Rule {
+                code,
+                condition,
+                weight: rule.weight,
+                scam_type,
+                vi,
+                en,
+                shadow: rule.shadow,
+                from_flags: rule.from_flags,
+            });
         }
         Ok(RuleSet { version, levels, policies, rules })
     }
@@ -290,7 +306,7 @@ impl RuleSet {
     /// Runs every rule.
     pub fn evaluate(&self, signals: &Signals) -> Evaluation {
         let mut evaluation = Evaluation::default();
-        let (mut total, mut shadow_total) = (0i32, 0i32);
+        let (mut total, mut shadow_total, mut own_total) = (0i32, 0i32, 0i32);
         for (position, rule) in self.rules.iter().enumerate() {
             if rule.condition.holds(signals) {
                 shadow_total += rule.weight;
@@ -298,12 +314,16 @@ impl RuleSet {
                     evaluation.shadow_fired.push(position);
                 } else {
                     total += rule.weight;
+                    if !rule.from_flags {
+                        own_total += rule.weight;
+                    }
                     evaluation.fired.push(position);
                 }
             }
         }
         evaluation.score = clamp_score(total);
         evaluation.shadow_score = clamp_score(shadow_total);
+        evaluation.own_score = clamp_score(own_total);
         evaluation
     }
 
