@@ -67,7 +67,7 @@ pub struct AppState {
     inner: Arc<StateInner>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct StateInner {
     data_dir: PathBuf,
     limits: HttpLimits,
@@ -117,32 +117,18 @@ impl AppState {
 
     /// The same state answering checks from `index`.
     pub fn with_index(self, index: Arc<canhgiac_index::ReputationIndex>) -> Self {
-        let inner = &self.inner;
-        AppState {
-            inner: Arc::new(StateInner {
-                data_dir: inner.data_dir.clone(),
-                limits: inner.limits,
-                intake: inner.intake.clone(),
-                index,
-                screening: inner.screening.clone(),
-                key_cache: inner.key_cache.clone(),
-            }),
-        }
+        self.changed(|inner| inner.index = index)
     }
 
     /// The same state with transfer screening.
     pub fn with_screening(self, screening: Arc<screen::Screening>) -> Self {
-        let inner = &self.inner;
-        AppState {
-            inner: Arc::new(StateInner {
-                data_dir: inner.data_dir.clone(),
-                limits: inner.limits,
-                intake: inner.intake.clone(),
-                index: inner.index.clone(),
-                screening: Some(screening),
-                key_cache: inner.key_cache.clone(),
-            }),
-        }
+        self.changed(|inner| inner.screening = Some(screening))
+    }
+
+    fn changed(self, change: impl FnOnce(&mut StateInner)) -> Self {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        change(&mut inner);
+        AppState { inner: Arc::new(inner) }
     }
 
     /// Transfer screening, when the server has a store.
