@@ -12,6 +12,10 @@
 //! SIGINT or SIGTERM. Logging is the product's: `--log` is the filter (`info`: one line per request, on stderr).
 
 #[allow(dead_code)]
+#[path = "support/serving.rs"]
+mod serving;
+
+#[allow(dead_code)]
 #[path = "support/synthetic.rs"]
 mod synthetic;
 
@@ -116,20 +120,7 @@ fn main() -> ExitCode {
     );
     let index = Arc::new(index);
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("analyze_server: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(options, index)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("analyze_server: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    serving::block_on("analyze_server", run(options, index))
 }
 
 async fn run(options: Options, index: Arc<ReputationIndex>) -> Result<(), String> {

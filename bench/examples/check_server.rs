@@ -12,16 +12,16 @@
 //! serves until SIGINT or SIGTERM. Logging is the product's: `--log` is the filter (`info`: one line per request,
 //! on stderr).
 
+#[path = "support/serving.rs"]
+mod serving;
+
 #[allow(dead_code)]
 #[path = "support/synthetic.rs"]
 mod synthetic;
 
-use canhgiac_core::access::{OrganisationKind, Role};
 use canhgiac_index::ReputationIndex;
-use canhgiac_secrets::ApiKey;
 use canhgiac_server::platform::Platform;
 use canhgiac_server::{AppState, HttpLimits, router, serve};
-use canhgiac_store::{ApiKeyRecord, Organisation};
 use std::io::{IsTerminal as _, Write as _};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -87,54 +87,14 @@ fn main() -> ExitCode {
     );
     let index = Arc::new(index);
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("check_server: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(options, index)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("check_server: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    serving::block_on("check_server", run(options, index))
 }
 
 async fn run(options: Options, index: Arc<ReputationIndex>) -> Result<(), String> {
     let shutdown = canhgiac_server::install_shutdown_signal().map_err(|e| format!("signal handlers: {e}"))?;
     let data = tempfile::Builder::new().prefix("canhgiac-check-bench-").tempdir().map_err(|e| e.to_string())?;
     let platform = Platform::open(data.path(), None).await.map_err(|e| e.message)?;
-    let now = now_millis();
-    let organisation = platform
-        .store
-        .create_organisation(Organisation {
-            id: "00000000-0000-7000-8000-00000000b4c4".to_owned(),
-            name: "Benchmark Bank".to_owned(),
-            kind: OrganisationKind::Bank,
-            trust_level: 80,
-            created_at: now,
-            bank_bin: None,
-        })
-        .await
-        .map_err(|e| e.message)?;
-    let key = ApiKey::generate();
-    platform
-        .store
-        .create_api_key(ApiKeyRecord {
-            id: "00000000-0000-7000-8000-00000000ce75".to_owned(),
-            organisation_id: organisation.id.clone(),
-            prefix: key.prefix().to_string(),
-            key_hash: key.hash().to_vec(),
-            role: Role::Reporter,
-            label: "bench/check".to_owned(),
-            created_at: now,
-            revoked_at: None,
-        })
-        .await
-        .map_err(|e| e.message)?;
+    let key = serving::bench_bank(&*platform.store, None, "bench/check").await?;
 
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.port)))
         .await
@@ -152,8 +112,4 @@ async fn run(options: Options, index: Arc<ReputationIndex>) -> Result<(), String
     serve(listener, router(state), shutdown).await.map_err(|e| e.to_string())?;
     drop(data);
     Ok(())
-}
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }

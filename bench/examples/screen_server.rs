@@ -17,17 +17,17 @@
 //! `AUDIT decisions=… freeze_requests=… drain_s=… db_mib=…` (read back from the SQLite file). Logging is the
 //! product's: `--log` is the filter (`info`: one line per request, on stderr).
 
+#[path = "support/serving.rs"]
+mod serving;
+
 #[allow(dead_code)]
 #[path = "screen_replay.rs"]
 mod screen_replay;
 
-use canhgiac_core::access::{OrganisationKind, Role};
 use canhgiac_index::ReputationIndex;
-use canhgiac_secrets::ApiKey;
 use canhgiac_server::platform::Platform;
 use canhgiac_server::screen::Screening;
 use canhgiac_server::{AppState, HttpLimits, router, serve};
-use canhgiac_store::{ApiKeyRecord, Organisation};
 use screen_replay::population::{self, History, mib, proc_status_bytes};
 use screen_replay::synthetic;
 use std::io::{IsTerminal as _, Write as _};
@@ -114,60 +114,20 @@ fn main() -> ExitCode {
     canhgiac_analyzer::analyze::Analyzer::shipped();
     let index = Arc::new(index);
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("screen_server: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(options, index)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("screen_server: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    serving::block_on("screen_server", run(options, index))
 }
 
 async fn run(options: Options, index: Arc<ReputationIndex>) -> Result<(), String> {
     let shutdown = canhgiac_server::install_shutdown_signal().map_err(|e| format!("signal handlers: {e}"))?;
     let data = tempfile::Builder::new().prefix("canhgiac-screen-bench-").tempdir().map_err(|e| e.to_string())?;
     let platform = Platform::open(data.path(), None).await.map_err(|e| e.message)?;
-    let now = now_millis();
-    let organisation = platform
-        .store
-        .create_organisation(Organisation {
-            id: "00000000-0000-7000-8000-00000000b4c4".to_owned(),
-            name: "Benchmark Bank".to_owned(),
-            kind: OrganisationKind::Bank,
-            trust_level: 80,
-            created_at: now,
-            bank_bin: Some("970436".to_owned()),
-        })
-        .await
-        .map_err(|e| e.message)?;
-    let key = ApiKey::generate();
-    platform
-        .store
-        .create_api_key(ApiKeyRecord {
-            id: "00000000-0000-7000-8000-00000000ce75".to_owned(),
-            organisation_id: organisation.id.clone(),
-            prefix: key.prefix().to_string(),
-            key_hash: key.hash().to_vec(),
-            role: Role::Reporter,
-            label: "bench/screen".to_owned(),
-            created_at: now,
-            revoked_at: None,
-        })
-        .await
-        .map_err(|e| e.message)?;
+    let key = serving::bench_bank(&*platform.store, Some("970436"), "bench/screen").await?;
 
     let (screening, audit_writer) =
         Screening::start(data.path(), platform.store.clone(), index.clone()).await.map_err(|e| e.message)?;
 
     // The history, up to now: fed on blocking threads while nothing is served yet.
-    let history = History { accounts: options.accounts, per_account: options.history, end_ms: now_millis() };
+    let history = History { accounts: options.accounts, per_account: options.history, end_ms: serving::now_millis() };
     let rss_before = proc_status_bytes("VmRSS");
     let (feeder, feed_index, threads) = (screening.clone(), index.clone(), options.feed_threads);
     let (fed, seconds) =
@@ -239,8 +199,4 @@ async fn run(options: Options, index: Arc<ReputationIndex>) -> Result<(), String
     drop(platform);
     drop(data);
     Ok(())
-}
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
