@@ -23,7 +23,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use canhgiac_core::access::Principal;
-use canhgiac_core::{Error, ErrorCode, ScamType};
+use canhgiac_core::{Error, ErrorCategory, ErrorCode, ScamType};
 use canhgiac_screen::behaviour::{AccountKey, DAY_SECONDS, seconds};
 use canhgiac_screen::remark::RemarkReader;
 use canhgiac_screen::rules::{RULES_FILE, RuleSet, SHIPPED_RULES};
@@ -284,7 +284,8 @@ async fn write_audit(
             let records: Vec<NewScreenDecision> = batch.iter().map(|item| item.record.clone()).collect();
             match store.record_screen_decisions(records).await {
                 Ok(_) => break,
-                Err(error) => {
+                // The store is down or busy: wait and write the same batch again, for as long as it takes.
+                Err(error) if matches!(error.category(), ErrorCategory::Internal | ErrorCategory::Unavailable) => {
                     tracing::warn!(
                         code = error.code.as_str(),
                         queued = batch.len(),
@@ -293,11 +294,41 @@ async fn write_audit(
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(5));
                 }
+                // One decision the store refuses (a conflict, a value it will never take) must not hold back the
+                // others: write them one by one and say which could not be stored.
+                Err(_) => {
+                    write_one_by_one(&*store, &batch).await;
+                    break;
+                }
             }
         }
         let now = now_millis() / 1000;
         for item in batch.drain(..) {
             answered.set(item.key, Answered::Stored, now);
+        }
+    }
+}
+
+async fn write_one_by_one(store: &dyn Store, batch: &[AuditItem]) {
+    for item in batch {
+        let mut wait = Duration::from_millis(50);
+        loop {
+            match store.record_screen_decisions(vec![item.record.clone()]).await {
+                Ok(_) => break,
+                Err(error) if matches!(error.category(), ErrorCategory::Internal | ErrorCategory::Unavailable) => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                Err(error) => {
+                    // The decision id names the row for an operator; no personal data is logged.
+                    tracing::error!(
+                        code = error.code.as_str(),
+                        decision_id = %item.record.decision.id,
+                        "the store refuses a screening decision; it is not stored"
+                    );
+                    break;
+                }
+            }
         }
     }
 }
@@ -352,6 +383,58 @@ fn screening(state: &AppState) -> Result<&Arc<Screening>, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn decision(id: &str, transfer_id: &str) -> NewScreenDecision {
+        NewScreenDecision {
+            decision: ScreenDecisionRecord {
+                id: id.into(),
+                organisation_id: "org-bank".into(),
+                transfer_id: transfer_id.into(),
+                transfer_at: 1,
+                decided_at: 2,
+                amount: 1000,
+                payer: "bank:970436:0011004123456".into(),
+                payee: "bank:970418:21100000001".into(),
+                decision: "allow".into(),
+                level: 0,
+                score: 0,
+                rules_version: "test".into(),
+                body: "{}".into(),
+            },
+            freeze_request: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_decision_the_store_refuses_does_not_hold_back_the_others() {
+        let directory = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(canhgiac_store::SqliteStore::open(&directory.path().join("canhgiac.db")).await.unwrap());
+        store
+            .create_organisation(canhgiac_store::Organisation {
+                id: "org-bank".into(),
+                name: "Bank".into(),
+                kind: canhgiac_core::access::OrganisationKind::Bank,
+                trust_level: 80,
+                created_at: 1,
+                bank_bin: None,
+            })
+            .await
+            .unwrap();
+        store.record_screen_decisions(vec![decision("d-1", "T-1")]).await.unwrap();
+        let answered = Arc::new(AnsweredIds::new());
+        let (sender, receiver) = mpsc::unbounded_channel();
+        // The same decision id for another transfer: a conflict the store will always refuse.
+        sender.send(AuditItem { key: 1, record: decision("d-1", "T-2") }).unwrap();
+        sender.send(AuditItem { key: 2, record: decision("d-3", "T-3") }).unwrap();
+        drop(sender);
+        write_audit(store.clone(), answered.clone(), receiver).await;
+        assert!(store.screen_decision("org-bank", "T-3").await.unwrap().is_some());
+        assert!(store.screen_decision("org-bank", "T-2").await.unwrap().is_none());
+        assert!(matches!(answered.get(2), Some(Answered::Stored)));
+    }
+
     #[test]
     fn the_uuid_v7_floor_sorts_before_every_id_of_its_millisecond_and_after_earlier_ones() {
         let at = 1_796_004_900_123;
