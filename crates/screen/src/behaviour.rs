@@ -457,25 +457,27 @@ impl Behaviour {
         result
     }
 
-    /// The payee's windows at `now` (Unix seconds), and whether `payer` paid it before; changes nothing.
+    /// The payee's windows at `now` (Unix seconds), and whether `payer` paid it before; records nothing (the
+    /// windows are aged to `now`).
     pub fn payee_view(&self, payee: AccountKey, payer: AccountKey, now: u32) -> PayeeView {
-        let shard = self.shard(payee);
+        let mut shard = self.shard(payee);
         let pair = AccountKey::pair(payer, payee);
         let pair_first = !shard.pairs.iter().any(|generation| generation.contains(&pair));
-        match shard.accounts.get(&payee.0) {
+        match shard.accounts.get_mut(&payee.0) {
             Some(account) => {
-                let mut view = account.payee_view(payer, now, pair_first);
-                // Read-only: what a window would drop at `now` is left out of the counts by asking again later.
-                view.age_days = f64::from(now.saturating_sub(account.first_seen)) / f64::from(DAY_SECONDS);
-                view
+                account.age(now);
+                account.payee_view(payer, now, pair_first)
             }
             None => PayeeView::unknown(pair_first),
         }
     }
 
-    /// The payer's windows at `now`; changes nothing.
+    /// The payer's windows at `now`; records nothing (the windows are aged to `now`).
     pub fn payer_view(&self, payer: AccountKey, now: u32) -> PayerView {
-        self.shard(payer).accounts.get(&payer.0).map(|a| a.payer_view(now)).unwrap_or_default()
+        let mut shard = self.shard(payer);
+        let Some(account) = shard.accounts.get_mut(&payer.0) else { return PayerView::default() };
+        account.age(now);
+        account.payer_view(now)
     }
 
     /// Flags an account (a confirmed fraud, or a listing) without a transfer.
