@@ -1,11 +1,15 @@
-//! What the HTTP benchmark servers share (`check_server`, `analyze_server`, `screen_server`): running `run` on a
-//! multi-threaded runtime with one error line on failure, and a bank organisation with an API key in the store.
+//! What the HTTP benchmark servers share (`check_server`, `analyze_server`, `screen_server`): the product's allocator
+//! (mimalloc, as `canhgiac` uses), running `run` on a multi-threaded runtime with one error line on failure, and a
+//! bank organisation with an API key in the store.
 
 use canhgiac_core::access::{OrganisationKind, Role};
 use canhgiac_secrets::ApiKey;
 use canhgiac_store::{ApiKeyRecord, Organisation, Store};
 use std::future::Future;
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Runs `work` on a multi-threaded runtime; an error is printed as `<name>: <message>`.
 pub fn block_on(name: &str, work: impl Future<Output = Result<(), String>>) -> ExitCode {
