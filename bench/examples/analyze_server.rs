@@ -23,14 +23,13 @@ use canhgiac_analyzer::corpus::read_labelled;
 use canhgiac_index::ReputationIndex;
 use canhgiac_server::platform::Platform;
 use canhgiac_server::{AppState, HttpLimits, router, serve};
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 use synthetic::NOW_MS;
-use tracing_subscriber::EnvFilter;
 
 struct Options {
     contacts: u64,
@@ -91,12 +90,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // As `canhgiac serve` sets it up.
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(&options.log))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    serving::init_logging(&options.log);
 
     let listed = match dev_texts(&options.dev) {
         Ok(texts) => synthetic::listed_by_a_bank(&texts),

@@ -22,12 +22,11 @@ mod synthetic;
 use canhgiac_index::ReputationIndex;
 use canhgiac_server::platform::Platform;
 use canhgiac_server::{AppState, HttpLimits, router, serve};
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
-use tracing_subscriber::EnvFilter;
 
 struct Options {
     contacts: u64,
@@ -70,12 +69,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // As `canhgiac serve` sets it up.
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(&options.log))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    serving::init_logging(&options.log);
 
     let started = Instant::now();
     let index = ReputationIndex::build(synthetic::trust(), synthetic::records(options.contacts), synthetic::NOW_MS);

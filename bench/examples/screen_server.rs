@@ -30,12 +30,11 @@ use canhgiac_server::screen::Screening;
 use canhgiac_server::{AppState, HttpLimits, router, serve};
 use screen_replay::population::{self, History, mib, proc_status_bytes};
 use screen_replay::synthetic;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tracing_subscriber::EnvFilter;
 
 struct Options {
     accounts: u64,
@@ -94,12 +93,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // As `canhgiac serve` sets it up.
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(&options.log))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    serving::init_logging(&options.log);
 
     let started = Instant::now();
     let index =

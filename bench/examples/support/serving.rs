@@ -1,5 +1,5 @@
 //! What the HTTP benchmark servers share (`check_server`, `analyze_server`, `screen_server`): the product's allocator
-//! (mimalloc, as `canhgiac` uses), running `run` on a multi-threaded runtime with one error line on failure, and a
+//! (mimalloc, as `canhgiac` uses) and logging, running `run` on a multi-threaded runtime with one error line on failure, and a
 //! bank organisation with an API key in the store.
 
 use canhgiac_core::access::{OrganisationKind, Role};
@@ -10,6 +10,16 @@ use std::process::ExitCode;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The product's logging, as `canhgiac serve` sets it up: `filter` (`info`: one line per request) on stderr.
+pub fn init_logging(filter: &str) {
+    use std::io::IsTerminal as _;
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
 
 /// Runs `work` on a multi-threaded runtime; an error is printed as `<name>: <message>`.
 pub fn block_on(name: &str, work: impl Future<Output = Result<(), String>>) -> ExitCode {
