@@ -48,7 +48,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
     let result = runtime.block_on(async {
         // Installed before binding, so that a signal sent once the port answers is never missed.
         let shutdown = install_shutdown_signal().map_err(|err| format!("cannot install signal handlers: {err}"))?;
-        canhgiac_server::run(config, shutdown).await.map_err(|err| err.to_string())
+        // The API and, beside it, the public portal's pages.
+        canhgiac_server::run_with_routes(config, canhgiac_portal::routes, shutdown).await.map_err(|err| err.to_string())
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -611,6 +611,8 @@ fn reporter_view(report: &ReportRecord) -> Value {
         "status_vi": report.status.name_vi(),
         "channel": report.channel,
         "scam_type": report.scam_type,
+        // The reporter's own words, shown back to whoever holds the code and the secret.
+        "narrative": report.narrative,
         "created_at": report.created_at,
         "updated_at": report.updated_at,
         "occurred_at": report.occurred_at,

@@ -14,6 +14,7 @@ mod error;
 pub mod intake;
 mod json;
 mod middleware;
+mod openapi;
 pub mod platform;
 mod reports;
 pub mod reputation;
@@ -167,8 +168,14 @@ impl AppState {
 
 /// The whole application: every route under the middleware stack.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The API's routes and `extra` (the web portal's pages, from a crate that builds on this one) under the one
+/// middleware stack. `extra` has no authentication layer and no fallback of its own.
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let limits = state.limits();
-    with_middleware(routes(&state).with_state(state), limits)
+    with_middleware(routes(&state).merge(extra).with_state(state), limits)
 }
 
 /// Why the server could not start or stopped with an error.
@@ -192,6 +199,15 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 /// until `shutdown` resolves; then stops accepting, lets in-flight requests finish (for at most
 /// [`SHUTDOWN_GRACE`]) and returns.
 pub async fn run(config: ServerConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+    run_with_routes(config, |_| Router::new(), shutdown).await
+}
+
+/// [`run`], with the routes `extra` makes for the platform's state served beside the API's (see [`router_with`]).
+pub async fn run_with_routes(
+    config: ServerConfig,
+    extra: impl FnOnce(&AppState) -> Router<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     // Once, at start-up: blocking the runtime for it is fine.
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| ServeError::DataDir { path: config.data_dir.clone(), source })?;
@@ -212,7 +228,8 @@ pub async fn run(config: ServerConfig, shutdown: impl Future<Output = ()> + Send
         .map_err(ServeError::Platform)?;
     let state =
         AppState::with_intake(config.data_dir, config.limits, intake).with_index(index).with_screening(screening);
-    let served = serve(listener, router(state), shutdown).await;
+    let extra = extra(&state);
+    let served = serve(listener, router_with(state, extra), shutdown).await;
     // The router (and with it every sender of decisions) is gone: wait for the decisions still queued.
     audit_writer.drained(SHUTDOWN_GRACE).await;
     served
@@ -228,11 +245,14 @@ pub async fn serve(
     tracing::info!(%address, "listening");
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: no new connections; waiting for requests in flight");
-        let _ = signalled_tx.send(());
-    });
+    // The peer's address reaches the handlers (`ConnectInfo`): the portal's rate limits are per client.
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections; waiting for requests in flight");
+            let _ = signalled_tx.send(());
+        },
+    );
     let grace_over = async move {
         if signalled_rx.await.is_ok() {
             tokio::time::sleep(SHUTDOWN_GRACE).await;

@@ -52,9 +52,9 @@ impl HttpLimits {
     /// 10,000 listings of about 1 KB.
     pub const DEFAULT_BULK_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-    /// The routes that take uploads, and so the longer timeout.
+    /// The routes that take uploads, and so the longer timeout (the portal's report form and QR upload too).
     pub fn is_upload_route(route: &str) -> bool {
-        matches!(route, "/v1/reports" | "/v1/partner/listings" | "/v1/intake/sms")
+        matches!(route, "/v1/reports" | "/v1/partner/listings" | "/v1/intake/sms" | "/report" | "/qr")
     }
 }
 

@@ -18,6 +18,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let limits = state.limits();
     let small = Router::new()
         .route("/healthz", get(healthz))
+        .route("/openapi.json", get(crate::openapi::openapi_document))
         .route("/v1/identifiers/parse", post(parse_identifier))
         .route("/v1/identifiers/extract", post(extract_identifiers))
         .route("/v1/reports/{code}", get(reports::report_status))

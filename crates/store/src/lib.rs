@@ -130,6 +130,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn report_by_id(&self, id: &str) -> Result<Option<ReportRecord>>;
     async fn reports(&self, filter: &ReportFilter) -> Result<Vec<ReportRecord>>;
     async fn count_reports(&self) -> Result<u64>;
+    /// How many reports of each scam type were received in `[from, to)` (milliseconds), rejected and duplicate
+    /// ones left out; the portal's "rising this month". Types with none are absent.
+    async fn report_counts_by_scam_type(&self, from: i64, to: i64) -> Result<Vec<(String, u64)>>;
     /// Moves a report to `to` if its lifecycle allows it, recording who and why.
     async fn change_report_status(
         &self,

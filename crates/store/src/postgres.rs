@@ -524,6 +524,15 @@ impl Store for PostgresStore {
         })
     }
 
+    async fn report_counts_by_scam_type(&self, from: i64, to: i64) -> Result<Vec<(String, u64)>> {
+        in_transaction!(self, |transaction| {
+            query_all(&transaction, sql::COUNT_REPORTS_BY_SCAM_TYPE, &[&from, &to], |row| {
+                Ok((row.text(0)?, row.integer(1)? as u64))
+            })
+            .await?
+        })
+    }
+
     async fn change_report_status(
         &self,
         report_id: &str,

@@ -77,6 +77,9 @@ pub const SELECT_REPORT_IDS: &str = "SELECT id FROM reports \
      AND (CAST($3 AS TEXT) IS NULL OR id IN (SELECT report_id FROM report_contacts WHERE canonical = CAST($3 AS TEXT))) \
      ORDER BY created_at DESC, id DESC LIMIT $4";
 pub const COUNT_REPORTS: &str = "SELECT COUNT(*) FROM reports";
+pub const COUNT_REPORTS_BY_SCAM_TYPE: &str = "SELECT scam_type, COUNT(*) FROM reports \
+     WHERE created_at >= $1 AND created_at < $2 AND status NOT IN ('rejected', 'duplicate') \
+     GROUP BY scam_type ORDER BY scam_type";
 pub const COUNT_HISTORY: &str = "SELECT COUNT(*) FROM report_status_history WHERE report_id = $1";
 pub const UPDATE_STATUS: &str = "UPDATE reports SET status = $2, updated_at = $3 WHERE id = $1";
 pub const SELECT_SEALED: &str = "SELECT id, reporter_sealed FROM reports WHERE reporter_sealed IS NOT NULL ORDER BY id";

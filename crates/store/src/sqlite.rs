@@ -590,6 +590,15 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn report_counts_by_scam_type(&self, from: i64, to: i64) -> Result<Vec<(String, u64)>> {
+        self.read(move |c| {
+            query_all(c, sql::COUNT_REPORTS_BY_SCAM_TYPE, params![from, to], |row| {
+                Ok((row.text(0)?, row.integer(1)? as u64))
+            })
+        })
+        .await
+    }
+
     async fn change_report_status(
         &self,
         report_id: &str,

@@ -1058,6 +1058,21 @@ mod scenarios {
         }
         assert_eq!(store.count_reports().await.unwrap(), 200);
     }
+
+    pub async fn reports_are_counted_by_scam_type_in_a_window(store: Arc<dyn Store>) {
+        // Reports 1-6 are created at 1_700_000_000_000 + n.
+        for n in 1..=6 {
+            let mut report = new_report(n);
+            report.scam_type = if n <= 3 { ScamType::TaskScam } else { ScamType::ImpersonationBank };
+            store.submit_report(report, None).await.unwrap();
+        }
+        // A rejected report is not counted.
+        store.change_report_status("report-00002", ReportStatus::Triaged, "analyst", "read", 1).await.unwrap();
+        store.change_report_status("report-00002", ReportStatus::Rejected, "analyst", "not a scam", 2).await.unwrap();
+        let counts = store.report_counts_by_scam_type(1_700_000_000_000, 1_700_000_000_006).await.unwrap();
+        assert_eq!(counts, vec![("impersonation_bank".to_string(), 2), ("task_scam".to_string(), 2)]);
+        assert!(store.report_counts_by_scam_type(0, 1_700_000_000_000).await.unwrap().is_empty());
+    }
 }
 
 macro_rules! conformance {
@@ -1111,6 +1126,7 @@ conformance!(
     a_batch_with_one_invalid_decision_writes_nothing,
     a_screen_outcome_needs_a_stored_decision,
     many_concurrent_decision_batches_all_commit,
+    reports_are_counted_by_scam_type_in_a_window,
 );
 
 #[tokio::test]

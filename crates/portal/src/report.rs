@@ -1,0 +1,414 @@
+//! The report form: five short steps in one plain HTML form (the script shows one step at a time and keeps a
+//! draft; without it every step shows), sent as multipart with the evidence files, handed to the same intake as
+//! `POST /v1/reports`. The receipt gives the tracking code and secret and what to do at once.
+
+use crate::Portal;
+use crate::language::{Language, Texts};
+use crate::pages::bank_hotline;
+use crate::views::{
+    FormError, Layout, csrf_refused, domain_error_page, error_message, error_page, page, page_with_status, rate_limited,
+};
+use crate::visitor::Visitor;
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use canhgiac_core::report::{ConsentInput, ContactInput, PlaceInput, ReportSubmission, ReporterInput, TransferInput};
+use canhgiac_core::{Error, ErrorCategory, ErrorCode, ScamType};
+use canhgiac_server::AppState;
+use canhgiac_server::intake::{UploadedFile, now_millis};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// What the visitor typed, kept to show the form again after an error (files are chosen again).
+#[derive(Debug, Default, Clone)]
+pub struct ReportFormView {
+    pub submission_id: String,
+    pub scam_type: String,
+    pub narrative: String,
+    pub occurred_at: String,
+    pub province: String,
+    pub contacts: String,
+    pub loss_vnd: String,
+    pub from_bank: String,
+    pub from_account: String,
+    pub to_bank: String,
+    pub to_account: String,
+    pub amount_vnd: String,
+    pub transfer_at: String,
+    pub named: bool,
+    pub reporter_name: String,
+    pub reporter_phone: String,
+    pub reporter_email: String,
+    pub consent: bool,
+    pub contact_me: bool,
+    /// The id of the field an error names, or empty.
+    pub invalid: &'static str,
+}
+
+/// A fresh id for one filling of the form: sent again with a retried submission, it is the idempotency key,
+/// so a double click or a reload stores one report.
+fn new_submission_id() -> String {
+    canhgiac_secrets::random_bytes::<16>().iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+struct ScamTypeOption {
+    code: &'static str,
+    name: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    layout: Layout,
+    form_error: Option<FormError>,
+    form: ReportFormView,
+    scam_types: Vec<ScamTypeOption>,
+    banks: Vec<&'static str>,
+    today: String,
+}
+
+fn report_page(visitor: &Visitor, form: ReportFormView, form_error: Option<FormError>) -> Response {
+    let language = visitor.language;
+    let t = language.texts();
+    let scam_types = ScamType::ALL
+        .iter()
+        .map(|scam| ScamTypeOption { code: scam.code(), name: language.pick(scam.name_vi(), scam.name_en()) })
+        .collect();
+    let banks = canhgiac_core::identifier::banks().iter().map(|bank| bank.short_name).collect();
+    let layout = Layout::new(visitor, t.report_title, "report");
+    let status = if form_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let code = form_error.as_ref().map(|_| ErrorCode::InvalidValue);
+    let page_view =
+        ReportPage { layout, form_error, form, scam_types, banks, today: crate::format::today_iso(now_millis()) };
+    page_with_status(visitor, status, code, &page_view)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    #[serde(default)]
+    contact: Option<String>,
+    #[serde(default)]
+    scam_type: Option<String>,
+}
+
+/// `GET /report[?contact=…&scam_type=…]`.
+pub async fn report_form(
+    visitor: Visitor,
+    query: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let mut form = ReportFormView { submission_id: new_submission_id(), ..Default::default() };
+    if let Ok(Query(query)) = query {
+        form.contacts = query.contact.unwrap_or_default().chars().take(200).collect();
+        form.scam_type = query
+            .scam_type
+            .and_then(|code| ScamType::parse(&code).ok())
+            .map(|scam| scam.code().to_string())
+            .unwrap_or_default();
+    }
+    report_page(&visitor, form, None)
+}
+
+/// The form field an intake error names (`transfers[0].to_account` → `to_account`), and its label.
+fn field_of(error_field: &str, t: &'static Texts) -> (&'static str, &'static str) {
+    let last = error_field.rsplit('.').next().unwrap_or(error_field);
+    let base = last.split('[').next().unwrap_or(last);
+    match (error_field.split(['.', '[']).next().unwrap_or(""), base) {
+        ("transfers", "from_bank") => ("from_bank", t.from_bank_label),
+        ("transfers", "from_account") => ("from_account", t.from_account_label),
+        ("transfers", "to_bank") => ("to_bank", t.to_bank_label),
+        ("transfers", "to_account") => ("to_account", t.to_account_label),
+        ("transfers", "amount_vnd") => ("amount_vnd", t.amount_label),
+        ("transfers", "at") => ("transfer_at", t.transfer_at_label),
+        ("transfers", _) => ("to_account", t.to_account_label),
+        ("reporter", "name") => ("reporter_name", t.reporter_name_label),
+        ("reporter", "phone") => ("reporter_phone", t.reporter_phone_label),
+        ("reporter", "email") => ("reporter_email", t.reporter_email_label),
+        ("place", _) => ("province", t.province_label),
+        ("contacts", _) => ("contacts", t.contacts_label),
+        ("files", _) => ("files", t.files_label),
+        (_, "scam_type") => ("scam_type", t.scam_type_label),
+        (_, "occurred_at") => ("occurred_at", t.occurred_label),
+        (_, "loss_vnd") => ("loss_vnd", t.loss_label),
+        _ => ("narrative", t.narrative_label),
+    }
+}
+
+/// `1.250.000`, `1,250,000 đ`, `1250000 VND` → 1250000; empty → `None`.
+fn parse_amount(text: &str, field: &str) -> Result<Option<u64>, Error> {
+    let mut cleaned = text.trim().to_lowercase();
+    for unit in ["vnđ", "vnd", "đồng", "dong", "₫", "đ"] {
+        cleaned = cleaned.replace(unit, "");
+    }
+    let digits: String = cleaned.chars().filter(|c| !matches!(c, '.' | ',' | ' ' | '\u{a0}')).collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    digits.parse::<u64>().map(Some).map_err(|_| {
+        Error::new(ErrorCode::InvalidValue, "write the amount in dong as digits, e.g. 15.000.000").with_field(field)
+    })
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// The API's submission from the form.
+fn submission_of(form: &ReportFormView) -> Result<ReportSubmission, Error> {
+    let amount = parse_amount(&form.amount_vnd, "transfers[0].amount_vnd")?;
+    let transfer_fields = [&form.from_bank, &form.from_account, &form.to_bank, &form.to_account, &form.transfer_at];
+    let transfers = if amount.is_some() || transfer_fields.iter().any(|field| !field.trim().is_empty()) {
+        // The payer's bank alone (for the hotline) is not part of the API's transfer: it goes with an account.
+        let from_account = non_empty(&form.from_account);
+        vec![TransferInput {
+            from_bank: from_account.as_ref().and(non_empty(&form.from_bank)),
+            from_account,
+            to_bank: non_empty(&form.to_bank),
+            to_account: non_empty(&form.to_account),
+            amount_vnd: amount,
+            // `datetime-local` has no zone: the reporter is in Vietnam.
+            at: non_empty(&form.transfer_at)
+                .map(|at| if at.len() == 16 { format!("{at}:00+07:00") } else { format!("{at}+07:00") }),
+            remark: None,
+        }]
+    } else {
+        Vec::new()
+    };
+    let reporter = form.named.then(|| ReporterInput {
+        name: non_empty(&form.reporter_name),
+        phone: non_empty(&form.reporter_phone),
+        email: non_empty(&form.reporter_email),
+        national_id: None,
+        role: Some("victim".to_string()),
+    });
+    Ok(ReportSubmission {
+        channel: Some("web".to_string()),
+        reporter,
+        scam_type: non_empty(&form.scam_type),
+        narrative: form.narrative.trim().to_string(),
+        occurred_at: non_empty(&form.occurred_at),
+        place: non_empty(&form.province).map(|province| PlaceInput { province: Some(province), commune: None }),
+        loss_vnd: parse_amount(&form.loss_vnd, "loss_vnd")?,
+        transfers,
+        contacts: form.contacts.lines().filter_map(non_empty).map(ContactInput::Typed).collect(),
+        consent: Some(ConsentInput { share_with_authorities: form.consent, contact_me: form.contact_me }),
+    })
+}
+
+/// Stores a form field's text in the view.
+fn set_field(form: &mut ReportFormView, name: &str, value: String) {
+    let value: String = value.chars().take(20_000).collect();
+    match name {
+        "submission_id" => form.submission_id = value,
+        "scam_type" => form.scam_type = value,
+        "narrative" => form.narrative = value,
+        "occurred_at" => form.occurred_at = value,
+        "province" => form.province = value,
+        "contacts" => form.contacts = value,
+        "loss_vnd" => form.loss_vnd = value,
+        "from_bank" => form.from_bank = value,
+        "from_account" => form.from_account = value,
+        "to_bank" => form.to_bank = value,
+        "to_account" => form.to_account = value,
+        "amount_vnd" => form.amount_vnd = value,
+        "transfer_at" => form.transfer_at = value,
+        "identity" => form.named = value == "named",
+        "reporter_name" => form.reporter_name = value,
+        "reporter_phone" => form.reporter_phone = value,
+        "reporter_email" => form.reporter_email = value,
+        "consent" => form.consent = !value.is_empty(),
+        "contact_me" => form.contact_me = !value.is_empty(),
+        _ => {}
+    }
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    layout: Layout,
+    tracking_code: String,
+    secret: String,
+    next_steps: Vec<String>,
+}
+
+/// What the victim should do now, the payer bank's hotline first when the form names the bank.
+fn next_steps(language: Language, form: &ReportFormView) -> Vec<String> {
+    let t = language.texts();
+    let mut steps = Vec::new();
+    let paid =
+        !form.amount_vnd.trim().is_empty() || !form.to_account.trim().is_empty() || !form.loss_vnd.trim().is_empty();
+    match bank_hotline(&form.from_bank) {
+        Some((bank, hotline)) => steps.push(t.next_call_bank.replace("{bank}", &bank).replace("{hotline}", &hotline)),
+        None if paid || !form.from_bank.trim().is_empty() => steps.push(t.next_call_your_bank.to_string()),
+        None => {}
+    }
+    steps.push(t.next_police.to_string());
+    steps.push(t.next_evidence.to_string());
+    steps.push(t.next_5656.to_string());
+    steps.push(t.next_recovery.to_string());
+    steps
+}
+
+fn form_error_of(language: Language, error: &Error) -> (FormError, &'static str) {
+    let t = language.texts();
+    let (id, label) = field_of(error.field.as_deref().unwrap_or(""), t);
+    (FormError::new(error_message(language, error), id, Some(label)), id)
+}
+
+/// `POST /report` (multipart).
+pub async fn submit_report(
+    State(state): State<AppState>,
+    Extension(portal): Extension<Arc<Portal>>,
+    visitor: Visitor,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let language = visitor.language;
+    let t = language.texts();
+    if let Err(retry_after) = portal.reports.allow(&visitor.client) {
+        return rate_limited(&visitor, retry_after);
+    }
+    let intake = match state.intake() {
+        Ok(intake) => intake.clone(),
+        Err(_) => {
+            return error_page(&visitor, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, t.error_unavailable);
+        }
+    };
+    let Ok(mut multipart) = multipart else {
+        return error_page(&visitor, StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, t.error_csrf);
+    };
+    let limits = intake.evidence_limits();
+    let mut form = ReportFormView::default();
+    let mut csrf = None;
+    let mut files: Vec<UploadedFile> = Vec::new();
+    // Reads every part; an evidence file is checked against the limits while it streams in.
+    let read: Result<(), Error> = async {
+        let too_large =
+            |error: &axum::extract::multipart::MultipartError| error.status() == StatusCode::PAYLOAD_TOO_LARGE;
+        let unreadable = |error: axum::extract::multipart::MultipartError| {
+            if too_large(&error) {
+                Error::new(ErrorCode::PayloadTooLarge, "the report and its files are too large").with_field("files")
+            } else {
+                Error::new(ErrorCode::InvalidRequest, "the form could not be read; send it again")
+            }
+        };
+        while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or("").to_string();
+            if name == "files" {
+                let has_file = field.file_name().is_some_and(|name| !name.is_empty());
+                let position = files.len();
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    bytes.extend_from_slice(&chunk);
+                    limits.check_size(bytes.len() as u64).map_err(|e| e.with_field(format!("files[{position}]")))?;
+                }
+                // A file input left empty still sends a part with no name and no bytes.
+                if has_file || !bytes.is_empty() {
+                    limits.check_count(position + 1).map_err(|e| e.with_field("files"))?;
+                    files.push(UploadedFile { bytes });
+                }
+            } else {
+                let value = field.text().await.map_err(unreadable)?;
+                if name == "csrf" {
+                    csrf = Some(value);
+                } else {
+                    set_field(&mut form, &name, value);
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if !visitor.form_is_genuine(csrf.as_deref()) {
+        return csrf_refused(&visitor);
+    }
+    if let Err(error) = read {
+        let (form_error, invalid) = form_error_of(language, &error);
+        form.invalid = invalid;
+        return report_page(&visitor, form, Some(form_error));
+    }
+    if form.submission_id.len() != 32 || !form.submission_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        form.submission_id = new_submission_id();
+    }
+    let submission = match submission_of(&form) {
+        Ok(submission) => submission,
+        Err(error) => {
+            let (form_error, invalid) = form_error_of(language, &error);
+            form.invalid = invalid;
+            return report_page(&visitor, form, Some(form_error));
+        }
+    };
+    let key = format!("portal-{}", form.submission_id);
+    match intake.submit(None, submission, files, Some(key)).await {
+        Ok(receipt) => {
+            let layout = Layout::new(&visitor, t.receipt_title, "report");
+            let next_steps = next_steps(language, &form);
+            page(
+                &visitor,
+                &ReceiptPage { layout, tracking_code: receipt.tracking_code, secret: receipt.secret, next_steps },
+            )
+        }
+        Err(error) if error.category() == ErrorCategory::InvalidRequest || error.code == ErrorCode::PayloadTooLarge => {
+            let (form_error, invalid) = form_error_of(language, &error);
+            form.invalid = invalid;
+            report_page(&visitor, form, Some(form_error))
+        }
+        Err(error) => domain_error_page(&visitor, &error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::VI;
+
+    #[test]
+    fn amounts_are_read_as_people_write_them() {
+        assert_eq!(parse_amount("15.000.000", "x").unwrap(), Some(15_000_000));
+        assert_eq!(parse_amount("15,000,000 đ", "x").unwrap(), Some(15_000_000));
+        assert_eq!(parse_amount("2000000 VND", "x").unwrap(), Some(2_000_000));
+        assert_eq!(parse_amount("  ", "x").unwrap(), None);
+        assert_eq!(parse_amount("mười triệu", "loss_vnd").unwrap_err().field.as_deref(), Some("loss_vnd"));
+    }
+
+    #[test]
+    fn intake_fields_map_to_form_fields() {
+        assert_eq!(field_of("transfers[0].to_account", &VI).0, "to_account");
+        assert_eq!(field_of("transfers[0].at", &VI).0, "transfer_at");
+        assert_eq!(field_of("reporter.phone", &VI).0, "reporter_phone");
+        assert_eq!(field_of("contacts[2]", &VI).0, "contacts");
+        assert_eq!(field_of("files[1]", &VI).0, "files");
+        assert_eq!(field_of("scam_type", &VI).0, "scam_type");
+        assert_eq!(field_of("place.province", &VI).0, "province");
+        assert_eq!(field_of("narrative", &VI).0, "narrative");
+    }
+
+    #[test]
+    fn the_form_becomes_the_apis_submission() {
+        let form = ReportFormView {
+            scam_type: "task_scam".into(),
+            narrative: " Họ bảo làm nhiệm vụ ".into(),
+            contacts: "0912 000 111\n\n t.me/lua_dao \n".into(),
+            from_bank: "VCB".into(),
+            to_account: "21510001234567".into(),
+            to_bank: "BIDV".into(),
+            amount_vnd: "15.000.000".into(),
+            transfer_at: "2026-11-20T09:30".into(),
+            consent: true,
+            ..Default::default()
+        };
+        let submission = submission_of(&form).unwrap();
+        assert_eq!(submission.narrative, "Họ bảo làm nhiệm vụ");
+        assert_eq!(submission.contacts.len(), 2);
+        assert!(submission.reporter.is_none(), "anonymous unless the visitor chose otherwise");
+        let transfer = &submission.transfers[0];
+        assert_eq!(transfer.amount_vnd, Some(15_000_000));
+        assert_eq!(transfer.at.as_deref(), Some("2026-11-20T09:30:00+07:00"));
+        assert!(submission.consent.unwrap().share_with_authorities);
+        let steps = next_steps(Language::Vietnamese, &form);
+        assert!(steps[0].contains("1900 54 54 13"), "{steps:?}");
+        let empty = submission_of(&ReportFormView::default()).unwrap();
+        assert!(empty.transfers.is_empty());
+    }
+}

@@ -1,0 +1,359 @@
+//! The portal's pages through the whole router (API routes, middleware, portal): rendering in both languages,
+//! the security headers, CSRF refusals that store nothing, the report form without JavaScript, tracking with
+//! the narrative shown as text, rate limits, QR pictures decoded on the server, and the search's routing.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use axum::response::Response;
+use canhgiac_portal::{PortalLimits, routes_with};
+use canhgiac_server::platform::Platform;
+use canhgiac_server::{AppState, HttpLimits, router_with};
+use std::io::Cursor;
+use std::time::Duration;
+use tower::ServiceExt;
+
+struct Portal {
+    app: Router,
+    state: AppState,
+    _directory: tempfile::TempDir,
+}
+
+async fn portal(limits: PortalLimits) -> Portal {
+    let directory = tempfile::tempdir().unwrap();
+    let platform = Platform::open(directory.path(), None).await.unwrap();
+    let state = AppState::with_intake(directory.path(), HttpLimits::default(), platform.intake(Default::default()));
+    let app = router_with(state.clone(), routes_with(&state, limits));
+    Portal { app, state, _directory: directory }
+}
+
+async fn body_text(response: Response) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// The visitor's cookies and CSRF token, as a browser would hold them after a first page.
+struct Browser {
+    cookies: String,
+    token: String,
+}
+
+impl Portal {
+    async fn send(&self, request: Request<Body>) -> Response {
+        self.app.clone().oneshot(request).await.unwrap()
+    }
+
+    async fn get(&self, path: &str, cookies: &str) -> Response {
+        self.send(Request::get(path).header(header::COOKIE, cookies).body(Body::empty()).unwrap()).await
+    }
+
+    async fn visit(&self, language: &str) -> Browser {
+        let response = self.get("/", &format!("lang={language}")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+        let token = cookie.split(';').next().unwrap().trim_start_matches("csrf=").to_string();
+        assert_eq!(token.len(), 64);
+        Browser { cookies: format!("lang={language}; csrf={token}"), token }
+    }
+
+    async fn post_form(&self, path: &str, browser: &Browser, fields: &[(&str, &str)]) -> Response {
+        let body: String =
+            fields.iter().map(|(key, value)| format!("{key}={}", percent_encode(value))).collect::<Vec<_>>().join("&");
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, &browser.cookies)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn post_multipart(&self, path: &str, browser: &Browser, parts: &[(&str, Part)]) -> Response {
+        let boundary = "canhgiac-test-boundary";
+        let mut body = Vec::new();
+        for (name, part) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match part {
+                Part::Text(text) => {
+                    body.extend_from_slice(
+                        format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+                    );
+                    body.extend_from_slice(text.as_bytes());
+                }
+                Part::File(file_name, bytes) => {
+                    body.extend_from_slice(
+                        format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                            .as_bytes(),
+                    );
+                    body.extend_from_slice(bytes);
+                }
+            }
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+                .header(header::COOKIE, &browser.cookies)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+enum Part {
+    Text(String),
+    File(&'static str, Vec<u8>),
+}
+
+fn text(value: &str) -> Part {
+    Part::Text(value.to_string())
+}
+
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// The text between `<... id="ID"...>` and its closing tag (the first `<` after the opening tag's end).
+fn element_text<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in the page"));
+    let open_end = start + html[start..].find('>').unwrap() + 1;
+    let close = open_end + html[open_end..].find("</").unwrap();
+    &html[open_end..close]
+}
+
+/// A PNG of a QR code holding `payload`, 8 pixels a module, with the quiet zone.
+fn qr_png(payload: &str) -> Vec<u8> {
+    let code = qrcode::QrCode::new(payload.as_bytes()).unwrap();
+    let width = code.width();
+    let colors = code.to_colors();
+    let (scale, quiet) = (8u32, 4u32);
+    let side = (width as u32 + 2 * quiet) * scale;
+    let picture = image::GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = ((x / scale) as i64 - quiet as i64, (y / scale) as i64 - quiet as i64);
+        let dark = mx >= 0
+            && my >= 0
+            && (mx as usize) < width
+            && (my as usize) < width
+            && colors[my as usize * width + mx as usize] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let mut png = Vec::new();
+    picture.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    png
+}
+
+fn report_parts(browser: &Browser, narrative: &str) -> Vec<(&'static str, Part)> {
+    vec![
+        ("csrf", text(&browser.token)),
+        ("submission_id", text("0123456789abcdef0123456789abcdef")),
+        ("scam_type", text("task_scam")),
+        ("narrative", text(narrative)),
+        ("contacts", text("0912 000 111\nvietcombank-xacminh.com")),
+        ("from_bank", text("VCB")),
+        ("to_bank", text("BIDV")),
+        ("to_account", text("21510001234567")),
+        ("amount_vnd", text("15.000.000")),
+        ("transfer_at", text("2026-11-20T09:30")),
+        ("identity", text("anonymous")),
+        ("consent", text("yes")),
+        ("files", Part::File("", Vec::new())),
+    ]
+}
+
+#[tokio::test]
+async fn every_page_renders_in_both_languages_under_a_strict_policy() {
+    let portal = portal(PortalLimits::default()).await;
+    for (language, words) in [("vi", "Đây có phải lừa đảo?"), ("en", "Is this a scam?")] {
+        for path in
+            ["/", "/analyze", "/qr", "/report", "/track", "/scams", "/scams/task_scam", "/docs", "/check?q=0912000111"]
+        {
+            let response = portal.get(path, &format!("lang={language}")).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let policy = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+            assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"));
+            assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+            let html = body_text(response).await;
+            assert!(html.contains(&format!("<html lang=\"{language}\">")), "{path}");
+            assert!(html.contains("<main id=\"main\""), "{path}");
+            assert!(!html.contains("<script>") && !html.contains(" style=\""), "{path}: no inline script or style");
+            if path == "/" {
+                assert!(html.contains(words));
+                assert!(html.contains("113") && html.contains("156") && html.contains("5656"));
+            }
+        }
+    }
+    let css = portal.get("/static/portal.css", "").await;
+    assert_eq!(css.headers()[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    // A page that is not there is a page, not the API's JSON.
+    let missing = portal.get("/scams/no_such_scam", "").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(body_text(missing).await.contains("id=\"form-error\""));
+}
+
+#[tokio::test]
+async fn the_home_page_weighs_under_100_kb_with_its_assets() {
+    let portal = portal(PortalLimits::default()).await;
+    let mut total = body_text(portal.get("/", "").await).await.len();
+    for asset in ["/static/portal.css", "/static/portal.js", "/static/icon.svg"] {
+        total += body_text(portal.get(asset, "").await).await.len();
+    }
+    assert!(total <= 100 * 1024, "home page and its assets: {total} bytes");
+}
+
+#[tokio::test]
+async fn forms_without_the_visitors_token_are_refused_and_store_nothing() {
+    let portal = portal(PortalLimits::default()).await;
+    let browser = portal.visit("vi").await;
+    let forged = Browser { cookies: browser.cookies.clone(), token: "0".repeat(64) };
+    let response = portal.post_multipart("/report", &forged, &report_parts(&forged, "forged")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(body_text(response).await.contains("id=\"form-error\""));
+    // No cookie at all (another site's form): refused too.
+    let no_cookie = Browser { cookies: String::new(), token: browser.token.clone() };
+    let response = portal.post_form("/search", &no_cookie, &[("csrf", &browser.token), ("q", "0912000111")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // A request another site's page made, even with the cookie the browser attached.
+    let mut request = Request::post("/search")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, &browser.cookies)
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(format!("csrf={}&q=0912000111", browser.token)))
+        .unwrap();
+    request.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+    assert_eq!(portal.send(request).await.status(), StatusCode::FORBIDDEN);
+    let store = portal.state.intake().unwrap().store().clone();
+    assert_eq!(store.count_reports().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_report_without_javascript_is_stored_and_tracked_with_its_words_shown_as_text() {
+    let portal = portal(PortalLimits::default()).await;
+    let browser = portal.visit("vi").await;
+    let narrative = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\"> Họ bảo làm nhiệm vụ";
+    let mut parts = report_parts(&browser, narrative);
+    let png = qr_png("evidence");
+    parts.push(("files", Part::File("evidence.png", png)));
+    let response = portal.post_multipart("/report", &browser, &parts).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let receipt = body_text(response).await;
+    let code = element_text(&receipt, "tracking-code").to_string();
+    let secret = element_text(&receipt, "tracking-secret").to_string();
+    assert!(code.starts_with("CG-"), "{code}");
+    assert!(receipt.contains("Vietcombank") && receipt.contains("1900 54 54 13"), "the payer bank's hotline");
+
+    // The same filling of the form sent twice (a double click) stores one report.
+    let again = portal.post_multipart("/report", &browser, &parts).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let store = portal.state.intake().unwrap().store().clone();
+    assert_eq!(store.count_reports().await.unwrap(), 1);
+
+    let tracked =
+        portal.post_form("/track", &browser, &[("csrf", &browser.token), ("code", &code), ("secret", &secret)]).await;
+    assert_eq!(tracked.status(), StatusCode::OK);
+    let page = body_text(tracked).await;
+    assert!(page.contains("data-status=\"received\""));
+    let shown = element_text(&page, "narrative");
+    assert!(shown.contains("&#60;script&#62;window.__xss=1&#60;/script&#62;"), "{shown}");
+    assert!(!page.contains("<script>window") && !page.contains("<img src=x"));
+    assert!(page.contains("id=\"status-history\""));
+
+    let wrong =
+        portal.post_form("/track", &browser, &[("csrf", &browser.token), ("code", &code), ("secret", "wrong")]).await;
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    assert!(body_text(wrong).await.contains("id=\"form-error\""));
+}
+
+#[tokio::test]
+async fn a_refused_report_shows_the_form_again_with_the_field_named() {
+    let portal = portal(PortalLimits::default()).await;
+    let browser = portal.visit("en").await;
+    let mut parts = report_parts(&browser, "They called me");
+    parts.retain(|(name, _)| *name != "to_account");
+    parts.push(("to_account", text("12")));
+    let response = portal.post_multipart("/report", &browser, &parts).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body_text(response).await;
+    assert!(page.contains("id=\"form-error\""));
+    assert!(page.contains("href=\"#to_account\""), "the error links to the field");
+    assert!(page.contains("id=\"to_account\" name=\"to_account\" type=\"text\" inputmode=\"numeric\" maxlength=\"40\" value=\"12\" aria-invalid=\"true\""));
+    assert!(page.contains("They called me"), "what was typed is kept");
+}
+
+#[tokio::test]
+async fn submissions_and_uploads_are_rate_limited_per_client() {
+    let limits = PortalLimits { reports: 2, uploads: 1, lookups: 1, window: Duration::from_secs(600) };
+    let portal = portal(limits).await;
+    let browser = portal.visit("vi").await;
+    for n in 0..2 {
+        let mut parts = report_parts(&browser, "report");
+        parts[1] = ("submission_id", text(&format!("{n:032x}")));
+        assert_eq!(portal.post_multipart("/report", &browser, &parts).await.status(), StatusCode::OK);
+    }
+    let over = portal.post_multipart("/report", &browser, &report_parts(&browser, "one more")).await;
+    assert_eq!(over.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(over.headers().contains_key(header::RETRY_AFTER));
+    let parts = [("csrf", text(&browser.token)), ("image", Part::File("qr.png", qr_png("hello")))];
+    assert_eq!(portal.post_multipart("/qr", &browser, &parts).await.status(), StatusCode::OK);
+    assert_eq!(portal.post_multipart("/qr", &browser, &parts).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    let store = portal.state.intake().unwrap().store().clone();
+    assert_eq!(store.count_reports().await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a_payment_qr_code_is_decoded_on_the_server_and_its_account_checked() {
+    let portal = portal(PortalLimits::default()).await;
+    let browser = portal.visit("vi").await;
+    let payload = canhgiac_core::identifier::encode_napas("970436", "1234567890", Some(2_500_000), Some("chuyen tien"));
+    let parts = [("csrf", text(&browser.token)), ("image", Part::File("qr.png", qr_png(&payload)))];
+    let response = portal.post_multipart("/qr", &browser, &parts).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = body_text(response).await;
+    assert!(element_text(&page, "qr-payload").contains("1234567890"));
+    assert!(page.contains("Vietcombank") && page.contains("2.500.000"), "bank and amount in Vietnamese style");
+    assert!(page.contains("data-verdict=\"no_data\""));
+
+    let not_a_picture = [("csrf", text(&browser.token)), ("image", Part::File("a.png", b"plain text".to_vec()))];
+    let response = portal.post_multipart("/qr", &browser, &not_a_picture).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body_text(response).await.contains("id=\"form-error\""));
+
+    let too_large = vec![0u8; canhgiac_portal::qr::MAX_QR_FILE_BYTES + 1];
+    let parts = [("csrf", text(&browser.token)), ("image", Part::File("big.png", too_large))];
+    assert_eq!(portal.post_multipart("/qr", &browser, &parts).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_search_goes_to_a_check_for_a_contact_and_to_an_analysis_for_a_message() {
+    let portal = portal(PortalLimits::default()).await;
+    let browser = portal.visit("vi").await;
+    let response = portal.post_form("/search", &browser, &[("csrf", &browser.token), ("q", "0912 345 678")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/check?q=%2B84912345678");
+    let message = "Vietcombank thong bao: tai khoan cua quy khach bi tam khoa. Vui long xac thuc tai https://vietcombank-xacminh.com/login truoc 24h";
+    let response = portal.post_form("/search", &browser, &[("csrf", &browser.token), ("q", message)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = body_text(response).await;
+    assert!(page.contains("id=\"message-verdict\""));
+    assert!(page.contains("<mark class=\"flag\""), "red flags highlighted");
+    assert!(page.contains("id=\"contacts\""));
+    let response = portal.post_form("/search", &browser, &[("csrf", &browser.token), ("q", "hello")]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body_text(response).await.contains("id=\"form-error\""));
+}
+
+#[tokio::test]
+async fn the_language_switch_is_remembered_and_never_leaves_the_site() {
+    let portal = portal(PortalLimits::default()).await;
+    let response = portal.get("/lang?to=en&back=%2Fscams", "").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/scams");
+    assert!(response.headers()[header::SET_COOKIE].to_str().unwrap().starts_with("lang=en;"));
+    let response = portal.get("/lang?to=vi&back=https%3A%2F%2Fevil.example", "").await;
+    assert_eq!(response.headers()[header::LOCATION], "/");
+}
