@@ -219,11 +219,18 @@ fn kind_en(kind: OrganisationKind) -> &'static str {
     }
 }
 
-/// A date in Vietnamese time, `2026-11-02`.
+/// A date in Vietnamese time, `2026-11-02` (the English reasons).
 pub fn date_vn(at_ms: i64) -> String {
     let Ok(timestamp) = jiff::Timestamp::from_millisecond(at_ms) else { return "?".into() };
     let offset = jiff::tz::Offset::constant(7);
     offset.to_datetime(timestamp).date().to_string()
+}
+
+/// A date in Vietnamese time as Vietnamese readers write it, `02/11/2026` (the Vietnamese reasons).
+pub fn date_vn_written(at_ms: i64) -> String {
+    let Ok(timestamp) = jiff::Timestamp::from_millisecond(at_ms) else { return "?".into() };
+    let date = jiff::tz::Offset::constant(7).to_datetime(timestamp).date();
+    format!("{:02}/{:02}/{}", date.day(), date.month(), date.year())
 }
 
 /// `50.000.000` (Vietnamese thousands separator).
@@ -399,7 +406,7 @@ pub fn judge(signals: &ContactSignals, now: i64) -> Verdict {
     } else if let Some(confirmation) = confirmations.iter().max_by_key(|c| c.at) {
         reasons.push(Reason {
             code: "police_confirmed",
-            vi: format!("{} xác nhận lừa đảo ngày {}", confirmation.organisation, date_vn(confirmation.at)),
+            vi: format!("{} xác nhận lừa đảo ngày {}", confirmation.organisation, date_vn_written(confirmation.at)),
             en: format!("{} confirmed it a scam on {}", confirmation.organisation, date_vn(confirmation.at)),
         });
     }
@@ -411,7 +418,7 @@ pub fn judge(signals: &ContactSignals, now: i64) -> Verdict {
                 "{} ({}) đưa vào danh sách ngày {}",
                 listing.organisation,
                 kind_vi(listing.organisation_kind),
-                date_vn(listing.listed_at)
+                date_vn_written(listing.listed_at)
             ),
             en: format!(
                 "{} ({}) listed it on {}",
@@ -424,7 +431,7 @@ pub fn judge(signals: &ContactSignals, now: i64) -> Verdict {
     for feed in feeds.iter().take(3) {
         reasons.push(Reason {
             code: "feed_listed",
-            vi: format!("Có trong nguồn cảnh báo {} từ ngày {}", feed.source, date_vn(feed.seen_at)),
+            vi: format!("Có trong nguồn cảnh báo {} từ ngày {}", feed.source, date_vn_written(feed.seen_at)),
             en: format!("in the {} feed since {}", feed.source, date_vn(feed.seen_at)),
         });
     }
@@ -463,12 +470,15 @@ pub fn judge(signals: &ContactSignals, now: i64) -> Verdict {
     match signals.appeal {
         AppealState::Pending { since } => reasons.push(Reason {
             code: "appeal_pending",
-            vi: format!("Đang xem xét khiếu nại từ ngày {}", date_vn(since)),
+            vi: format!("Đang xem xét khiếu nại từ ngày {}", date_vn_written(since)),
             en: format!("an appeal is under review since {}", date_vn(since)),
         }),
         AppealState::Upheld { at } => reasons.push(Reason {
             code: "appeal_upheld",
-            vi: format!("Khiếu nại được chấp nhận ngày {}; thông tin trước đó không còn được tính", date_vn(at)),
+            vi: format!(
+                "Khiếu nại được chấp nhận ngày {}; thông tin trước đó không còn được tính",
+                date_vn_written(at)
+            ),
             en: format!("an appeal was upheld on {}; earlier signals no longer count", date_vn(at)),
         }),
         AppealState::None | AppealState::Rejected { .. } => {}
@@ -674,5 +684,6 @@ mod tests {
         assert_eq!(verdict.scam_types, vec![ScamType::ImpersonationBank, ScamType::TaskScam]);
         assert_eq!(vnd(1_234_567), "1.234.567");
         assert_eq!(date_vn(0), "1970-01-01");
+        assert_eq!(date_vn_written(0), "01/01/1970");
     }
 }

@@ -106,7 +106,7 @@ macro_rules! texts {
 }
 
 texts! {
-    site_name: "Cảnh giác", "Cảnh giác (Stay vigilant)";
+    site_name: "Cảnh giác", "Cảnh giác";
     site_tagline: "Kiểm tra trước khi chuyển tiền. Báo cáo để bảo vệ người khác.", "Check before you transfer. Report to protect others.";
     skip_to_content: "Bỏ qua, đến nội dung chính", "Skip to main content";
     nav_label: "Điều hướng chính", "Main navigation";
@@ -198,6 +198,7 @@ texts! {
     contacts_title: "Liên hệ trong tin nhắn", "Contacts in the message";
     no_contacts: "Tin nhắn không chứa số điện thoại, tài khoản hay link.", "The message holds no phone number, account or link.";
     likely_types: "Có thể là", "Could be";
+    more_advice: "Thêm lời khuyên", "More advice";
     analyze_another: "Phân tích tin nhắn khác", "Analyse another message";
 
     qr_title: "Kiểm tra mã QR thanh toán", "Check a payment QR code";

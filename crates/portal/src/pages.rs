@@ -332,6 +332,7 @@ struct AnalysisView {
     flags: Vec<FlagView>,
     contacts: Vec<ContactView>,
     advice: Vec<&'static str>,
+    more_advice: Vec<&'static str>,
 }
 
 #[derive(Template)]
@@ -371,12 +372,15 @@ fn segments(language: Language, text: &str, analysis: &Analysis) -> Vec<Segment>
     out
 }
 
+/// Pieces of advice shown unfolded under an analysis.
+const MAX_ADVICE_SHOWN: usize = 4;
+
 fn analysis_view(language: Language, text: &str, analysis: &Analysis) -> AnalysisView {
     let t = language.texts();
     let (verdict_words, icon) = match analysis.verdict.as_str() {
-        "scam" => (t.analysis_scam, "⛔"),
+        "scam" => (t.analysis_scam, "✗"),
         "suspicious" => (t.analysis_suspicious, "⚠"),
-        _ => (t.analysis_safe, "✔"),
+        _ => (t.analysis_safe, "✓"),
     };
     let characters: Vec<char> = text.chars().collect();
     let quote = |start: usize, end: usize| -> String {
@@ -432,7 +436,19 @@ fn analysis_view(language: Language, text: &str, analysis: &Analysis) -> Analysi
                 }
             })
             .collect(),
-        advice: analysis.advice.iter().map(|advice| language.pick(advice.vi, advice.en)).collect(),
+        // The analyzer's advice comes most important first; a worried reader takes in a handful, the rest folds.
+        advice: analysis
+            .advice
+            .iter()
+            .take(MAX_ADVICE_SHOWN)
+            .map(|advice| language.pick(advice.vi, advice.en))
+            .collect(),
+        more_advice: analysis
+            .advice
+            .iter()
+            .skip(MAX_ADVICE_SHOWN)
+            .map(|advice| language.pick(advice.vi, advice.en))
+            .collect(),
     }
 }
 
@@ -626,7 +642,17 @@ pub async fn qr_upload(
         }),
         _ => None,
     };
-    let answer = identifier.map(|identifier| CheckView::new(language, &state.index().check(&identifier, now_millis())));
+    let answer = identifier.as_ref().map(|identifier| {
+        let mut view = CheckView::new(language, &state.index().check(identifier, now_millis()));
+        // The link to the whole check names the account the code pays, not the payload.
+        if let Identifier::Vietqr(code) = identifier
+            && let Some(account) = code.account()
+        {
+            view.display = account.display();
+            view.query = query_value(account.canonical());
+        }
+        view
+    });
     let layout = Layout::new(&visitor, t.qr_title, "qr");
     page(&visitor, &QrPage { layout, form_error: None, result: Some(QrResult { content, payment, answer }) })
 }
@@ -702,7 +728,12 @@ fn tracked_report(language: Language, view: &serde_json::Value) -> TrackedReport
                     .map(|change| HistoryView {
                         at: change["at"].as_i64().map(format::date_time).unwrap_or_default(),
                         status: status_words(language, change["status"].as_str().unwrap_or_default()),
-                        reason: change["reason"].as_str().unwrap_or_default().to_string(),
+                        // The first change's reason is the status's own code: nothing to add.
+                        reason: change["reason"]
+                            .as_str()
+                            .filter(|reason| Some(*reason) != change["status"].as_str())
+                            .unwrap_or_default()
+                            .to_string(),
                     })
                     .collect()
             })

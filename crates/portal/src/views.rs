@@ -165,12 +165,13 @@ pub struct VerdictView {
 
 pub fn verdict_icon(level: VerdictLevel) -> &'static str {
     match level {
-        VerdictLevel::OfficialVerified => "✔",
+        // Symbols that the default fonts of phones and of Debian (DejaVu) all have: no emoji.
+        VerdictLevel::OfficialVerified => "✓",
         VerdictLevel::NoData => "?",
         VerdictLevel::Reported => "!",
         VerdictLevel::Suspicious => "⚠",
-        VerdictLevel::HighRisk => "⛔",
-        VerdictLevel::ConfirmedScam => "✖",
+        VerdictLevel::HighRisk => "✗",
+        VerdictLevel::ConfirmedScam => "✗",
     }
 }
 
