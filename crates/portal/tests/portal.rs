@@ -357,3 +357,19 @@ async fn the_language_switch_is_remembered_and_never_leaves_the_site() {
     let response = portal.get("/lang?to=vi&back=https%3A%2F%2Fevil.example", "").await;
     assert_eq!(response.headers()[header::LOCATION], "/");
 }
+
+#[tokio::test]
+async fn a_browser_lost_outside_the_api_gets_a_page_and_a_client_of_the_api_gets_json() {
+    let portal = portal(PortalLimits::default()).await;
+    let page = portal
+        .send(Request::get("/no-such-page").header(header::ACCEPT, "text/html,*/*").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(body_text(page).await.contains("href=\"/\""));
+    let api = portal
+        .send(Request::get("/v1/no-such-route").header(header::ACCEPT, "text/html").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert!(body_text(api).await.contains("\"code\":\"not_found\""));
+}

@@ -102,8 +102,26 @@ pub fn identifier_json(identifier: &Identifier, span: Option<(usize, usize)>) ->
     Value::Object(map)
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found()
+/// A path that is no route: the API's JSON error, or, for a browser asking for a page outside `/v1/`, a short page
+/// in both languages that leads back to the portal's home.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let wants_page = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if !wants_page || uri.path().starts_with("/v1/") {
+        return ApiError::not_found().into_response();
+    }
+    let page = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        <title>Không tìm thấy trang · Page not found</title><link rel=\"stylesheet\" href=\"/static/portal.css\"></head>\
+        <body><main id=\"main\"><h1>Không tìm thấy trang này</h1><p lang=\"en\">This page does not exist.</p>\
+        <p><a class=\"button\" href=\"/\">Về trang chủ · Home</a></p></main></body></html>";
+    let mut response = (axum::http::StatusCode::NOT_FOUND, axum::response::Html(page)).into_response();
+    // Marked with its code, so the JSON error layer leaves the page alone.
+    response.extensions_mut().insert(crate::ErrorCodeExtension(canhgiac_core::ErrorCode::NotFound));
+    response
 }
 
 async fn method_not_allowed() -> ApiError {
