@@ -264,6 +264,52 @@ describe('portal', () => {
     });
   });
 
+  test('(m) several transfers with JavaScript: a row added in the page, kept by the draft, both payer banks named', TEST, async (t) => {
+    await withPage(t, async (page) => {
+      await open(page, '/report');
+      await page.evaluate(() => window.localStorage.removeItem('canhgiac.report-draft'));
+      await page.reload();
+      const step = (n) => page.locator(`form#report-form fieldset.step[data-step="${n}"]`);
+      await setField(page, step(1), ['select#scam_type', 'select', 'task_scam']);
+      await step(1).locator('textarea#narrative').fill('Họ bảo làm nhiệm vụ; tôi nộp tiền hai lần, từ hai ngân hàng.');
+      await step(1).locator('button.step-next').click();
+      await step(2).locator('textarea#contacts').fill('0912 000 111');
+      await step(2).locator('button.step-next').click();
+      await step(3).locator('#from_bank').fill('VCB');
+      await step(3).locator('#to_bank').fill('BIDV');
+      await step(3).locator('#to_account').fill('21510001234567');
+      await step(3).locator('#amount_vnd').fill('5000000');
+      await step(3).locator('button.add-transfer').click();
+      await step(3).locator('#from_bank-2').waitFor({ state: 'visible' });
+      assert.equal(await page.locator('fieldset.transfer').count(), 2, 'a second row of the money trail');
+      assert.equal(await page.locator('#to_account-2').inputValue(), '', 'the new row starts empty');
+      await step(3).locator('#from_bank-2').fill('BIDV');
+      await step(3).locator('#to_bank-2').fill('MB');
+      await step(3).locator('#to_account-2').fill('0981234567');
+      await step(3).locator('#amount_vnd-2').fill('20000000');
+      // The draft keeps the added row across a reload.
+      await page.reload();
+      await page.waitForFunction(() => document.querySelector('#to_account-2')?.value === '0981234567', null, {
+        timeout: 10_000,
+      });
+      await step(1).locator('button.step-next').click();
+      await step(2).locator('button.step-next').click();
+      await step(3).waitFor({ state: 'visible' });
+      await checkAccessibility(page, 'report-two-transfers');
+      await screenshot(page, 'report-two-transfers');
+      await step(3).locator('button.step-next').click();
+      await step(4).locator('button.step-next').click();
+      await step(5).locator('input[name=identity][value=anonymous]').check();
+      await step(5).locator('button#report-submit').click();
+      await readReceipt(page);
+      const nextSteps = await page.locator('#next-steps').innerText();
+      assert.ok(
+        digits(nextSteps).includes('1900545413') && digits(nextSteps).includes('19009247'),
+        `#next-steps names both payer banks' hotlines (Vietcombank 1900 54 54 13, BIDV 1900 9247): ${nextSteps}`,
+      );
+    });
+  });
+
   test('(f) tracking: the code and secret show the status and its history; a wrong secret is refused', TEST, async (t) => {
     let receipt = fullReportReceipt;
     if (!receipt) {

@@ -9,38 +9,91 @@
     try { return window.localStorage; } catch (e) { return null; }
   }
 
+  // A field's key in the draft: its id (the money trail's rows repeat names), or the name of a radio group.
+  function draftKey(field) {
+    if (field.type === "radio") return "name:" + field.name;
+    return field.id || "";
+  }
+
   function saveDraft(form) {
     var store = storage();
     if (!store) return;
     var draft = {};
     Array.prototype.forEach.call(form.elements, function (field) {
-      if (!field.name || PERSONAL[field.name] || field.type === "file" || field.type === "submit" || field.type === "button") return;
+      var key = draftKey(field);
+      if (!key || !field.name || PERSONAL[field.name] || field.type === "file" || field.type === "submit" || field.type === "button") return;
       if (field.type === "radio" || field.type === "checkbox") {
-        if (field.checked) draft[field.name] = field.value;
+        if (field.checked) draft[key] = field.value;
       } else if (field.value) {
-        draft[field.name] = field.value;
+        draft[key] = field.value;
       }
     });
     try { store.setItem(DRAFT_KEY, JSON.stringify(draft)); } catch (e) { /* full or refused: no draft */ }
   }
 
-  function restoreDraft(form) {
+  function restoreDraft(form, addTransfer) {
     var store = storage();
     if (!store) return false;
     var draft;
     try { draft = JSON.parse(store.getItem(DRAFT_KEY) || "null"); } catch (e) { draft = null; }
     if (!draft || typeof draft !== "object") return false;
+    // Rows of the money trail the draft had: add them before filling.
+    Object.keys(draft).forEach(function (key) {
+      var row = /-(\d+)$/.exec(key);
+      var guard = 20;
+      while (row && !document.getElementById(key) && addTransfer && guard-- > 0 && addTransfer()) { /* adds one row */ }
+    });
     var restored = false;
     Array.prototype.forEach.call(form.elements, function (field) {
-      if (!field.name || PERSONAL[field.name] || !Object.prototype.hasOwnProperty.call(draft, field.name)) return;
+      var key = draftKey(field);
+      if (!key || !field.name || PERSONAL[field.name] || !Object.prototype.hasOwnProperty.call(draft, key)) return;
       if (field.type === "radio" || field.type === "checkbox") {
-        field.checked = draft[field.name] === field.value;
+        field.checked = draft[key] === field.value;
       } else if (field.type !== "file" && !field.value) {
-        field.value = draft[field.name];
+        field.value = draft[key];
       }
       restored = true;
     });
     return restored;
+  }
+
+  // "Add another transfer" in the page: a copy of the last row, empty; false when there may be no more.
+  function setUpTransfers(form) {
+    var button = form.querySelector("button.add-transfer");
+    if (!button) return null;
+    var max = parseInt(button.getAttribute("data-max") || "10", 10);
+    button.type = "button";
+    function rows() { return form.querySelectorAll("fieldset.transfer"); }
+    function add() {
+      var all = rows();
+      if (all.length >= max) return false;
+      var last = all[all.length - 1];
+      var number = all.length + 1;
+      var copy = last.cloneNode(true);
+      copy.setAttribute("data-transfer", String(number));
+      var legend = copy.querySelector("legend");
+      if (legend) legend.textContent = legend.textContent.replace(/\d+\s*$/, String(number));
+      Array.prototype.forEach.call(copy.querySelectorAll("[id]"), function (element) {
+        element.id = element.id.replace(/-\d+$/, "") + "-" + number;
+        element.value = "";
+        element.removeAttribute("aria-invalid");
+      });
+      Array.prototype.forEach.call(copy.querySelectorAll("label[for]"), function (label) {
+        label.setAttribute("for", label.getAttribute("for").replace(/-\d+$/, "") + "-" + number);
+      });
+      last.parentNode.insertBefore(copy, last.nextSibling);
+      if (number >= max) button.hidden = true;
+      return true;
+    }
+    button.addEventListener("click", function () {
+      if (add()) {
+        var all = rows();
+        var first = all[all.length - 1].querySelector("input");
+        if (first) first.focus();
+        saveDraft(form);
+      }
+    });
+    return add;
   }
 
   function setUpSteps(form) {
@@ -114,7 +167,8 @@
     var form = document.getElementById("report-form");
     if (!form) return;
     var note = document.getElementById("draft-note");
-    if (restoreDraft(form) && note) note.hidden = false;
+    var addTransfer = setUpTransfers(form);
+    if (restoreDraft(form, addTransfer) && note) note.hidden = false;
     var clear = document.getElementById("draft-clear");
     if (clear) {
       clear.addEventListener("click", function () {

@@ -243,6 +243,8 @@ texts! {
     to_account_label: "Số tài khoản nhận", "Receiving account number";
     amount_label: "Số tiền (đồng)", "Amount (dong)";
     transfer_at_label: "Thời điểm chuyển", "When you transferred";
+    transfer_legend: "Lần chuyển", "Transfer";
+    add_transfer: "Thêm một lần chuyển", "Add another transfer";
     bank_hint: "Ví dụ: Vietcombank, VCB, BIDV, MB", "For example: Vietcombank, VCB, BIDV, MB";
     step4_title: "Bằng chứng", "Evidence";
     files_label: "Ảnh chụp màn hình, biên lai, ghi âm (tối đa 20 tệp)", "Screenshots, receipts, recordings (up to 20 files)";

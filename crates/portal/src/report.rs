@@ -31,20 +31,71 @@ pub struct ReportFormView {
     pub province: String,
     pub contacts: String,
     pub loss_vnd: String,
-    pub from_bank: String,
-    pub from_account: String,
-    pub to_bank: String,
-    pub to_account: String,
-    pub amount_vnd: String,
-    pub transfer_at: String,
+    /// The money trail: at least one row, at most [`MAX_TRANSFERS`].
+    pub transfers: Vec<TransferRow>,
     pub named: bool,
     pub reporter_name: String,
     pub reporter_phone: String,
     pub reporter_email: String,
     pub consent: bool,
     pub contact_me: bool,
-    /// The id of the field an error names, or empty.
+    /// The field (outside the money trail) an error names, or empty.
     pub invalid: &'static str,
+}
+
+/// Rows of the money trail one report may carry through the form.
+pub const MAX_TRANSFERS: usize = 10;
+
+/// One transfer of the money trail as typed.
+#[derive(Debug, Default, Clone)]
+pub struct TransferRow {
+    /// 1-based, for the legend.
+    pub number: usize,
+    /// Appended to the fields' ids: empty for the first row (the ids docs/portal.md names), `-2`, `-3`… after.
+    pub suffix: String,
+    pub from_bank: String,
+    pub from_account: String,
+    pub to_bank: String,
+    pub to_account: String,
+    pub amount_vnd: String,
+    pub transfer_at: String,
+    /// The field of this row an error names, or empty.
+    pub invalid: &'static str,
+}
+
+impl TransferRow {
+    fn numbered(number: usize) -> TransferRow {
+        TransferRow {
+            number,
+            suffix: if number == 1 { String::new() } else { format!("-{number}") },
+            ..Default::default()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        [&self.from_bank, &self.from_account, &self.to_bank, &self.to_account, &self.amount_vnd, &self.transfer_at]
+            .iter()
+            .all(|field| field.trim().is_empty())
+    }
+}
+
+impl ReportFormView {
+    fn new() -> ReportFormView {
+        ReportFormView {
+            submission_id: new_submission_id(),
+            transfers: vec![TransferRow::numbered(1)],
+            ..Default::default()
+        }
+    }
+
+    /// The row `index` (0-based), added (with the rows before it) when the form sent fewer.
+    fn transfer_row(&mut self, index: usize) -> &mut TransferRow {
+        while self.transfers.len() <= index {
+            let number = self.transfers.len() + 1;
+            self.transfers.push(TransferRow::numbered(number));
+        }
+        &mut self.transfers[index]
+    }
 }
 
 /// A fresh id for one filling of the form: sent again with a retried submission, it is the idempotency key,
@@ -67,6 +118,7 @@ struct ReportPage {
     scam_types: Vec<ScamTypeOption>,
     banks: Vec<&'static str>,
     today: String,
+    max_transfers: usize,
 }
 
 fn report_page(visitor: &Visitor, form: ReportFormView, form_error: Option<FormError>) -> Response {
@@ -80,8 +132,15 @@ fn report_page(visitor: &Visitor, form: ReportFormView, form_error: Option<FormE
     let layout = Layout::new(visitor, t.report_title, "report");
     let status = if form_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let code = form_error.as_ref().map(|_| ErrorCode::InvalidValue);
-    let page_view =
-        ReportPage { layout, form_error, form, scam_types, banks, today: crate::format::today_iso(now_millis()) };
+    let page_view = ReportPage {
+        layout,
+        form_error,
+        form,
+        scam_types,
+        banks,
+        today: crate::format::today_iso(now_millis()),
+        max_transfers: MAX_TRANSFERS,
+    };
     page_with_status(visitor, status, code, &page_view)
 }
 
@@ -98,7 +157,7 @@ pub async fn report_form(
     visitor: Visitor,
     query: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let mut form = ReportFormView { submission_id: new_submission_id(), ..Default::default() };
+    let mut form = ReportFormView::new();
     if let Ok(Query(query)) = query {
         form.contacts = query.contact.unwrap_or_default().chars().take(200).collect();
         form.scam_type = query
@@ -110,7 +169,8 @@ pub async fn report_form(
     report_page(&visitor, form, None)
 }
 
-/// The form field an intake error names (`transfers[0].to_account` → `to_account`), and its label.
+/// The form field an intake error names (`transfers[1].to_account` → `to_account` of the second submitted transfer),
+/// and its label.
 fn field_of(error_field: &str, t: &'static Texts) -> (&'static str, &'static str) {
     let last = error_field.rsplit('.').next().unwrap_or(error_field);
     let base = last.split('[').next().unwrap_or(last);
@@ -135,6 +195,11 @@ fn field_of(error_field: &str, t: &'static Texts) -> (&'static str, &'static str
     }
 }
 
+/// The position in `transfers[N].…`, when the field names one.
+fn transfer_position(error_field: &str) -> Option<usize> {
+    error_field.strip_prefix("transfers[")?.split(']').next()?.parse().ok()
+}
+
 /// `1.250.000`, `1,250,000 đ`, `1250000 VND` → 1250000; empty → `None`.
 fn parse_amount(text: &str, field: &str) -> Result<Option<u64>, Error> {
     let mut cleaned = text.trim().to_lowercase();
@@ -155,27 +220,29 @@ fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_string())
 }
 
-/// The API's submission from the form.
-fn submission_of(form: &ReportFormView) -> Result<ReportSubmission, Error> {
-    let amount = parse_amount(&form.amount_vnd, "transfers[0].amount_vnd")?;
-    let transfer_fields = [&form.from_bank, &form.from_account, &form.to_bank, &form.to_account, &form.transfer_at];
-    let transfers = if amount.is_some() || transfer_fields.iter().any(|field| !field.trim().is_empty()) {
+/// The API's submission from the form, and for each of its transfers the form row it came from (empty rows are
+/// left out, so an intake error's `transfers[N]` is the N-th row sent, not the N-th row shown).
+fn submission_of(form: &ReportFormView) -> Result<(ReportSubmission, Vec<usize>), Error> {
+    let mut transfers = Vec::new();
+    let mut rows = Vec::new();
+    for (row_index, row) in form.transfers.iter().enumerate().filter(|(_, row)| !row.is_empty()) {
+        // An error here names the form's row (the caller maps it as such).
+        let amount = parse_amount(&row.amount_vnd, &format!("transfers[{row_index}].amount_vnd"))?;
         // The payer's bank alone (for the hotline) is not part of the API's transfer: it goes with an account.
-        let from_account = non_empty(&form.from_account);
-        vec![TransferInput {
-            from_bank: from_account.as_ref().and(non_empty(&form.from_bank)),
+        let from_account = non_empty(&row.from_account);
+        transfers.push(TransferInput {
+            from_bank: from_account.as_ref().and(non_empty(&row.from_bank)),
             from_account,
-            to_bank: non_empty(&form.to_bank),
-            to_account: non_empty(&form.to_account),
+            to_bank: non_empty(&row.to_bank),
+            to_account: non_empty(&row.to_account),
             amount_vnd: amount,
             // `datetime-local` has no zone: the reporter is in Vietnam.
-            at: non_empty(&form.transfer_at)
+            at: non_empty(&row.transfer_at)
                 .map(|at| if at.len() == 16 { format!("{at}:00+07:00") } else { format!("{at}+07:00") }),
             remark: None,
-        }]
-    } else {
-        Vec::new()
-    };
+        });
+        rows.push(row_index);
+    }
     let reporter = form.named.then(|| ReporterInput {
         name: non_empty(&form.reporter_name),
         phone: non_empty(&form.reporter_phone),
@@ -183,7 +250,7 @@ fn submission_of(form: &ReportFormView) -> Result<ReportSubmission, Error> {
         national_id: None,
         role: Some("victim".to_string()),
     });
-    Ok(ReportSubmission {
+    let submission = ReportSubmission {
         channel: Some("web".to_string()),
         reporter,
         scam_type: non_empty(&form.scam_type),
@@ -194,12 +261,34 @@ fn submission_of(form: &ReportFormView) -> Result<ReportSubmission, Error> {
         transfers,
         contacts: form.contacts.lines().filter_map(non_empty).map(ContactInput::Typed).collect(),
         consent: Some(ConsentInput { share_with_authorities: form.consent, contact_me: form.contact_me }),
-    })
+    };
+    Ok((submission, rows))
 }
 
-/// Stores a form field's text in the view.
-fn set_field(form: &mut ReportFormView, name: &str, value: String) {
+/// Stores a form field's text in the view. The money trail's fields repeat once per row, in the rows' order:
+/// `counts` says how many of each were read so far.
+fn set_field(form: &mut ReportFormView, counts: &mut [usize; 6], name: &str, value: String) {
     let value: String = value.chars().take(20_000).collect();
+    const TRANSFER_FIELDS: [&str; 6] =
+        ["from_bank", "from_account", "to_bank", "to_account", "amount_vnd", "transfer_at"];
+    if let Some(column) = TRANSFER_FIELDS.iter().position(|field| *field == name) {
+        let index = counts[column];
+        if index >= MAX_TRANSFERS {
+            return;
+        }
+        counts[column] += 1;
+        let row = form.transfer_row(index);
+        let slot = match column {
+            0 => &mut row.from_bank,
+            1 => &mut row.from_account,
+            2 => &mut row.to_bank,
+            3 => &mut row.to_account,
+            4 => &mut row.amount_vnd,
+            _ => &mut row.transfer_at,
+        };
+        *slot = value;
+        return;
+    }
     match name {
         "submission_id" => form.submission_id = value,
         "scam_type" => form.scam_type = value,
@@ -208,12 +297,6 @@ fn set_field(form: &mut ReportFormView, name: &str, value: String) {
         "province" => form.province = value,
         "contacts" => form.contacts = value,
         "loss_vnd" => form.loss_vnd = value,
-        "from_bank" => form.from_bank = value,
-        "from_account" => form.from_account = value,
-        "to_bank" => form.to_bank = value,
-        "to_account" => form.to_account = value,
-        "amount_vnd" => form.amount_vnd = value,
-        "transfer_at" => form.transfer_at = value,
         "identity" => form.named = value == "named",
         "reporter_name" => form.reporter_name = value,
         "reporter_phone" => form.reporter_phone = value,
@@ -233,16 +316,25 @@ struct ReceiptPage {
     next_steps: Vec<String>,
 }
 
-/// What the victim should do now, the payer bank's hotline first when the form names the bank.
+/// What the victim should do now, the payer banks' hotlines first when the form names them.
 fn next_steps(language: Language, form: &ReportFormView) -> Vec<String> {
     let t = language.texts();
     let mut steps = Vec::new();
-    let paid =
-        !form.amount_vnd.trim().is_empty() || !form.to_account.trim().is_empty() || !form.loss_vnd.trim().is_empty();
-    match bank_hotline(&form.from_bank) {
-        Some((bank, hotline)) => steps.push(t.next_call_bank.replace("{bank}", &bank).replace("{hotline}", &hotline)),
-        None if paid || !form.from_bank.trim().is_empty() => steps.push(t.next_call_your_bank.to_string()),
-        None => {}
+    let paid = !form.loss_vnd.trim().is_empty() || form.transfers.iter().any(|row| !row.is_empty());
+    // Every payer bank named, each once: a victim who paid from two banks calls both.
+    let mut hotlines: Vec<(String, String)> = Vec::new();
+    for row in &form.transfers {
+        if let Some(hotline) = bank_hotline(&row.from_bank)
+            && !hotlines.contains(&hotline)
+        {
+            hotlines.push(hotline);
+        }
+    }
+    for (bank, hotline) in &hotlines {
+        steps.push(t.next_call_bank.replace("{bank}", bank).replace("{hotline}", hotline));
+    }
+    if hotlines.is_empty() && paid {
+        steps.push(t.next_call_your_bank.to_string());
     }
     steps.push(t.next_police.to_string());
     steps.push(t.next_evidence.to_string());
@@ -251,10 +343,25 @@ fn next_steps(language: Language, form: &ReportFormView) -> Vec<String> {
     steps
 }
 
-fn form_error_of(language: Language, error: &Error) -> (FormError, &'static str) {
+/// The error above the form, with the named field marked (in its transfer row when it is in one). `rows` maps
+/// the submission's transfers to the form's rows.
+fn show_error(language: Language, form: &mut ReportFormView, error: &Error, rows: &[usize]) -> FormError {
     let t = language.texts();
-    let (id, label) = field_of(error.field.as_deref().unwrap_or(""), t);
-    (FormError::new(error_message(language, error), id, Some(label)), id)
+    let error_field = error.field.as_deref().unwrap_or("");
+    let (id, label) = field_of(error_field, t);
+    match transfer_position(error_field) {
+        Some(position) => {
+            let row_index = rows.get(position).copied().unwrap_or(position);
+            let row = form.transfer_row(row_index.min(MAX_TRANSFERS - 1));
+            row.invalid = id;
+            let field_id = format!("{id}{}", row.suffix);
+            FormError { field_id, ..FormError::new(error_message(language, error), id, Some(label)) }
+        }
+        None => {
+            form.invalid = id;
+            FormError::new(error_message(language, error), id, Some(label))
+        }
+    }
 }
 
 /// `POST /report` (multipart).
@@ -279,7 +386,9 @@ pub async fn submit_report(
         return error_page(&visitor, StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, t.error_csrf);
     };
     let limits = intake.evidence_limits();
-    let mut form = ReportFormView::default();
+    let mut form = ReportFormView { transfers: Vec::new(), ..ReportFormView::default() };
+    let mut transfer_counts = [0usize; 6];
+    let mut action = String::new();
     let mut csrf = None;
     let mut files: Vec<UploadedFile> = Vec::new();
     // Reads every part; an evidence file is checked against the limits while it streams in.
@@ -310,10 +419,10 @@ pub async fn submit_report(
                 }
             } else {
                 let value = field.text().await.map_err(unreadable)?;
-                if name == "csrf" {
-                    csrf = Some(value);
-                } else {
-                    set_field(&mut form, &name, value);
+                match name.as_str() {
+                    "csrf" => csrf = Some(value),
+                    "action" => action = value,
+                    _ => set_field(&mut form, &mut transfer_counts, &name, value),
                 }
             }
         }
@@ -323,19 +432,26 @@ pub async fn submit_report(
     if !visitor.form_is_genuine(csrf.as_deref()) {
         return csrf_refused(&visitor);
     }
-    if let Err(error) = read {
-        let (form_error, invalid) = form_error_of(language, &error);
-        form.invalid = invalid;
-        return report_page(&visitor, form, Some(form_error));
+    if form.transfers.is_empty() {
+        form.transfers.push(TransferRow::numbered(1));
     }
     if form.submission_id.len() != 32 || !form.submission_id.bytes().all(|b| b.is_ascii_hexdigit()) {
         form.submission_id = new_submission_id();
     }
-    let submission = match submission_of(&form) {
-        Ok(submission) => submission,
+    if let Err(error) = read {
+        let form_error = show_error(language, &mut form, &error, &[]);
+        return report_page(&visitor, form, Some(form_error));
+    }
+    // "Add another transfer" without JavaScript: the same form with one more row, nothing sent yet.
+    if action == "add_transfer" {
+        let rows = form.transfers.len();
+        form.transfer_row(rows.min(MAX_TRANSFERS - 1));
+        return report_page(&visitor, form, None);
+    }
+    let (submission, rows) = match submission_of(&form) {
+        Ok(built) => built,
         Err(error) => {
-            let (form_error, invalid) = form_error_of(language, &error);
-            form.invalid = invalid;
+            let form_error = show_error(language, &mut form, &error, &[]);
             return report_page(&visitor, form, Some(form_error));
         }
     };
@@ -350,8 +466,7 @@ pub async fn submit_report(
             )
         }
         Err(error) if error.category() == ErrorCategory::InvalidRequest || error.code == ErrorCode::PayloadTooLarge => {
-            let (form_error, invalid) = form_error_of(language, &error);
-            form.invalid = invalid;
+            let form_error = show_error(language, &mut form, &error, &rows);
             report_page(&visitor, form, Some(form_error))
         }
         Err(error) => domain_error_page(&visitor, &error),
@@ -386,19 +501,34 @@ mod tests {
 
     #[test]
     fn the_form_becomes_the_apis_submission() {
-        let form = ReportFormView {
+        let mut form = ReportFormView {
             scam_type: "task_scam".into(),
             narrative: " Họ bảo làm nhiệm vụ ".into(),
             contacts: "0912 000 111\n\n t.me/lua_dao \n".into(),
-            from_bank: "VCB".into(),
-            to_account: "21510001234567".into(),
-            to_bank: "BIDV".into(),
-            amount_vnd: "15.000.000".into(),
-            transfer_at: "2026-11-20T09:30".into(),
             consent: true,
-            ..Default::default()
+            ..ReportFormView::new()
         };
-        let submission = submission_of(&form).unwrap();
+        let mut counts = [0; 6];
+        for (name, value) in [
+            ("from_bank", "VCB"),
+            ("to_bank", "BIDV"),
+            ("to_account", "21510001234567"),
+            ("amount_vnd", "15.000.000"),
+            ("transfer_at", "2026-11-20T09:30"),
+            // A second row left empty, and a third.
+            ("from_bank", ""),
+            ("to_bank", ""),
+            ("to_account", ""),
+            ("from_bank", "BIDV"),
+            ("to_bank", "VCB"),
+            ("to_account", "0011001234567"),
+        ] {
+            set_field(&mut form, &mut counts, name, value.to_string());
+        }
+        assert_eq!(form.transfers.len(), 3);
+        assert_eq!(form.transfers[2].suffix, "-3");
+        let (submission, rows) = submission_of(&form).unwrap();
+        assert_eq!(rows, vec![0, 2], "the empty row is left out");
         assert_eq!(submission.narrative, "Họ bảo làm nhiệm vụ");
         assert_eq!(submission.contacts.len(), 2);
         assert!(submission.reporter.is_none(), "anonymous unless the visitor chose otherwise");
@@ -406,9 +536,22 @@ mod tests {
         assert_eq!(transfer.amount_vnd, Some(15_000_000));
         assert_eq!(transfer.at.as_deref(), Some("2026-11-20T09:30:00+07:00"));
         assert!(submission.consent.unwrap().share_with_authorities);
+        assert_eq!(submission.transfers.len(), 2);
         let steps = next_steps(Language::Vietnamese, &form);
-        assert!(steps[0].contains("1900 54 54 13"), "{steps:?}");
-        let empty = submission_of(&ReportFormView::default()).unwrap();
-        assert!(empty.transfers.is_empty());
+        assert!(steps[0].contains("1900 54 54 13") && steps[1].contains("BIDV"), "both payer banks: {steps:?}");
+        let (empty, _) = submission_of(&ReportFormView::new()).unwrap();
+        assert!(empty.transfers.is_empty(), "an empty row is no transfer");
+    }
+
+    #[test]
+    fn an_error_in_a_transfer_marks_its_row() {
+        let mut form = ReportFormView::new();
+        form.transfer_row(2).to_account = "12".into();
+        // The submission's only transfer came from the third row.
+        let error = Error::new(ErrorCode::InvalidBankAccount, "too short").with_field("transfers[0].to_account");
+        let shown = show_error(Language::English, &mut form, &error, &[2]);
+        assert_eq!(shown.field_id, "to_account-3");
+        assert_eq!(form.transfers[2].invalid, "to_account");
+        assert_eq!(form.transfers[0].invalid, "");
     }
 }

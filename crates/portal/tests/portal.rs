@@ -373,3 +373,39 @@ async fn a_browser_lost_outside_the_api_gets_a_page_and_a_client_of_the_api_gets
     assert_eq!(api.status(), StatusCode::NOT_FOUND);
     assert!(body_text(api).await.contains("\"code\":\"not_found\""));
 }
+
+#[tokio::test]
+async fn the_money_trail_takes_several_transfers_without_javascript() {
+    let portal = portal(PortalLimits::default()).await;
+    let browser = portal.visit("vi").await;
+    // "Add another transfer" sends the form back with one more row and stores nothing.
+    let mut parts = report_parts(&browser, "Họ bảo nộp thêm tiền để rút lãi");
+    parts.push(("action", text("add_transfer")));
+    let response = portal.post_multipart("/report", &browser, &parts).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = body_text(response).await;
+    assert!(page.contains("id=\"to_account-2\""), "a second row");
+    assert!(page.contains("value=\"21510001234567\""), "the first row kept");
+    let store = portal.state.intake().unwrap().store().clone();
+    assert_eq!(store.count_reports().await.unwrap(), 0);
+
+    // Two rows sent: two transfers stored, both payer banks' hotlines given.
+    let mut parts = report_parts(&browser, "Họ bảo nộp thêm tiền để rút lãi");
+    parts.retain(|(name, _)| *name != "files");
+    for (name, value) in [
+        ("from_bank", "BIDV"),
+        ("from_account", "21510009876543"),
+        ("to_bank", "MB"),
+        ("to_account", "0981234567"),
+        ("amount_vnd", "30.000.000"),
+        ("transfer_at", "2026-11-21T10:00"),
+    ] {
+        parts.push((name, text(value)));
+    }
+    let response = portal.post_multipart("/report", &browser, &parts).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let receipt = body_text(response).await;
+    assert!(receipt.contains("1900 54 54 13") && receipt.contains("1900 9247"), "Vietcombank's and BIDV's hotlines");
+    let reports = store.reports(&canhgiac_store::ReportFilter { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(reports[0].transfers.len(), 2);
+}
