@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// Most evidence files one report may carry.
     #[arg(long, value_name = "N", env = "CANHGIAC_MAX_FILES", default_value_t = 20)]
     max_files: usize,
+    /// The server runs behind a reverse proxy that appends the client's address to X-Forwarded-For: the portal's
+    /// rate limits count that address. Never set it when clients reach the server directly (they could forge it).
+    #[arg(long, env = "CANHGIAC_BEHIND_PROXY")]
+    behind_proxy: bool,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -36,6 +40,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let portal = canhgiac_portal::PortalConfig { behind_proxy: args.behind_proxy, ..Default::default() };
     let mut config = ServerConfig::new(args.listen, args.data_dir);
     config.database_url = args.database;
     config.evidence_limits =
@@ -49,7 +54,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
         // Installed before binding, so that a signal sent once the port answers is never missed.
         let shutdown = install_shutdown_signal().map_err(|err| format!("cannot install signal handlers: {err}"))?;
         // The API and, beside it, the public portal's pages.
-        canhgiac_server::run_with_routes(config, canhgiac_portal::routes, shutdown).await.map_err(|err| err.to_string())
+        canhgiac_server::run_with_routes(config, |state| canhgiac_portal::routes_with(state, portal), shutdown)
+            .await
+            .map_err(|err| err.to_string())
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

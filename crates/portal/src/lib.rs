@@ -41,12 +41,22 @@ impl Default for PortalLimits {
     }
 }
 
+/// How the portal is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PortalConfig {
+    pub limits: PortalLimits,
+    /// The server runs behind a reverse proxy that appends the client's address to `X-Forwarded-For`: the rate
+    /// limits count that address (the last one, which the proxy wrote) instead of the proxy's.
+    pub behind_proxy: bool,
+}
+
 /// Largest body of the small forms (search, analysis, tracking): a 32 KiB message, form-encoded.
 const FORM_BODY_LIMIT: usize = 160 * 1024;
 
 /// The portal's own state, beside the API's.
 #[derive(Debug)]
 pub struct Portal {
+    behind_proxy: bool,
     reports: visitor::RateLimit,
     uploads: visitor::RateLimit,
     lookups: visitor::RateLimit,
@@ -54,8 +64,10 @@ pub struct Portal {
 }
 
 impl Portal {
-    pub fn new(limits: PortalLimits) -> Self {
+    pub fn new(config: PortalConfig) -> Self {
+        let limits = config.limits;
         Portal {
+            behind_proxy: config.behind_proxy,
             reports: visitor::RateLimit::new(limits.reports, limits.window),
             uploads: visitor::RateLimit::new(limits.uploads, limits.window),
             lookups: visitor::RateLimit::new(limits.lookups, limits.window),
@@ -64,14 +76,14 @@ impl Portal {
     }
 }
 
-/// The portal's pages with the default limits.
+/// The portal's pages with the default configuration.
 pub fn routes(state: &AppState) -> Router<AppState> {
-    routes_with(state, PortalLimits::default())
+    routes_with(state, PortalConfig::default())
 }
 
 /// The portal's pages, under their body limits and security headers.
-pub fn routes_with(state: &AppState, limits: PortalLimits) -> Router<AppState> {
-    let portal = Arc::new(Portal::new(limits));
+pub fn routes_with(state: &AppState, config: PortalConfig) -> Router<AppState> {
+    let portal = Arc::new(Portal::new(config));
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/search", axum::routing::post(pages::search))

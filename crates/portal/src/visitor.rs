@@ -1,6 +1,7 @@
 //! Who is asking, and the page-level protections: the visitor's language, the CSRF token of the forms, the
 //! per-client rate limits, and the security headers every page is sent with.
 
+use crate::Portal;
 use crate::language::{LANGUAGE_COOKIE, Language};
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -11,6 +12,7 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The cookie holding the visitor's CSRF token (double-submit: every form carries the same value in `csrf`).
@@ -79,6 +81,27 @@ fn from_another_site(headers: &HeaderMap) -> bool {
     }
 }
 
+/// The client the rate limits count: the peer, or behind a reverse proxy the last address of `X-Forwarded-For`
+/// (the one the proxy appended; earlier ones are whatever the client sent).
+fn client_address(parts: &Parts, behind_proxy: bool) -> String {
+    if behind_proxy
+        && let Some(forwarded) = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|address| address.trim().parse::<std::net::IpAddr>().ok())
+            .last()
+    {
+        return forwarded.to_string();
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |ConnectInfo(address)| address.ip().to_string())
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Visitor {
     type Rejection = Infallible;
 
@@ -89,10 +112,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
             Some(token) => (token.to_string(), false),
             None => (new_token(), true),
         };
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_string(), |ConnectInfo(address)| address.ip().to_string());
+        let behind_proxy = parts.extensions.get::<Arc<Portal>>().is_some_and(|portal| portal.behind_proxy);
+        let client = client_address(parts, behind_proxy);
         let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
         Ok(Visitor {
             language,
@@ -213,6 +234,18 @@ mod tests {
         assert_eq!(cookie(&headers, "lang"), Some("en"));
         assert_eq!(cookie(&headers, "csrf"), Some("x"));
         assert_eq!(cookie(&headers, "b"), None);
+    }
+
+    #[test]
+    fn behind_a_proxy_the_client_is_the_address_the_proxy_appended() {
+        let request = axum::http::Request::get("/")
+            .header("x-forwarded-for", "6.6.6.6, 203.0.113.7")
+            .extension(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))))
+            .body(())
+            .unwrap();
+        let (parts, ()) = request.into_parts();
+        assert_eq!(client_address(&parts, true), "203.0.113.7");
+        assert_eq!(client_address(&parts, false), "10.0.0.1", "the header is ignored unless configured");
     }
 
     #[test]

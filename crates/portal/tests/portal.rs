@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
-use canhgiac_portal::{PortalLimits, routes_with};
+use canhgiac_portal::{PortalConfig, PortalLimits, routes_with};
 use canhgiac_server::platform::Platform;
 use canhgiac_server::{AppState, HttpLimits, router_with};
 use std::io::Cursor;
@@ -23,7 +23,7 @@ async fn portal(limits: PortalLimits) -> Portal {
     let directory = tempfile::tempdir().unwrap();
     let platform = Platform::open(directory.path(), None).await.unwrap();
     let state = AppState::with_intake(directory.path(), HttpLimits::default(), platform.intake(Default::default()));
-    let app = router_with(state.clone(), routes_with(&state, limits));
+    let app = router_with(state.clone(), routes_with(&state, PortalConfig { limits, behind_proxy: false }));
     Portal { app, state, _directory: directory }
 }
 
