@@ -22,33 +22,28 @@ pub fn money(vnd: u64) -> String {
     format!("{}\u{a0}₫", grouped(vnd))
 }
 
-/// Vietnam's civil time of an instant.
-fn in_vietnam(at: Timestamp) -> jiff::civil::DateTime {
-    Offset::constant(7).to_datetime(at)
+/// Milliseconds since the epoch written with `pattern` (strftime) in Vietnam's time, UTC+7 all year; empty for
+/// an instant out of range.
+fn in_vietnam(millis: i64, pattern: &str) -> String {
+    match Timestamp::from_millisecond(millis) {
+        Ok(at) => Offset::constant(7).to_datetime(at).strftime(pattern).to_string(),
+        Err(_) => String::new(),
+    }
 }
 
 /// Milliseconds since the epoch → `20/11/2026` in Vietnam's time.
 pub fn date(millis: i64) -> String {
-    match Timestamp::from_millisecond(millis) {
-        Ok(at) => in_vietnam(at).strftime("%d/%m/%Y").to_string(),
-        Err(_) => String::new(),
-    }
+    in_vietnam(millis, "%d/%m/%Y")
 }
 
 /// Milliseconds since the epoch → `09:30 20/11/2026` in Vietnam's time.
 pub fn date_time(millis: i64) -> String {
-    match Timestamp::from_millisecond(millis) {
-        Ok(at) => in_vietnam(at).strftime("%H:%M %d/%m/%Y").to_string(),
-        Err(_) => String::new(),
-    }
+    in_vietnam(millis, "%H:%M %d/%m/%Y")
 }
 
 /// The `YYYY-MM-DD` of today in Vietnam: the latest date the report form accepts.
 pub fn today_iso(now_millis: i64) -> String {
-    match Timestamp::from_millisecond(now_millis) {
-        Ok(at) => in_vietnam(at).strftime("%Y-%m-%d").to_string(),
-        Err(_) => String::new(),
-    }
+    in_vietnam(now_millis, "%Y-%m-%d")
 }
 
 /// A probability 0..1 → `87 %` (Vietnamese and English both write a space here in this portal).

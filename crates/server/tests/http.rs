@@ -1,6 +1,8 @@
 //! The HTTP API through its whole middleware stack: without a socket (`oneshot`) for the routes and
 //! the error shape, over a real socket for serving and graceful shutdown.
 
+mod support;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -9,28 +11,12 @@ use canhgiac_core::ErrorCode;
 use canhgiac_server::{AppState, HttpLimits, ServeError, ServerConfig, router, routes, serve, with_middleware};
 use serde_json::{Value, json};
 use std::time::Duration;
+use support::{Answer, send};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tower::ServiceExt;
 
 fn app() -> Router {
     router(AppState::new("unused-data-dir"))
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
-}
-
-async fn send(app: Router, request: Request<Body>) -> Answer {
-    let response = app.oneshot(request).await.expect("the router is infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("a readable body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("{status}: body is not JSON ({e}): {:?}", String::from_utf8_lossy(&bytes)));
-    Answer { status, headers, body }
 }
 
 fn post(uri: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {

@@ -6,6 +6,8 @@
 //! No JSON Schema crate: the checker below handles what the document uses (`$ref`, `type`, `required`,
 //! `properties`, `additionalProperties: false`, `items`, `enum`, `const`, `allOf`, `anyOf`, `oneOf`).
 
+mod support;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -13,7 +15,7 @@ use canhgiac_core::ErrorCode;
 use canhgiac_server::{AppState, PARTNER_ROUTES, router};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use tower::ServiceExt;
+use support::send;
 
 const DOCUMENT: &str = include_str!("../openapi.json");
 const ROUTES_SOURCE: &str = include_str!("../src/routes.rs");
@@ -284,22 +286,6 @@ fn partner_routes_and_only_they_require_a_key() {
 }
 
 // ---- (c) served ----
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
-}
-
-async fn send(app: Router, request: Request<Body>) -> Answer {
-    let response = app.oneshot(request).await.expect("the router is infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24).await.expect("a readable body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("{status}: body is not JSON ({e}): {:?}", String::from_utf8_lossy(&bytes)));
-    Answer { status, headers, body }
-}
 
 fn app() -> (Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
