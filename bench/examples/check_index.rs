@@ -1,5 +1,7 @@
 //! The reputation index in process (issue 4): build time, memory per contact, look-ups per second on one core
-//! (hits and misses apart) and a batch of 10,000 explained checks. Run by `bench/check`, figures in RESULTS.md.
+//! (hits and misses apart; one at a time, through a snapshot, and in batches of 8, 16 and 32 through
+//! `IndexSnapshot::lookup_each` / `lookup_many`) and a batch of 10,000 explained checks. Run by `bench/check`,
+//! figures in RESULTS.md.
 //!
 //! ```sh
 //! cargo build --release -p canhgiac-bench --examples
@@ -293,6 +295,16 @@ impl Queries {
         queries
     }
 
+    /// The queries in order.
+    fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0usize;
+        self.ends.iter().map(move |&end| {
+            let query = &self.text[start..end as usize];
+            start = end as usize;
+            query
+        })
+    }
+
     fn for_each(&self, mut f: impl FnMut(&str)) {
         let mut start = 0usize;
         for &end in &self.ends {
@@ -325,6 +337,34 @@ fn time_snapshot_lookups(index: &ReputationIndex, queries: &Queries) -> (f64, us
             found += 1;
         }
     });
+    let elapsed = started.elapsed().as_secs_f64();
+    (queries.ends.len() as f64 / elapsed, found)
+}
+
+/// The same in batches through a snapshot: `IndexSnapshot::lookup_each` takes `GROUP` queries at a time
+/// through the stages of a look-up, prefetching, so that their memory reads overlap.
+fn time_batched_lookups<const GROUP: usize>(index: &ReputationIndex, queries: &Queries) -> (f64, usize) {
+    let mut found = 0usize;
+    let started = Instant::now();
+    let snapshot = index.snapshot();
+    snapshot.lookup_each::<GROUP>(queries.iter(), |answer| {
+        if black_box(answer).is_some() {
+            found += 1;
+        }
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    (queries.ends.len() as f64 / elapsed, found)
+}
+
+/// `IndexSnapshot::lookup_many` (its default group) over every query in one slice, answers into a vector (the
+/// slice and the vector are made before timing).
+fn time_lookup_many(index: &ReputationIndex, queries: &Queries) -> (f64, usize) {
+    let slice: Vec<&str> = queries.iter().collect();
+    let mut out = Vec::with_capacity(slice.len());
+    let started = Instant::now();
+    let snapshot = index.snapshot();
+    snapshot.lookup_many(black_box(&slice), &mut out);
+    let found = black_box(&out).iter().filter(|answer| answer.is_some()).count();
     let elapsed = started.elapsed().as_secs_f64();
     (queries.ends.len() as f64 / elapsed, found)
 }
@@ -447,6 +487,25 @@ fn run(options: &Options) -> Result<(), String> {
     lookup_passes("lookup through a snapshot, one thread, same queries", &hits, &misses, |q| {
         time_snapshot_lookups(&index, q)
     })?;
+    // In batches through a snapshot (issue 4's look-up goal): groups of 8, 16 and 32 look-ups in stages.
+    lookup_passes("lookup in batches of 8 through a snapshot, one thread, same queries", &hits, &misses, |q| {
+        time_batched_lookups::<8>(&index, q)
+    })?;
+    lookup_passes("lookup in batches of 16 through a snapshot, one thread, same queries", &hits, &misses, |q| {
+        time_batched_lookups::<16>(&index, q)
+    })?;
+    lookup_passes("lookup in batches of 32 through a snapshot, one thread, same queries", &hits, &misses, |q| {
+        time_batched_lookups::<32>(&index, q)
+    })?;
+    lookup_passes(
+        &format!(
+            "lookup_many (batches of {}) through a snapshot, one slice, same queries",
+            canhgiac_index::LOOKUP_GROUP
+        ),
+        &hits,
+        &misses,
+        |q| time_lookup_many(&index, q),
+    )?;
     drop((hits, misses));
 
     // A batch of raw values as people write them, half hits, through detect and the explained check.
