@@ -25,9 +25,16 @@
 //! 37 % "<name> chuyen tien", "chuyen tien" or "CK", 27.6 % other everyday remarks) but for 0.3 % of transfers,
 //! which carry a scam pretext ("phi xac minh ho so vay", ...) and pay one of the mule accounts (one account in
 //! 1,000). Each pass screens `--stream` transfers on this thread, at each transfer's own time
-//! as the CSV replay does, with the shipped rules and the default policy; passes alternate between no index and
+//! as the CSV replay does (through `Screener::screen_many`, the replay's way; `--one-by-one`: through
+//! `Screener::screen` for each, as the HTTP API does), with the shipped rules and the default policy; passes
+//! alternate between no index and
 //! a reputation index of `--index-contacts` synthetic contacts (0: no such pass). Then, alone: the remark reading
 //! of one pass's transfers, and the JSON of 100,000 decisions (what the HTTP answer adds).
+//!
+//! `--output FILE`: one line per decision of the passes (transfer id, decision, level, score, reason codes with
+//! their weights, fired rules, and a 64-bit FNV-1a hash of the decision's whole JSON), to compare two builds'
+//! decisions with `cmp` (with `--feed-threads 1`: two feeding threads interleave differently from run to run).
+//! Writing it is inside the timed loop, so a run with `--output` is not a timing.
 //!
 //! `--write-csv FILE --rows N`: the stream's first N transfers as a CSV for `canhgiac screen --input` (time in
 //! Unix seconds, as `tools/*_to_transfers.py` write it). `--write-load-data DIR`: the files the wrk script of
@@ -362,11 +369,13 @@ struct Options {
     write_csv: Option<PathBuf>,
     rows: u64,
     write_load_data: Option<PathBuf>,
+    output: Option<PathBuf>,
+    one_by_one: bool,
 }
 
 fn parse_options() -> Result<Options, String> {
     let usage = "screen_replay [--accounts N] [--history K] [--stream S] [--passes P] [--index-contacts C] \
-                 [--feed-threads T] | --write-csv FILE --rows N | --write-load-data DIR";
+                 [--feed-threads T] [--one-by-one] [--output FILE] | --write-csv FILE --rows N | --write-load-data DIR";
     let mut options = Options {
         accounts: 1_000_000,
         history: 10,
@@ -377,6 +386,8 @@ fn parse_options() -> Result<Options, String> {
         write_csv: None,
         rows: 1_000_000,
         write_load_data: None,
+        output: None,
+        one_by_one: false,
     };
     let mut args = std::env::args().skip(1);
     let number = |arg: &str, text: String| -> Result<u64, String> {
@@ -394,6 +405,8 @@ fn parse_options() -> Result<Options, String> {
             "--write-csv" => options.write_csv = Some(PathBuf::from(value()?)),
             "--rows" => options.rows = number(&arg, value()?)?,
             "--write-load-data" => options.write_load_data = Some(PathBuf::from(value()?)),
+            "--output" => options.output = Some(PathBuf::from(value()?)),
+            "--one-by-one" => options.one_by_one = true,
             "-h" | "--help" => return Err(usage.to_owned()),
             other => return Err(format!("unknown argument {other:?}; usage: {usage}")),
         }
@@ -405,6 +418,16 @@ fn parse_options() -> Result<Options, String> {
         return Err(format!("--index-contacts must be at most {}", synthetic::MAX_CONTACTS));
     }
     Ok(options)
+}
+
+/// The CPU time this thread has run, in seconds (`/proc/thread-self/schedstat`, nanoseconds; 0 where it cannot
+/// be read). Beside the wall clock: on a shared machine a pass's wall time also counts the time other processes
+/// held the core.
+fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0.0, |ns| ns as f64 / 1e9)
 }
 
 /// Thousands separated by commas.
@@ -427,6 +450,29 @@ fn median(values: &mut [f64]) -> f64 {
         n if n % 2 == 1 => values[n / 2],
         n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
+}
+
+/// One decision as a line of `--output`: what it decided and why, and a hash of its whole JSON.
+fn fingerprint_line(decision: &canhgiac_screen::Decision, out: &mut impl std::io::Write) {
+    let json = serde_json::to_vec(decision).expect("a decision is JSON");
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in json {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let reasons: Vec<String> = decision.reasons.iter().map(|r| format!("{}:{}", r.code, r.weight)).collect();
+    let fired: Vec<&str> = decision.rules_fired.iter().map(|r| r.code.as_str()).collect();
+    writeln!(
+        out,
+        "{} {} {} {} {} {} {hash:016x}",
+        decision.transfer_id,
+        decision.decision.as_str(),
+        decision.level,
+        decision.score,
+        reasons.join("|"),
+        fired.join("|")
+    )
+    .expect("the --output file is writable");
 }
 
 fn write_csv(options: &Options, path: &PathBuf) -> Result<(), String> {
@@ -581,6 +627,10 @@ fn run(options: Options) {
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut next: u64 = 0;
     let mut last_pass: Vec<Transfer> = Vec::new();
+    let mut output = options.output.as_ref().map(|path| {
+        let file = std::fs::File::create(path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        std::io::BufWriter::with_capacity(1 << 20, file)
+    });
     for pass in 0..options.passes {
         for (v, variant) in variants.iter().enumerate() {
             let built = Instant::now();
@@ -589,22 +639,34 @@ fn run(options: Options) {
             next += options.stream;
             let mut counts = [0u64; 4];
             let started = Instant::now();
-            for transfer in &transfers {
-                let decision = screener.screen(transfer, asker, *variant, &mut remarks, transfer.at, String::new());
+            let cpu_started = thread_cpu_seconds();
+            let mut decided = |decision: canhgiac_screen::Decision| {
                 counts[decision.decision as usize] += 1;
+                if let Some(out) = output.as_mut() {
+                    fingerprint_line(&decision, out);
+                }
                 black_box(&decision);
+            };
+            if options.one_by_one {
+                for transfer in &transfers {
+                    decided(screener.screen(transfer, asker, *variant, &mut remarks, transfer.at, String::new()));
+                }
+            } else {
+                screener.screen_many(&transfers, asker, *variant, &mut remarks, |_, decision| decided(decision));
             }
             let elapsed = started.elapsed().as_secs_f64();
+            let cpu = thread_cpu_seconds() - cpu_started;
             let rate = transfers.len() as f64 / elapsed;
             rates[v].push(rate);
             println!(
-                "pass {} {}: {} transfers in {elapsed:.2} s: {}/s ({:.2} µs each); allow {}, warn {}, hold {}, \
-                 block {} (built beforehand in {built:.1} s)",
+                "pass {} {}: {} transfers in {elapsed:.2} s: {}/s ({:.2} µs each; this thread's CPU time {:.2} µs \
+                 each); allow {}, warn {}, hold {}, block {} (built beforehand in {built:.1} s)",
                 pass + 1,
                 if variant.is_some() { "with the index" } else { "no index      " },
                 grouped(transfers.len() as f64),
                 grouped(rate),
                 1e6 / rate,
+                cpu * 1e6 / transfers.len() as f64,
                 counts[DecisionKind::Allow as usize],
                 counts[DecisionKind::Warn as usize],
                 counts[DecisionKind::Hold as usize],
@@ -612,6 +674,9 @@ fn run(options: Options) {
             );
             last_pass = transfers;
         }
+    }
+    if let Some(mut out) = output.take() {
+        std::io::Write::flush(&mut out).expect("the --output file is writable");
     }
     let no_index = median(&mut rates[0]);
     let with_index = if rates.len() > 1 { median(&mut rates[1]) } else { 0.0 };
@@ -669,9 +734,10 @@ fn run(options: Options) {
         mib(proc_status_bytes("VmRSS"))
     );
     println!(
-        "REPLAY accounts={accounts} history={} no_index={no_index:.0} with_index={with_index:.0} \
+        "REPLAY api={} accounts={accounts} history={} no_index={no_index:.0} with_index={with_index:.0} \
          bytes_per_account={bytes_per_account:.0} rss_per_account={rss_per_account:.0} feed_per_s={:.0} \
          remark_us={remark_us:.2} json_us={json_us:.2}",
+        if options.one_by_one { "screen" } else { "screen_many" },
         history.transfers(),
         fed as f64 / seconds
     );

@@ -7,14 +7,20 @@
 //! payee's shards once, reads both accounts, lets the caller decide, and records the transfer, all in one
 //! visit: at millions of accounts each visit is a few cache misses, which is what a screening costs.
 //!
+//! So the tables are built for cache misses: each shard keeps its accounts in an open-addressing table of
+//! 64-byte slots (one cache line per account: the key and the account's fields together, where a general hash
+//! map reads its control bytes first and the entry second) and its pairs in a table of bare 64-bit keys; and a
+//! transfer starts the reads of the pair's slot and of both accounts' slots together, then of both accounts'
+//! event lists together, before it uses any of them, so that the misses overlap instead of following each other
+//! (bench/RESULTS.md, issue 6).
+//!
 //! Each account keeps its transfers of the last 24 hours in one list, in time order (at most
 //! [`MAX_EVENTS`] each way; a busier account keeps its latest), and a few times and counters. Flags last
 //! [`FLAG_DAYS`] (90); the counts of transfers to and from flagged accounts run over 90-day periods; the pairs (payer,
 //! payee) seen are remembered for 90 to 180 days (two generations of a set), for "first transfer to this payee".
 
 use parking_lot::{Mutex, MutexGuard};
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hint::black_box;
 
 pub const DAY_SECONDS: u32 = 24 * 3600;
 pub const HOUR_SECONDS: u32 = 3600;
@@ -62,26 +68,6 @@ impl AccountKey {
         payer.0.rotate_left(17) ^ payee.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
 }
-
-/// The keys are hashes already: hashing them again would only cost time.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 << 8) | u64::from(*byte);
-        }
-    }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
-type KeyBuild = BuildHasherDefault<KeyHasher>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Event {
@@ -138,13 +124,26 @@ impl Account {
         }
     }
 
+    /// Starts reading every cache line of the event list (see [`warm`]): the walks over it that follow would
+    /// otherwise wait for its lines one or two at a time.
+    #[inline]
+    fn warm_events(&self) {
+        // Four events to a 64-byte line: one read every four events touches each line the list spans.
+        for event in self.events.iter().step_by(4) {
+            warm(event.at);
+        }
+        warm(self.events.last().map(|e| e.at));
+    }
+
     fn flagged(&self, now: u32) -> bool {
         self.flagged_at != 0 && now.saturating_sub(self.flagged_at) <= FLAG_DAYS * DAY_SECONDS
     }
 
     fn push(&mut self, event: Event) {
         let outbound = event.outbound();
-        if self.events.iter().filter(|e| e.outbound() == outbound).count() >= MAX_EVENTS
+        // Counting one direction's events is only needed once the list could hold MAX_EVENTS of them.
+        if self.events.len() >= MAX_EVENTS
+            && self.events.iter().filter(|e| e.outbound() == outbound).count() >= MAX_EVENTS
             && let Some(oldest) = self.events.iter().position(|e| e.outbound() == outbound)
         {
             self.events.remove(oldest);
@@ -155,34 +154,60 @@ impl Account {
     }
 
     fn payer_view(&self, now: u32) -> PayerView {
-        PayerView {
-            flagged: self.flagged(now),
-            sent_24h: self.events.iter().filter(|e| e.outbound()).map(Event::dong).sum(),
+        let mut sent = 0.0;
+        for event in &self.events {
+            // Without a branch on the direction, which alternates at random (see `payee_view`).
+            sent += if event.outbound() { event.dong() } else { 0.0 };
         }
+        PayerView { flagged: self.flagged(now), sent_24h: sent }
     }
 
     fn payee_view(&self, payer: AccountKey, now: u32, pair_first: bool) -> PayeeView {
         let hour_ago = now.saturating_sub(HOUR_SECONDS);
+        // The counterparts of each direction, gathered on the stack (a small buffer for the usual short list,
+        // MAX_EVENTS for a busy account; one slot more, written and not counted) to count the distinct ones
+        // without allocating.
+        let (mut small_payers, mut small_payees) = ([0u64; SMALL_LIST + 1], [0u64; SMALL_LIST + 1]);
+        let (mut large_payers, mut large_payees);
+        let (payers, payees): (&mut [u64], &mut [u64]) = if self.events.len() <= SMALL_LIST {
+            (&mut small_payers, &mut small_payees)
+        } else {
+            (large_payers, large_payees) = ([0u64; MAX_EVENTS + 1], [0u64; MAX_EVENTS + 1]);
+            (&mut large_payers, &mut large_payees)
+        };
+        let (mut payer_count, mut payee_count) = (0usize, 0usize);
         let mut inbound_amount = 0.0;
-        let (mut inbound, mut outbound, mut pair_count) = (0u32, 0u32, 0u32);
-        // Money out within PASS_THROUGH_SECONDS of money in: one walk over the time-ordered list.
+        let (mut inbound_count, mut outbound_count, mut pair_count, mut inbound_last_hour) = (0u32, 0u32, 0u32, 0u32);
+        // Money out within PASS_THROUGH_SECONDS of money in, on the same walk over the time-ordered list.
         let mut passed = 0.0;
-        let mut latest_in: Option<u32> = None;
+        let (mut latest_in, mut any_in) = (0u32, false);
+        // One walk, and no branch on an event's direction: the two directions interleave at random, and a
+        // branch on it would be mispredicted about every other event. (Adding 0.0 leaves a sum as it is.)
         for event in &self.events {
-            if event.outbound() {
-                outbound += 1;
-                if latest_in.is_some_and(|at| event.at - at <= PASS_THROUGH_SECONDS) {
-                    passed += event.dong();
-                }
-            } else {
-                inbound += 1;
-                inbound_amount += event.dong();
-                latest_in = Some(event.at);
-                if event.other == payer {
-                    pair_count += 1;
-                }
-            }
+            let outbound = event.outbound();
+            let inbound = !outbound;
+            let dong = event.dong();
+            inbound_count += u32::from(inbound);
+            outbound_count += u32::from(outbound);
+            inbound_amount += if inbound { dong } else { 0.0 };
+            let passes = outbound && any_in && event.at.wrapping_sub(latest_in) <= PASS_THROUGH_SECONDS;
+            passed += if passes { dong } else { 0.0 };
+            latest_in = if inbound { event.at } else { latest_in };
+            any_in |= inbound;
+            pair_count += u32::from(inbound && event.other == payer);
+            inbound_last_hour += u32::from(inbound && event.at >= hour_ago);
+            // At most MAX_EVENTS of each (never more are kept).
+            payers[payer_count] = event.other.0;
+            payer_count += usize::from(inbound && payer_count < MAX_EVENTS);
+            payees[payee_count] = event.other.0;
+            payee_count += usize::from(outbound && payee_count < MAX_EVENTS);
         }
+        let payers = &mut payers[..payer_count];
+        // Inbound in time order: the last hour's are the last `inbound_last_hour` of them.
+        let last_hour = payers.len().saturating_sub(inbound_last_hour as usize);
+        let distinct_payers_1h = distinct(&mut payers[last_hour..]);
+        let distinct_payers_24h = distinct(payers);
+        let distinct_payees_24h = distinct(&mut payees[..payee_count]);
         PayeeView {
             known: true,
             age_days: f64::from(now.saturating_sub(self.first_seen)) / f64::from(DAY_SECONDS),
@@ -190,12 +215,12 @@ impl Account {
             days_since_flagged: days_since(self.flagged_at, now),
             days_since_fed_flagged: days_since(self.fed_flagged_at, now),
             days_since_warned: days_since(self.warned_at, now),
-            distinct_payers_1h: distinct(self.events.iter().filter(|e| !e.outbound() && e.at >= hour_ago)),
-            distinct_payers_24h: distinct(self.events.iter().filter(|e| !e.outbound())),
-            inbound_24h: inbound,
+            distinct_payers_1h,
+            distinct_payers_24h,
+            inbound_24h: inbound_count,
             inbound_amount_24h: inbound_amount,
-            outbound_24h: outbound,
-            distinct_payees_24h: distinct(self.events.iter().filter(|e| e.outbound())),
+            outbound_24h: outbound_count,
+            distinct_payees_24h,
             pass_through: if inbound_amount > 0.0 { (passed / inbound_amount).min(1.0) } else { 0.0 },
             received_from_flagged: u32::from(self.received_from_flagged),
             sent_to_flagged: u32::from(self.sent_to_flagged),
@@ -210,15 +235,21 @@ fn days_since(since: u32, now: u32) -> f64 {
     if since == 0 { -1.0 } else { f64::from(now.saturating_sub(since)) / f64::from(DAY_SECONDS) }
 }
 
-/// Distinct counterparts among at most [`MAX_EVENTS`] events, on the stack: this runs for every transfer.
-fn distinct<'a>(events: impl Iterator<Item = &'a Event>) -> u32 {
-    let mut buffer = [0u64; MAX_EVENTS];
-    let mut length = 0;
-    for event in events.take(MAX_EVENTS) {
-        buffer[length] = event.other.0;
-        length += 1;
+/// Event lists up to this long are counted in a small buffer.
+const SMALL_LIST: usize = 32;
+
+/// Distinct values among `keys` (reordered): a few compared with each other, more sorted.
+fn distinct(keys: &mut [u64]) -> u32 {
+    if keys.len() <= 16 {
+        let mut count = 0;
+        for i in 0..keys.len() {
+            // Without an early exit: a branch per comparison would be mispredicted where a few more
+            // comparisons cost nothing.
+            let seen = keys[..i].iter().fold(false, |seen, &key| seen | (key == keys[i]));
+            count += u32::from(!seen);
+        }
+        return count;
     }
-    let keys = &mut buffer[..length];
     keys.sort_unstable();
     let mut count = 0;
     for i in 0..keys.len() {
@@ -229,11 +260,191 @@ fn distinct<'a>(events: impl Iterator<Item = &'a Event>) -> u32 {
     count
 }
 
+/// Reads `value` now, and throws it away: a memory read started early, so that the cache misses of the reads a
+/// transfer needs (a pair's slot, two accounts' slots, their event lists) are in flight together rather than
+/// one after another. A hint only: it changes no result.
+#[inline(always)]
+fn warm<T>(value: T) {
+    black_box(value);
+}
+
+/// One account in a shard's table: 64 bytes, one cache line (a `Vec<Slot>` is aligned to it).
+#[derive(Debug, Default)]
+#[repr(align(64))]
+struct Slot {
+    key: u64,
+    /// Whether the slot holds an account (a key may be any 64-bit value, 0 included).
+    used: bool,
+    account: Account,
+}
+
+const _: () = assert!(size_of::<Slot>() == 64, "an account's slot is one cache line");
+
+/// A shard's accounts: open addressing with linear probing over a power-of-two number of slots, at most 70 %
+/// full (a search reads about two slots, usually in one or two adjacent cache lines). Accounts are never
+/// removed, so there are no tombstones.
+#[derive(Default)]
+struct AccountTable {
+    slots: Vec<Slot>,
+    len: usize,
+}
+
+impl AccountTable {
+    /// Starts reading the slot where the search for `key` begins.
+    #[inline]
+    fn warm(&self, key: u64) {
+        if !self.slots.is_empty() {
+            warm(self.slots[key as usize & (self.slots.len() - 1)].key);
+        }
+    }
+
+    fn find(&self, key: u64) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = key as usize & mask;
+        loop {
+            let slot = &self.slots[i];
+            if !slot.used {
+                return None;
+            }
+            if slot.key == key {
+                return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn get_mut(&mut self, key: u64) -> Option<&mut Account> {
+        let i = self.find(key)?;
+        Some(&mut self.slots[i].account)
+    }
+
+    /// The account's slot, created (first seen at `at`) if it is new; and whether it was there before.
+    fn find_or_insert(&mut self, key: u64, at: u32) -> (usize, bool) {
+        if let Some(i) = self.find(key) {
+            return (i, true);
+        }
+        if (self.len + 1) * 10 > self.slots.len() * 7 {
+            self.grow();
+        }
+        let i = self.vacant(key);
+        self.slots[i] = Slot { key, used: true, account: Account::new(at) };
+        self.len += 1;
+        (i, false)
+    }
+
+    /// The first free slot from `key`'s place.
+    fn vacant(&self, key: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = key as usize & mask;
+        while self.slots[i].used {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.slots, (0..capacity).map(|_| Slot::default()).collect());
+        for slot in old.into_iter().filter(|slot| slot.used) {
+            let i = self.vacant(slot.key);
+            self.slots[i] = slot;
+        }
+    }
+
+    fn accounts(&self) -> impl Iterator<Item = &Account> {
+        self.slots.iter().filter(|slot| slot.used).map(|slot| &slot.account)
+    }
+}
+
+/// A set of pair keys: open addressing over bare 64-bit keys (eight to a cache line), [`FREE`] marking a free
+/// slot and the key [`FREE`] itself kept aside; at most 70 % full.
+#[derive(Default)]
+struct PairSet {
+    slots: Vec<u64>,
+    len: usize,
+    /// Whether the key [`FREE`] is in the set.
+    free_key: bool,
+}
+
+/// A free slot of a [`PairSet`]. Not 0: a table filled with zeros is allocated as memory the system hands out
+/// untouched, whose pages are then read (a zero page mapped) and later written (a second fault each); one
+/// filled with this is written when it is made, one fault a page.
+const FREE: u64 = u64::MAX;
+
+impl PairSet {
+    #[inline]
+    fn warm(&self, pair: u64) {
+        if !self.slots.is_empty() {
+            warm(self.slots[pair as usize & (self.slots.len() - 1)]);
+        }
+    }
+
+    fn contains(&self, pair: u64) -> bool {
+        if pair == FREE {
+            return self.free_key;
+        }
+        if self.slots.is_empty() {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = pair as usize & mask;
+        loop {
+            match self.slots[i] {
+                FREE => return false,
+                found if found == pair => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Adds the pair; whether it was new.
+    fn insert(&mut self, pair: u64) -> bool {
+        if pair == FREE {
+            let new = !self.free_key;
+            self.free_key = true;
+            self.len += usize::from(new);
+            return new;
+        }
+        if (self.len + 1) * 10 > self.slots.len() * 7 {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = pair as usize & mask;
+        loop {
+            match self.slots[i] {
+                FREE => {
+                    self.slots[i] = pair;
+                    self.len += 1;
+                    return true;
+                }
+                found if found == pair => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![FREE; capacity]);
+        let mask = capacity - 1;
+        for pair in old.into_iter().filter(|&pair| pair != FREE) {
+            let mut i = pair as usize & mask;
+            while self.slots[i] != FREE {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = pair;
+        }
+    }
+}
+
 #[derive(Default)]
 struct Shard {
-    accounts: HashMap<u64, Account, KeyBuild>,
+    accounts: AccountTable,
     /// This generation's pairs and the previous one's.
-    pairs: [HashSet<u64, KeyBuild>; 2],
+    pairs: [PairSet; 2],
     generation_started: u32,
 }
 
@@ -252,7 +463,7 @@ impl Shard {
                 self.generation_started = now;
             }
         }
-        self.pairs[0].insert(pair) && !self.pairs[1].contains(&pair)
+        self.pairs[0].insert(pair) && !self.pairs[1].contains(pair)
     }
 }
 
@@ -333,6 +544,205 @@ pub fn seconds(at_ms: i64) -> u32 {
     (at_ms.div_euclid(1000)).clamp(0, i64::from(u32::MAX)) as u32
 }
 
+/// One transfer in the two accounts' shards, locked (`payer_shard` is `None` when they share one): what
+/// [`Behaviour::transfer`] does under its locks. Returns `decide`'s result and the accounts that just became
+/// feeders of a flagged account (to be counted in their own shards).
+#[allow(clippy::too_many_arguments)]
+fn transfer_in<R>(
+    payee_shard: &mut Shard,
+    payer_shard: Option<&mut Shard>,
+    payer: AccountKey,
+    payee: AccountKey,
+    at: u32,
+    amount: u64,
+    payer_listed: bool,
+    decide: impl FnOnce(&PayeeView, &PayerView) -> (R, RecordedOutcome),
+) -> (R, Vec<AccountKey>) {
+    let amount_thousands = u32::try_from(amount / 1000).unwrap_or(u32::MAX).min(OUTBOUND - 1);
+    let pair = AccountKey::pair(payer, payee);
+    // The slots this transfer reads, all at once (see `warm`): the pair's in both generations, both accounts'.
+    payee_shard.pairs[0].warm(pair);
+    payee_shard.pairs[1].warm(pair);
+    payee_shard.accounts.warm(payee.0);
+    payer_shard.as_deref().unwrap_or(&*payee_shard).accounts.warm(payer.0);
+    let pair_first = payee_shard.first_pair(pair, at);
+    // Both accounts, created if new; the same table when they share a shard.
+    let (payee_index, payee_known) = payee_shard.accounts.find_or_insert(payee.0, at);
+    let (payee_account, payer_account): (&mut Account, &mut Account) = match payer_shard {
+        Some(payer_shard) => {
+            let (payer_index, _) = payer_shard.accounts.find_or_insert(payer.0, at);
+            (&mut payee_shard.accounts.slots[payee_index].account, &mut payer_shard.accounts.slots[payer_index].account)
+        }
+        None if payer == payee => {
+            // Money to oneself: nothing to learn about a pair of accounts.
+            let account = &mut payee_shard.accounts.slots[payee_index].account;
+            account.age(at);
+            let view = account.payee_view(payer, at, pair_first);
+            let payer_view = PayerView { flagged: account.flagged(at) || payer_listed, ..account.payer_view(at) };
+            return (decide(&view, &payer_view).0, Vec::new());
+        }
+        None => {
+            let (payer_index, _) = payee_shard.accounts.find_or_insert(payer.0, at);
+            // The payer's insertion may have grown the table and moved the payee.
+            let payee_index = payee_shard.accounts.find(payee.0).expect("the payee was just inserted");
+            let Ok([payee_slot, payer_slot]) = payee_shard.accounts.slots.get_disjoint_mut([payee_index, payer_index])
+            else {
+                unreachable!("two different accounts have two different slots")
+            };
+            (&mut payee_slot.account, &mut payer_slot.account)
+        }
+    };
+    // Both event lists, every cache line of them, at once.
+    payee_account.warm_events();
+    payer_account.warm_events();
+    payee_account.age(at);
+    payer_account.age(at);
+    let payee_view =
+        if payee_known { payee_account.payee_view(payer, at, pair_first) } else { PayeeView::unknown(pair_first) };
+    let mut payer_view = payer_account.payer_view(at);
+    payer_view.flagged |= payer_listed;
+    let (result, outcome) = decide(&payee_view, &payer_view);
+
+    payee_account.push(Event { at, amount: amount_thousands, other: payer });
+    if payer_view.flagged {
+        payee_account.received_from_flagged = payee_account.received_from_flagged.saturating_add(1);
+    }
+    if outcome.warned {
+        payee_account.warned_at = at.max(1);
+    }
+    let mut feeders = Vec::new();
+    if outcome.flag_payee {
+        if !payee_account.flagged(at) {
+            // Those who paid it in the last day fed a flagged account: count it against them too.
+            feeders.extend(payee_account.events.iter().filter(|e| !e.outbound() && e.other != payer).map(|e| e.other));
+            feeders.sort_unstable();
+            feeders.dedup();
+        }
+        payee_account.flagged_at = at.max(1);
+    }
+    payer_account.push(Event { at, amount: amount_thousands | OUTBOUND, other: payee });
+    if payee_account.flagged(at) {
+        payer_account.sent_to_flagged = payer_account.sent_to_flagged.saturating_add(1);
+        payer_account.fed_flagged_at = at.max(1);
+    }
+    (result, feeders)
+}
+
+/// Counts, against an account that paid a payee just flagged, that it fed a flagged account (`shard` is its).
+fn fed_flagged(shard: &mut Shard, feeder: AccountKey, at: u32) {
+    if let Some(account) = shard.accounts.get_mut(feeder.0) {
+        account.sent_to_flagged = account.sent_to_flagged.saturating_add(1);
+        account.fed_flagged_at = account.fed_flagged_at.max(at);
+    }
+}
+
+/// Every shard of the windows, locked: [`Behaviour::lock_all`]. A replay screens transfers one after another
+/// on one thread; holding the locks for a run of them spares a lock and an unlock per shard per transfer, and
+/// lets the memory reads of the transfers to come start while one is decided ([`LockedWindows::warm`]): a
+/// lock operation orders memory, so with a lock per transfer no read can start ahead of it. Screenings on
+/// other threads wait meanwhile: hold it for a bounded run.
+pub struct LockedWindows<'a> {
+    shards: Vec<MutexGuard<'a, Shard>>,
+}
+
+impl std::fmt::Debug for LockedWindows<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockedWindows").field("shards", &self.shards.len()).finish()
+    }
+}
+
+impl LockedWindows<'_> {
+    /// [`Behaviour::transfer`], under the locks held.
+    pub fn transfer<R>(
+        &mut self,
+        payer: AccountKey,
+        payee: AccountKey,
+        at: u32,
+        amount: u64,
+        payer_listed: bool,
+        decide: impl FnOnce(&PayeeView, &PayerView) -> (R, RecordedOutcome),
+    ) -> R {
+        let (a, b) = (payee.shard(), payer.shard());
+        let (result, feeders) = if a == b {
+            transfer_in(&mut self.shards[a], None, payer, payee, at, amount, payer_listed, decide)
+        } else {
+            let Ok([payee_shard, payer_shard]) = self.shards.get_disjoint_mut([a, b]) else {
+                unreachable!("two different shards")
+            };
+            transfer_in(payee_shard, Some(&mut **payer_shard), payer, payee, at, amount, payer_listed, decide)
+        };
+        for feeder in feeders {
+            fed_flagged(&mut self.shards[feeder.shard()], feeder, at);
+        }
+        result
+    }
+
+    /// Starts reading what a transfer between these accounts will read first (the pair's slots and both
+    /// accounts' slots), for one to come. A hint: it changes nothing.
+    pub fn warm(&self, payer: AccountKey, payee: AccountKey) {
+        let payee_shard = &self.shards[payee.shard()];
+        let pair = AccountKey::pair(payer, payee);
+        payee_shard.pairs[0].warm(pair);
+        payee_shard.pairs[1].warm(pair);
+        payee_shard.accounts.warm(payee.0);
+        self.shards[payer.shard()].accounts.warm(payer.0);
+    }
+
+    /// Starts reading both accounts' event lists, for a transfer a little ahead whose slots
+    /// [`LockedWindows::warm`] asked for earlier. A hint: it changes nothing.
+    pub fn warm_events(&self, payer: AccountKey, payee: AccountKey) {
+        for key in [payee, payer] {
+            let accounts = &self.shards[key.shard()].accounts;
+            if let Some(i) = accounts.find(key.0) {
+                accounts.slots[i].account.warm_events();
+            }
+        }
+    }
+}
+
+/// The two ways to the windows, for code that serves both: a transfer at a time ([`Behaviour`], which locks
+/// the two accounts' shards each time) and a run of them under locks held ([`LockedWindows`]).
+pub trait Windows {
+    /// [`Behaviour::transfer`].
+    fn transfer<R>(
+        &mut self,
+        payer: AccountKey,
+        payee: AccountKey,
+        at: u32,
+        amount: u64,
+        payer_listed: bool,
+        decide: impl FnOnce(&PayeeView, &PayerView) -> (R, RecordedOutcome),
+    ) -> R;
+}
+
+impl Windows for &Behaviour {
+    fn transfer<R>(
+        &mut self,
+        payer: AccountKey,
+        payee: AccountKey,
+        at: u32,
+        amount: u64,
+        payer_listed: bool,
+        decide: impl FnOnce(&PayeeView, &PayerView) -> (R, RecordedOutcome),
+    ) -> R {
+        Behaviour::transfer(self, payer, payee, at, amount, payer_listed, decide)
+    }
+}
+
+impl Windows for LockedWindows<'_> {
+    fn transfer<R>(
+        &mut self,
+        payer: AccountKey,
+        payee: AccountKey,
+        at: u32,
+        amount: u64,
+        payer_listed: bool,
+        decide: impl FnOnce(&PayeeView, &PayerView) -> (R, RecordedOutcome),
+    ) -> R {
+        LockedWindows::transfer(self, payer, payee, at, amount, payer_listed, decide)
+    }
+}
+
 /// The payer's and the payee's shards, locked in a fixed order (one lock when they share a shard).
 enum Locked<'a> {
     One(MutexGuard<'a, Shard>),
@@ -375,86 +785,23 @@ impl Behaviour {
         payer_listed: bool,
         decide: impl FnOnce(&PayeeView, &PayerView) -> (R, RecordedOutcome),
     ) -> R {
-        let amount_thousands = u32::try_from(amount / 1000).unwrap_or(u32::MAX).min(OUTBOUND - 1);
         let mut locked = self.lock_both(payer, payee);
         let (payee_shard, payer_shard): (&mut Shard, Option<&mut Shard>) = match &mut locked {
             Locked::One(shard) => (&mut **shard, None),
             Locked::Two { payer, payee } => (&mut **payee, Some(&mut **payer)),
         };
-        let pair_first = payee_shard.first_pair(AccountKey::pair(payer, payee), at);
-        let payee_known = payee_shard.accounts.contains_key(&payee.0);
-        let (result, newly_flagged_feeders) = {
-            // Both accounts, created if new; the same map when they share a shard.
-            let (payee_account, payer_account): (&mut Account, &mut Account) = match payer_shard {
-                Some(payer_shard) => (
-                    payee_shard.accounts.entry(payee.0).or_insert_with(|| Account::new(at)),
-                    payer_shard.accounts.entry(payer.0).or_insert_with(|| Account::new(at)),
-                ),
-                None if payer == payee => {
-                    // Money to oneself: nothing to learn about a pair of accounts.
-                    let account = payee_shard.accounts.entry(payee.0).or_insert_with(|| Account::new(at));
-                    account.age(at);
-                    let view = account.payee_view(payer, at, pair_first);
-                    let payer_view =
-                        PayerView { flagged: account.flagged(at) || payer_listed, ..account.payer_view(at) };
-                    return decide(&view, &payer_view).0;
-                }
-                None => {
-                    payee_shard.accounts.entry(payee.0).or_insert_with(|| Account::new(at));
-                    payee_shard.accounts.entry(payer.0).or_insert_with(|| Account::new(at));
-                    let [Some(payee_account), Some(payer_account)] =
-                        payee_shard.accounts.get_disjoint_mut([&payee.0, &payer.0])
-                    else {
-                        unreachable!("both accounts were just inserted, and they differ")
-                    };
-                    (payee_account, payer_account)
-                }
-            };
-            payee_account.age(at);
-            payer_account.age(at);
-            let payee_view = if payee_known {
-                payee_account.payee_view(payer, at, pair_first)
-            } else {
-                PayeeView::unknown(pair_first)
-            };
-            let mut payer_view = payer_account.payer_view(at);
-            payer_view.flagged |= payer_listed;
-            let (result, outcome) = decide(&payee_view, &payer_view);
-
-            payee_account.push(Event { at, amount: amount_thousands, other: payer });
-            if payer_view.flagged {
-                payee_account.received_from_flagged = payee_account.received_from_flagged.saturating_add(1);
-            }
-            if outcome.warned {
-                payee_account.warned_at = at.max(1);
-            }
-            let mut feeders = Vec::new();
-            if outcome.flag_payee {
-                if !payee_account.flagged(at) {
-                    // Those who paid it in the last day fed a flagged account: count it against them too.
-                    feeders.extend(
-                        payee_account.events.iter().filter(|e| !e.outbound() && e.other != payer).map(|e| e.other),
-                    );
-                    feeders.sort_unstable();
-                    feeders.dedup();
-                }
-                payee_account.flagged_at = at.max(1);
-            }
-            payer_account.push(Event { at, amount: amount_thousands | OUTBOUND, other: payee });
-            if payee_account.flagged(at) {
-                payer_account.sent_to_flagged = payer_account.sent_to_flagged.saturating_add(1);
-                payer_account.fed_flagged_at = at.max(1);
-            }
-            (result, feeders)
-        };
+        let (result, feeders) = transfer_in(payee_shard, payer_shard, payer, payee, at, amount, payer_listed, decide);
         drop(locked);
-        for feeder in newly_flagged_feeders {
-            if let Some(account) = self.shard(feeder).accounts.get_mut(&feeder.0) {
-                account.sent_to_flagged = account.sent_to_flagged.saturating_add(1);
-                account.fed_flagged_at = account.fed_flagged_at.max(at);
-            }
+        for feeder in feeders {
+            fed_flagged(&mut self.shard(feeder), feeder, at);
         }
         result
+    }
+
+    /// Every shard, locked (in the order `transfer` locks two: no deadlock), for a run of transfers one after
+    /// another without a lock operation each: see [`LockedWindows`].
+    pub fn lock_all(&self) -> LockedWindows<'_> {
+        LockedWindows { shards: self.shards.iter().map(|shard| shard.lock()).collect() }
     }
 
     /// The payee's windows at `now` (Unix seconds), and whether `payer` paid it before; records nothing (the
@@ -462,8 +809,8 @@ impl Behaviour {
     pub fn payee_view(&self, payee: AccountKey, payer: AccountKey, now: u32) -> PayeeView {
         let mut shard = self.shard(payee);
         let pair = AccountKey::pair(payer, payee);
-        let pair_first = !shard.pairs.iter().any(|generation| generation.contains(&pair));
-        match shard.accounts.get_mut(&payee.0) {
+        let pair_first = !shard.pairs.iter().any(|generation| generation.contains(pair));
+        match shard.accounts.get_mut(payee.0) {
             Some(account) => {
                 account.age(now);
                 account.payee_view(payer, now, pair_first)
@@ -475,7 +822,7 @@ impl Behaviour {
     /// The payer's windows at `now`; records nothing (the windows are aged to `now`).
     pub fn payer_view(&self, payer: AccountKey, now: u32) -> PayerView {
         let mut shard = self.shard(payer);
-        let Some(account) = shard.accounts.get_mut(&payer.0) else { return PayerView::default() };
+        let Some(account) = shard.accounts.get_mut(payer.0) else { return PayerView::default() };
         account.age(now);
         account.payer_view(now)
     }
@@ -483,18 +830,19 @@ impl Behaviour {
     /// Flags an account (a confirmed fraud, or a listing) without a transfer.
     pub fn flag(&self, key: AccountKey, at: u32) {
         let mut shard = self.shard(key);
-        let account = shard.accounts.entry(key.0).or_insert_with(|| Account::new(at));
+        let (index, _) = shard.accounts.find_or_insert(key.0, at);
+        let account = &mut shard.accounts.slots[index].account;
         account.flagged_at = account.flagged_at.max(at.max(1));
     }
 
     /// Accounts tracked.
     pub fn accounts(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().accounts.len()).sum()
+        self.shards.iter().map(|s| s.lock().accounts.len).sum()
     }
 
     /// Pairs (payer, payee) remembered.
     pub fn pairs(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().pairs.iter().map(HashSet::len).sum::<usize>()).sum()
+        self.shards.iter().map(|s| s.lock().pairs.iter().map(|p| p.len).sum::<usize>()).sum()
     }
 
     /// Heap bytes held: tables (at their capacity) and event lists (at theirs).
@@ -503,9 +851,9 @@ impl Behaviour {
             .iter()
             .map(|shard| {
                 let shard = shard.lock();
-                let table = shard.accounts.capacity() * (size_of::<(u64, Account)>() + 1);
-                let events: usize = shard.accounts.values().map(|a| a.events.capacity() * size_of::<Event>()).sum();
-                let pairs: usize = shard.pairs.iter().map(|p| p.capacity() * (size_of::<u64>() + 1)).sum();
+                let table = shard.accounts.slots.capacity() * size_of::<Slot>();
+                let events: usize = shard.accounts.accounts().map(|a| a.events.capacity() * size_of::<Event>()).sum();
+                let pairs: usize = shard.pairs.iter().map(|p| p.slots.capacity() * size_of::<u64>()).sum();
                 table + events + pairs
             })
             .sum()
@@ -623,6 +971,33 @@ mod tests {
         let view = behaviour.payee_view(merchant, key(9), T + 400);
         assert_eq!(view.inbound_24h as usize, MAX_EVENTS);
         assert_eq!(behaviour.accounts(), MAX_EVENTS + 50 + 2);
+    }
+
+    #[test]
+    fn the_tables_find_what_was_put_whatever_the_keys() {
+        // Keys sharing their low bits (one probe sequence), the keys that mark free slots, and many more than
+        // the first capacity: the tables grow, and agree with the standard library's.
+        let mut keys: Vec<u64> = (0..2_000u64).map(|k| k << 20).collect();
+        keys.extend([0, 1, FREE, FREE - 1, u64::MAX >> 1]);
+        keys.extend((0..3_000u64).map(|k| k.wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+        let (mut accounts, mut pairs) = (AccountTable::default(), PairSet::default());
+        let mut reference = std::collections::HashSet::new();
+        for (n, &key) in keys.iter().chain(&keys).enumerate() {
+            let new = reference.insert(key);
+            let (index, known) = accounts.find_or_insert(key, n as u32 + 1);
+            assert_eq!(known, !new, "{key:#x}");
+            assert_eq!(accounts.slots[index].key, key);
+            assert_eq!(pairs.contains(key), !new, "{key:#x}");
+            assert_eq!(pairs.insert(key), new, "{key:#x}");
+            assert!(pairs.contains(key));
+        }
+        assert_eq!((accounts.len, pairs.len), (reference.len(), reference.len()));
+        for &key in &reference {
+            let account = accounts.get_mut(key).expect("every key is found");
+            assert!(account.first_seen >= 1);
+        }
+        assert!(accounts.find(12_345).is_none() && !pairs.contains(12_345));
+        assert!(accounts.len * 10 <= accounts.slots.len() * 7 && pairs.len * 10 <= pairs.slots.len() * 7);
     }
 
     #[test]

@@ -14,6 +14,10 @@ use crate::transfer::TransferChannel;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expression {
     root: Node,
+    /// The same condition as a list of comparisons that must all hold, when it is one (most rules are:
+    /// `payee_days_since_flagged >= 0 and payee_days_since_flagged < 7 and payee_verdict < 2`); `holds` then
+    /// walks a short array instead of the tree.
+    terms: Option<Box<[Term]>>,
     /// The signals it reads, in first-use order (the "inputs" a fired rule reports).
     inputs: Vec<Signal>,
     source: String,
@@ -26,6 +30,10 @@ enum Node {
     Not(Box<Node>),
     Negate(Box<Node>),
     Binary(BinaryOperator, Box<Node>, Box<Node>),
+    /// A signal compared with a constant (`payee_verdict >= 4`), made by [`fold`] from a `Binary` whose sides
+    /// are a signal and a constant: most conditions are a few of these, and one node instead of three saves
+    /// two recursive calls per comparison for every rule of every transfer.
+    Compare(BinaryOperator, usize, f64),
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Call(Function, Vec<Node>),
@@ -114,13 +122,18 @@ impl Expression {
                 position: 0,
             });
         }
-        Ok(Expression { root: fold(root), inputs: parser.inputs, source: source.to_string() })
+        let root = fold(root);
+        let terms = conjunction(&root).map(Vec::into_boxed_slice);
+        Ok(Expression { root, terms, inputs: parser.inputs, source: source.to_string() })
     }
 
     /// Whether the condition holds for these signals.
     #[inline]
     pub fn holds(&self, signals: &Signals) -> bool {
-        evaluate(&self.root, &signals.0) != 0.0
+        match &self.terms {
+            Some(terms) => terms.iter().all(|term| term.holds(&signals.0)),
+            None => holds(&self.root, &signals.0),
+        }
     }
 
     /// The signals it reads.
@@ -137,6 +150,78 @@ fn truth(value: bool) -> f64 {
     if value { 1.0 } else { 0.0 }
 }
 
+/// One comparison of a signal with a constant, as the outcomes it accepts: less, equal, greater, and
+/// unordered (either side NaN). Every comparison operator is a set of these, exactly as IEEE 754 compares
+/// (`!=` accepts unordered, the others do not), so a term answers without a branch on its operator.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Term {
+    index: usize,
+    constant: f64,
+    less: bool,
+    equal: bool,
+    greater: bool,
+    unordered: bool,
+}
+
+impl Term {
+    fn new(operator: BinaryOperator, index: usize, constant: f64) -> Option<Term> {
+        let (less, equal, greater, unordered) = match operator {
+            BinaryOperator::Less => (true, false, false, false),
+            BinaryOperator::LessOrEqual => (true, true, false, false),
+            BinaryOperator::Greater => (false, false, true, false),
+            BinaryOperator::GreaterOrEqual => (false, true, true, false),
+            BinaryOperator::Equal => (false, true, false, false),
+            BinaryOperator::NotEqual => (true, false, true, true),
+            _ => return None,
+        };
+        Some(Term { index, constant, less, equal, greater, unordered })
+    }
+
+    #[inline]
+    fn holds(&self, values: &[f64]) -> bool {
+        let (a, b) = (values[self.index], self.constant);
+        (self.less & (a < b))
+            | (self.equal & (a == b))
+            | (self.greater & (a > b))
+            | (self.unordered & (a.is_nan() | b.is_nan()))
+    }
+}
+
+/// The condition as comparisons that must all hold (`and` of comparisons of a signal with a constant, of
+/// signals read as true or false, of `not` signal), in the order `and` evaluates them; `None` for any other.
+fn conjunction(node: &Node) -> Option<Vec<Term>> {
+    let mut terms = Vec::new();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node {
+            Node::And(left, right) => {
+                stack.push(right);
+                stack.push(left);
+            }
+            Node::Compare(operator, index, constant) => terms.push(Term::new(*operator, *index, *constant)?),
+            // A signal holds when it is not 0 (NaN included); `not` a signal when it is 0.
+            Node::Signal(index) => terms.push(Term::new(BinaryOperator::NotEqual, *index, 0.0)?),
+            Node::Not(inner) => match **inner {
+                Node::Signal(index) => terms.push(Term::new(BinaryOperator::Equal, index, 0.0)?),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    Some(terms)
+}
+
+/// `evaluate(node, values) != 0.0`, with the conditions' own nodes answered as booleans directly.
+fn holds(node: &Node, values: &[f64]) -> bool {
+    match node {
+        Node::And(left, right) => holds(left, values) && holds(right, values),
+        Node::Or(left, right) => holds(left, values) || holds(right, values),
+        Node::Not(inner) => !holds(inner, values),
+        Node::Compare(operator, index, constant) => compare(*operator, values[*index], *constant),
+        other => evaluate(other, values) != 0.0,
+    }
+}
+
 fn evaluate(node: &Node, values: &[f64]) -> f64 {
     match node {
         Node::Constant(value) => *value,
@@ -145,28 +230,8 @@ fn evaluate(node: &Node, values: &[f64]) -> f64 {
         Node::Negate(inner) => -evaluate(inner, values),
         Node::And(left, right) => truth(evaluate(left, values) != 0.0 && evaluate(right, values) != 0.0),
         Node::Or(left, right) => truth(evaluate(left, values) != 0.0 || evaluate(right, values) != 0.0),
-        Node::Binary(operator, left, right) => {
-            let (a, b) = (evaluate(left, values), evaluate(right, values));
-            match operator {
-                BinaryOperator::Add => a + b,
-                BinaryOperator::Subtract => a - b,
-                BinaryOperator::Multiply => a * b,
-                // Division by zero gives 0: a rule over an empty window must not fire on infinity.
-                BinaryOperator::Divide => {
-                    if b == 0.0 {
-                        0.0
-                    } else {
-                        a / b
-                    }
-                }
-                BinaryOperator::Equal => truth(a == b),
-                BinaryOperator::NotEqual => truth(a != b),
-                BinaryOperator::Less => truth(a < b),
-                BinaryOperator::LessOrEqual => truth(a <= b),
-                BinaryOperator::Greater => truth(a > b),
-                BinaryOperator::GreaterOrEqual => truth(a >= b),
-            }
-        }
+        Node::Compare(operator, index, constant) => apply(*operator, values[*index], *constant),
+        Node::Binary(operator, left, right) => apply(*operator, evaluate(left, values), evaluate(right, values)),
         Node::Call(function, arguments) => {
             let mut values_of = arguments.iter().map(|argument| evaluate(argument, values));
             match function {
@@ -174,6 +239,40 @@ fn evaluate(node: &Node, values: &[f64]) -> f64 {
                 Function::Max => values_of.fold(f64::NEG_INFINITY, f64::max),
                 Function::Abs => values_of.next().unwrap_or_default().abs(),
             }
+        }
+    }
+}
+
+#[inline]
+fn apply(operator: BinaryOperator, a: f64, b: f64) -> f64 {
+    match operator {
+        BinaryOperator::Add => a + b,
+        BinaryOperator::Subtract => a - b,
+        BinaryOperator::Multiply => a * b,
+        // Division by zero gives 0: a rule over an empty window must not fire on infinity.
+        BinaryOperator::Divide => {
+            if b == 0.0 {
+                0.0
+            } else {
+                a / b
+            }
+        }
+        comparison => truth(compare(comparison, a, b)),
+    }
+}
+
+#[inline]
+fn compare(operator: BinaryOperator, a: f64, b: f64) -> bool {
+    match operator {
+        BinaryOperator::Equal => a == b,
+        BinaryOperator::NotEqual => a != b,
+        BinaryOperator::Less => a < b,
+        BinaryOperator::LessOrEqual => a <= b,
+        BinaryOperator::Greater => a > b,
+        BinaryOperator::GreaterOrEqual => a >= b,
+        // Not comparisons (`Compare` nodes are only made of comparisons).
+        BinaryOperator::Add | BinaryOperator::Subtract | BinaryOperator::Multiply | BinaryOperator::Divide => {
+            apply(operator, a, b) != 0.0
         }
     }
 }
@@ -189,13 +288,45 @@ fn fold(node: Node) -> Node {
         Node::Call(function, arguments) => Node::Call(function, arguments.into_iter().map(fold).collect()),
         other => other,
     };
-    if is_constant(&folded) { Node::Constant(evaluate(&folded, &[])) } else { folded }
+    if is_constant(&folded) {
+        return Node::Constant(evaluate(&folded, &[]));
+    }
+    // A comparison of a signal with a constant, either way round (`4 <= x` is `x >= 4`: the same result for
+    // every value, NaN included).
+    match folded {
+        Node::Binary(operator, left, right) if operator.compares() => match (*left, *right) {
+            (Node::Signal(index), Node::Constant(constant)) => Node::Compare(operator, index, constant),
+            (Node::Constant(constant), Node::Signal(index)) => Node::Compare(operator.mirrored(), index, constant),
+            (left, right) => Node::Binary(operator, Box::new(left), Box::new(right)),
+        },
+        other => other,
+    }
+}
+
+impl BinaryOperator {
+    fn compares(self) -> bool {
+        !matches!(
+            self,
+            BinaryOperator::Add | BinaryOperator::Subtract | BinaryOperator::Multiply | BinaryOperator::Divide
+        )
+    }
+
+    /// The operator with its sides swapped: `a < b` is `b > a`.
+    fn mirrored(self) -> BinaryOperator {
+        match self {
+            BinaryOperator::Less => BinaryOperator::Greater,
+            BinaryOperator::LessOrEqual => BinaryOperator::GreaterOrEqual,
+            BinaryOperator::Greater => BinaryOperator::Less,
+            BinaryOperator::GreaterOrEqual => BinaryOperator::LessOrEqual,
+            other => other,
+        }
+    }
 }
 
 fn is_constant(node: &Node) -> bool {
     match node {
         Node::Constant(_) => true,
-        Node::Signal(_) => false,
+        Node::Signal(_) | Node::Compare(..) => false,
         Node::Not(inner) | Node::Negate(inner) => matches!(**inner, Node::Constant(_)),
         Node::Binary(_, left, right) | Node::And(left, right) | Node::Or(left, right) => {
             matches!(**left, Node::Constant(_)) && matches!(**right, Node::Constant(_))
@@ -576,11 +707,45 @@ mod tests {
     }
 
     #[test]
+    fn conjunctions_answer_as_the_tree_does() {
+        let sources = [
+            "payee_days_since_flagged >= 0 and payee_days_since_flagged < 7 and payee_verdict < 2",
+            "just_under_biometric and pair_first",
+            "not night and 3 <= payee_score and amount != 5",
+            "payee_score == 2 and payee_score <= 2 and payee_score > 1",
+            "payee_sent_to_flagged >= 2 and (payee_days_since_warned < 0 or payee_days_since_warned > 30)",
+            "amount / payee_score > 2",
+        ];
+        let samples = [0.0, -0.0, 1.0, 2.0, -1.0, 3.0, 5.0, 6.5, 7.0, 100.0, f64::NAN, f64::INFINITY];
+        for source in sources {
+            let rule = Expression::condition(source).unwrap();
+            let flat = source.contains(" or ") || source.contains('/');
+            assert_eq!(rule.terms.is_none(), flat, "{source}");
+            for (k, &a) in samples.iter().enumerate() {
+                for &b in &samples[k % 3..] {
+                    let mut signals = Signals::default();
+                    for (n, signal) in rule.inputs().iter().enumerate() {
+                        signals.set(*signal, if n % 2 == 0 { a } else { b });
+                    }
+                    assert_eq!(rule.holds(&signals), evaluate(&rule.root, &signals.0) != 0.0, "{source} {a} {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn constants_are_folded() {
         let rule = Expression::condition("amount >= 10 * 1000 * 1000").unwrap();
-        match &rule.root {
-            Node::Binary(_, _, right) => assert_eq!(**right, Node::Constant(10_000_000.0)),
-            other => panic!("{other:?}"),
+        assert_eq!(rule.root, Node::Compare(BinaryOperator::GreaterOrEqual, Signal::Amount as usize, 10_000_000.0));
+        // Either way round.
+        let rule = Expression::condition("5 < payee_score and payee_score + 1 > 2").unwrap();
+        let Node::And(left, right) = &rule.root else { panic!("{:?}", rule.root) };
+        assert_eq!(**left, Node::Compare(BinaryOperator::Greater, Signal::PayeeScore as usize, 5.0));
+        assert!(matches!(**right, Node::Binary(BinaryOperator::Greater, _, _)));
+        for (source, value, holds) in [("3 <= payee_score", 3.0, true), ("3 > payee_score", 3.0, false)] {
+            let mut signals = Signals::default();
+            signals.set(Signal::PayeeScore, value);
+            assert_eq!(Expression::condition(source).unwrap().holds(&signals), holds, "{source}");
         }
     }
 }

@@ -101,6 +101,10 @@ pub struct RemarkFindings {
     pub red_flags: Vec<&'static str>,
 }
 
+/// What an empty remark says.
+static NOTHING_FOUND: RemarkFindings =
+    RemarkFindings { codes: Vec::new(), scam_probability: 0.0, red_flags: Vec::new() };
+
 /// Remarks read recently, remembered: most are the same few words ("chuyen tien", "CK", a name and "chuyen
 /// tien"), and the analyzer costs microseconds where a look-up costs nanoseconds.
 const REMEMBERED_REMARKS: usize = 8_192;
@@ -110,7 +114,9 @@ pub struct RemarkReader {
     analyzer: &'static Analyzer,
     scratch: Scratch,
     joined: String,
-    remembered: std::collections::HashMap<String, RemarkFindings>,
+    /// Remark → its position in `readings`.
+    remembered: std::collections::HashMap<String, usize>,
+    readings: Vec<RemarkFindings>,
 }
 
 impl Default for RemarkReader {
@@ -121,13 +127,25 @@ impl Default for RemarkReader {
 
 impl RemarkReader {
     pub fn new(analyzer: &'static Analyzer) -> Self {
-        RemarkReader { analyzer, scratch: Scratch::new(), joined: String::new(), remembered: Default::default() }
+        RemarkReader {
+            analyzer,
+            scratch: Scratch::new(),
+            joined: String::new(),
+            remembered: Default::default(),
+            readings: Vec::new(),
+        }
     }
 
     /// Reads the remark and the declared purpose together.
     pub fn read(&mut self, remark: &str, declared_purpose: &str) -> RemarkFindings {
+        self.findings(remark, declared_purpose).clone()
+    }
+
+    /// [`RemarkReader::read`], borrowed: the findings as remembered, without a copy (the engine's way: a
+    /// copy of a remembered reading would cost allocations for every transfer whose remark raised anything).
+    pub fn findings(&mut self, remark: &str, declared_purpose: &str) -> &RemarkFindings {
         if remark.trim().is_empty() && declared_purpose.trim().is_empty() {
-            return RemarkFindings::default();
+            return &NOTHING_FOUND;
         }
         self.joined.clear();
         self.joined.push_str(remark);
@@ -135,8 +153,8 @@ impl RemarkReader {
             self.joined.push_str(" \n ");
             self.joined.push_str(declared_purpose);
         }
-        if let Some(found) = self.remembered.get(&self.joined) {
-            return found.clone();
+        if let Some(&position) = self.remembered.get(&self.joined) {
+            return &self.readings[position];
         }
         let message = Message { text: &self.joined, ..Message::default() };
         let (probability, flags) = self.analyzer.probability_and_flags_with(&message, &mut self.scratch);
@@ -159,9 +177,11 @@ impl RemarkReader {
             RemarkFindings { codes, scam_probability: probability, red_flags: flags.iter().map(|f| f.code).collect() };
         if self.remembered.len() >= REMEMBERED_REMARKS {
             self.remembered.clear();
+            self.readings.clear();
         }
-        self.remembered.insert(self.joined.clone(), found.clone());
-        found
+        self.remembered.insert(self.joined.clone(), self.readings.len());
+        self.readings.push(found);
+        &self.readings[self.readings.len() - 1]
     }
 }
 

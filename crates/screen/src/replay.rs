@@ -148,8 +148,9 @@ pub fn replay(
     let write_error = |e: csv::Error| Error::new(ErrorCode::Internal, format!("the output cannot be written: {e}"));
     writer.write_record(["id", "decision", "level", "score", "reasons"]).map_err(write_error)?;
     let mut remarks = RemarkReader::default();
-    for transfer in &transfers {
-        let decision = screener.screen(transfer, asker, index, &mut remarks, transfer.at, String::new());
+    // In runs, the replay's way (`screen_many`): the same decisions as `screen` for each in turn.
+    let mut written = Ok(());
+    screener.screen_many(&transfers, asker, index, &mut remarks, |_, decision| {
         match decision.decision {
             crate::DecisionKind::Allow => summary.allowed += 1,
             crate::DecisionKind::Warn => summary.warned += 1,
@@ -157,9 +158,12 @@ pub fn replay(
             crate::DecisionKind::Block => summary.blocked += 1,
         }
         summary.screened += 1;
+        if written.is_err() {
+            return;
+        }
         let level_text = decision.level.to_string();
         let score_text = decision.score.to_string();
-        writer
+        written = writer
             .write_record([
                 decision.transfer_id.as_str(),
                 decision.decision.as_str(),
@@ -167,8 +171,9 @@ pub fn replay(
                 score_text.as_str(),
                 decision.reason_codes().as_str(),
             ])
-            .map_err(write_error)?;
-    }
+            .map_err(write_error);
+    });
+    written?;
     writer.flush().map_err(|e| Error::new(ErrorCode::Internal, format!("the output cannot be written: {e}")))?;
     Ok(summary)
 }

@@ -153,9 +153,23 @@ pub fn format_value(signal: Signal, value: f64, vietnamese: bool) -> String {
         };
     }
     if signal == Signal::PayeePassThrough {
-        return format!("{:.0}%", value * 100.0);
+        let mut text = rounded(value * 100.0);
+        text.push('%');
+        return text;
     }
-    if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.1}") }
+    if value.fract() == 0.0 { rounded(value) } else { format!("{value:.1}") }
+}
+
+/// `format!("{value:.0}")`, through the integer formatter where it gives the same text: float formatting
+/// with a precision takes a slow exact path, and reasons quote counts, days and scores. `{:.0}` rounds half
+/// to even, as `round_ties_even` does; a negative value that rounds to 0 is printed "-0", which is left to it.
+fn rounded(value: f64) -> String {
+    let whole = value.round_ties_even();
+    if whole.abs() < 1e15 && !(whole == 0.0 && value.is_sign_negative()) {
+        (whole as i64).to_string()
+    } else {
+        format!("{value:.0}")
+    }
 }
 
 /// One rule, compiled.
@@ -345,9 +359,19 @@ impl RuleSet {
     pub fn policy(&self, names: &[&str]) -> &Policy {
         names
             .iter()
-            .find_map(|name| self.policies.get(*name))
-            .or_else(|| self.policies.get("default"))
+            .find_map(|name| self.policy_named(name))
+            .or_else(|| self.policy_named("default"))
             .unwrap_or(&DEFAULT_POLICY)
+    }
+
+    /// A file names a few policies: comparing a name with theirs is quicker than hashing it (this runs for
+    /// every transfer, once per name of the organisation).
+    fn policy_named(&self, name: &str) -> Option<&Policy> {
+        if self.policies.len() <= 8 {
+            self.policies.iter().find(|(named, _)| named.as_str() == name).map(|(_, policy)| policy)
+        } else {
+            self.policies.get(name)
+        }
     }
 }
 
@@ -444,6 +468,29 @@ shadow = true
             assert_eq!(error.code, ErrorCode::InvalidRules);
             assert_eq!(error.field.as_deref(), Some(field), "{error:?}");
             assert!(error.message.contains(message), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn values_read_as_float_formatting_writes_them() {
+        let mut values = vec![0.0f64, -0.0, 1.0, -3.0, 7.0, 42.0, 999_999_999_999_999.0, 1e15, 1e20, -1e16, 2.5, -0.25];
+        values.extend([0.05, 0.005, 0.125, 0.845, 0.995, 0.9999, 1.0 / 3.0, -0.004, -0.006, f64::NAN, f64::INFINITY]);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x % 1_000_000) as f64 / 1_000_000.0);
+            values.push((x % 4000) as f64 / 8.0 - 100.0);
+        }
+        for value in values {
+            let expected = if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.1}") };
+            assert_eq!(format_value(Signal::PayeeReports, value, true), expected, "{value}");
+            assert_eq!(
+                format_value(Signal::PayeePassThrough, value, true),
+                format!("{:.0}%", value * 100.0),
+                "{value}"
+            );
         }
     }
 
