@@ -21,8 +21,12 @@
 //! - `--redis-protocol`: `SET key:<12 digits> <verdict>` for every contact, in Redis's protocol, on stdout.
 
 #[allow(dead_code)]
+#[path = "support/memory.rs"]
+mod memory;
 #[path = "support/synthetic.rs"]
 mod synthetic;
+
+use memory::{mib, proc_status_bytes};
 
 use canhgiac_core::detect;
 use canhgiac_core::verdict::{VerdictLevel, assess};
@@ -77,20 +81,6 @@ static ALLOCATOR: Counting = Counting;
 
 fn live() -> usize {
     LIVE.load(Ordering::Relaxed)
-}
-
-/// A line of /proc/self/status in bytes (`VmRSS`, `VmHWM`).
-fn proc_status_bytes(field: &str) -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-fn mib(bytes: usize) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
 }
 
 struct Options {

@@ -53,6 +53,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 /// The accounts, their history and the measured stream, made one way for `screen_replay` and `screen_server`.
+#[path = "support/memory.rs"]
+pub mod memory;
+
 pub mod population {
     use super::synthetic::{self, mix};
     use canhgiac_index::ReputationIndex;
@@ -342,19 +345,7 @@ pub mod population {
         }
     }
 
-    /// A line of /proc/self/status in bytes (`VmRSS`, `VmHWM`).
-    pub fn proc_status_bytes(field: &str) -> usize {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
-            .map_or(0, |kb| kb * 1024)
-    }
-
-    pub fn mib(bytes: usize) -> f64 {
-        bytes as f64 / (1024.0 * 1024.0)
-    }
+    pub use super::memory::{mib, proc_status_bytes};
 }
 
 use population::{History, Stream, mib, proc_status_bytes};
