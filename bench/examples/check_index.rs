@@ -18,6 +18,7 @@
 //! - `--write-queries FILE --count N [--no-links]`: N wrk request paths `/v1/check?q=…`, half hits, half misses,
 //!   raw forms (`--no-links`: without links and domains);
 //! - `--write-batch FILE --count N`: a `POST /v1/check/batch` body of N raw values, half hits;
+//! - `--dump-answers FILE --count N`: the JSON answer of each of N batch values, one per line (to compare two builds);
 //! - `--redis-protocol`: `SET key:<12 digits> <verdict>` for every contact, in Redis's protocol, on stdout.
 
 #[allow(dead_code)]
@@ -31,7 +32,7 @@ use memory::{mib, proc_status_bytes};
 use canhgiac_core::detect;
 use canhgiac_core::verdict::{VerdictLevel, assess};
 use canhgiac_index::ReputationIndex;
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;
 use std::io::{BufWriter, Write as _};
 use std::process::ExitCode;
@@ -39,14 +40,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use synthetic::{NOW_MS, contact, mix, raw_form, records, trust, url_encode};
 
-/// Counts the bytes live on the heap.
+/// Counts the bytes live on the heap, over mimalloc (the allocator `canhgiac` uses).
 struct Counting;
+
+static INNER: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { INNER.alloc(layout) };
         if !p.is_null() {
             LIVE.fetch_add(layout.size(), Ordering::Relaxed);
         }
@@ -54,7 +57,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { INNER.alloc_zeroed(layout) };
         if !p.is_null() {
             LIVE.fetch_add(layout.size(), Ordering::Relaxed);
         }
@@ -62,12 +65,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { INNER.dealloc(ptr, layout) };
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { INNER.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
             LIVE.fetch_add(new_size, Ordering::Relaxed);
@@ -88,16 +91,18 @@ struct Options {
     small: u64,
     queries: usize,
     batch: usize,
+    rounds: usize,
     write_queries: Option<String>,
     write_batch: Option<String>,
+    dump_answers: Option<String>,
     count: usize,
     redis_protocol: bool,
     no_links: bool,
 }
 
 fn usage() -> &'static str {
-    "check_index [--contacts N] [--small N] [--queries N] [--batch N] \
-     | --write-queries FILE [--count N] [--no-links] | --write-batch FILE [--count N] | --redis-protocol  (all with --contacts N)"
+    "check_index [--contacts N] [--small N] [--queries N] [--batch N] [--rounds N] \
+     | --write-queries FILE [--count N] [--no-links] | --write-batch FILE [--count N] | --dump-answers FILE [--count N] | --redis-protocol  (all with --contacts N)"
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -106,8 +111,10 @@ fn parse_options() -> Result<Options, String> {
         small: 1_000_000,
         queries: 4_000_000,
         batch: 10_000,
+        rounds: 20,
         write_queries: None,
         write_batch: None,
+        dump_answers: None,
         count: 100_000,
         redis_protocol: false,
         no_links: false,
@@ -124,9 +131,11 @@ fn parse_options() -> Result<Options, String> {
             "--small" => options.small = number(value()?)?,
             "--queries" => options.queries = number(value()?)? as usize,
             "--batch" => options.batch = number(value()?)? as usize,
+            "--rounds" => options.rounds = (number(value()?)? as usize).max(1),
             "--count" => options.count = number(value()?)? as usize,
             "--write-queries" => options.write_queries = Some(value()?),
             "--write-batch" => options.write_batch = Some(value()?),
+            "--dump-answers" => options.dump_answers = Some(value()?),
             "--redis-protocol" => options.redis_protocol = true,
             "--no-links" => options.no_links = true,
             "-h" | "--help" => return Err(usage().to_owned()),
@@ -151,6 +160,8 @@ fn main() -> ExitCode {
         write_queries(path, options.contacts, options.count, options.no_links)
     } else if let Some(path) = &options.write_batch {
         write_batch(path, options.contacts, options.count)
+    } else if let Some(path) = &options.dump_answers {
+        dump_answers(path, options.contacts, options.count)
     } else if options.redis_protocol {
         redis_protocol(options.contacts)
     } else {
@@ -200,6 +211,22 @@ fn batch_values(contacts: u64, count: usize) -> Vec<String> {
 fn write_batch(path: &str, contacts: u64, count: usize) -> Result<(), String> {
     let body = serde_json::json!({ "values": batch_values(contacts, count) });
     std::fs::write(path, serde_json::to_vec(&body).map_err(|e| e.to_string())?).map_err(|e| format!("{path}: {e}"))
+}
+
+/// The explained answer (or the refusal) of every batch value, one JSON line each: a change meant to keep every
+/// answer is checked by comparing two dumps with `cmp`.
+fn dump_answers(path: &str, contacts: u64, count: usize) -> Result<(), String> {
+    let index = build(contacts).index;
+    let file = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut out = BufWriter::new(file);
+    for value in batch_values(contacts, count) {
+        let line = match detect(&value) {
+            Ok(identifier) => serde_json::to_string(&index.check(&identifier, NOW_MS)).map_err(|e| e.to_string())?,
+            Err(error) => format!("{{\"error\":\"{}\"}}", error.code.as_str()),
+        };
+        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())
 }
 
 /// `SET key:000000000042 <level>:<score>` for every contact, in RESP: what `redis-benchmark -t get -r N` reads.
@@ -498,13 +525,19 @@ fn run(options: &Options) -> Result<(), String> {
     )?;
     drop((hits, misses));
 
-    // A batch of raw values as people write them, half hits, through detect and the explained check.
+    batch_check(&index, n, options)
+}
+
+/// A batch of raw values as people write them, half hits, through detect and the explained check (its own
+/// function so that `valgrind --tool=callgrind --toggle-collect=check_index::batch_check` counts it alone).
+#[inline(never)]
+fn batch_check(index: &ReputationIndex, n: u64, options: &Options) -> Result<(), String> {
     let values = batch_values(n, options.batch);
     let mut check_ms = Vec::new();
     let mut json_ms = Vec::new();
     let mut refused = 0;
     let mut dangerous = 0;
-    for round in 0..20 {
+    for round in 0..options.rounds {
         let started = Instant::now();
         let mut answers = Vec::with_capacity(values.len());
         for value in &values {
@@ -535,10 +568,11 @@ fn run(options: &Options) -> Result<(), String> {
     }
     let check_min = check_ms.iter().copied().fold(f64::MAX, f64::min);
     println!(
-        "batch check of {} raw values (half hits), detect + check, 20 rounds: median {:.2} ms (best {:.2} ms); \
+        "batch check of {} raw values (half hits), detect + check, {} rounds: median {:.2} ms (best {:.2} ms); \
          with the answers serialised to JSON: median {:.2} ms; {refused} refused by detect, {dangerous} answered \
          worse than no_data",
         options.batch,
+        options.rounds,
         median(&mut check_ms),
         check_min,
         median(&mut json_ms),

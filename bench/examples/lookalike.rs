@@ -1,7 +1,10 @@
 //! Look-alike judgement speed: the synthetic hosts of the check benchmark, the ChongLuaDao blocklist's hosts and
 //! the Moz top 500, each judged against the compiled-in trust directory. Prints ns per host by set.
 //!
-//! `cargo run --release -p canhgiac-bench --example lookalike`
+//! `cargo run --release -p canhgiac-bench --example lookalike [ROUNDS [LIMIT]]`
+//!
+//! `... --example lookalike -- --dump FILE`: every host's finding (brand, level, score, reasons in both languages)
+//! written one per line instead, so that a change meant to keep every judgement can be checked with `cmp`.
 
 #[path = "support/synthetic.rs"]
 #[allow(dead_code)]
@@ -43,6 +46,29 @@ fn main() {
             .map(|rows| rows.iter().filter_map(|row| row["rootDomain"].as_str().map(str::to_string)).collect())
             .unwrap_or_default();
         sets.push(("Moz top 500", hosts));
+    }
+    let arguments: Vec<String> = std::env::args().collect();
+    if arguments.get(1).map(String::as_str) == Some("--dump") {
+        let Some(path) = arguments.get(2) else {
+            eprintln!("lookalike --dump FILE");
+            std::process::exit(2);
+        };
+        let mut lines = String::new();
+        for (name, hosts) in &sets {
+            for host in hosts {
+                let finding = judge_domain_in(host, &trust).map(|finding| {
+                    let reasons: Vec<String> =
+                        finding.reasons.iter().map(|r| format!("{}:{}:{}:{}", r.code, r.weight, r.vi, r.en)).collect();
+                    format!("{} {:?} {} {}", finding.brand, finding.level, finding.score, reasons.join(" | "))
+                });
+                lines.push_str(&format!("{name}\t{host}\t{}\n", finding.unwrap_or_else(|| "-".into())));
+            }
+        }
+        if let Err(error) = std::fs::write(path, lines) {
+            eprintln!("lookalike: {path}: {error}");
+            std::process::exit(1);
+        }
+        return;
     }
     let rounds: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(3);
     let limit: usize = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(usize::MAX);

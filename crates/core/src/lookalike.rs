@@ -138,22 +138,22 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
             .iter()
             .map(|&(start, end, _)| {
                 let run = &label.text[start..end];
-                all_keys.all.contains(run) || LURE_WORDS.contains(&run)
+                all_keys.all.contains(run) || is_lure_word(run)
             })
             .collect();
-        let mut present: Vec<String> = all_keys
+        let mut present: Vec<&str> = all_keys
             .finder
             .find_overlapping_iter(label.text.as_str())
-            .map(|found| all_keys.patterns[found.pattern().as_usize()].clone())
+            .map(|found| all_keys.patterns[found.pattern().as_usize()].as_str())
             .collect();
         present.sort();
         present.dedup();
         label.present_keys = present;
         if !label.plain_ascii {
-            let mut present: Vec<String> = all_keys
+            let mut present: Vec<&str> = all_keys
                 .skeleton_finder
                 .find_overlapping_iter(label.skeleton.as_str())
-                .map(|found| all_keys.skeleton_patterns[found.pattern().as_usize()].clone())
+                .map(|found| all_keys.skeleton_patterns[found.pattern().as_usize()].as_str())
                 .collect();
             present.sort();
             present.dedup();
@@ -165,10 +165,10 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
     let mut reachable: Vec<u16> = Vec::new();
     for label in &name.labels {
         for key in &label.present_keys {
-            reachable.extend(all_keys.brands_by_key.get(key).into_iter().flatten());
+            reachable.extend(all_keys.brands_by_key.get(*key).into_iter().flatten());
         }
         for skeleton in &label.present_skeletons {
-            reachable.extend(all_keys.brands_by_skeleton.get(skeleton).into_iter().flatten());
+            reachable.extend(all_keys.brands_by_skeleton.get(*skeleton).into_iter().flatten());
         }
         for &fuzzy in &label.fuzzy_candidates {
             reachable.extend(all_keys.brands_by_fuzzy_key.get(usize::from(fuzzy)).into_iter().flatten());
@@ -515,9 +515,9 @@ fn free_host_pattern(registrable: &str) -> bool {
 // The name as the registrant chose it.
 
 /// The labels a registrant chose, with what is around them.
-struct Name {
+struct Name<'k> {
     /// Left to right; the last one is the main label (the registrable one, or the site name on a free host).
-    labels: Vec<Label>,
+    labels: Vec<Label<'k>>,
     /// The registrable domain (for texts).
     registrable: String,
     /// The last label of the host.
@@ -527,7 +527,7 @@ struct Name {
     host: String,
 }
 
-struct Label {
+struct Label<'k> {
     /// Unicode, lowercase.
     text: String,
     /// UTS 39 skeleton of `text`, marks removed, lowercase.
@@ -541,15 +541,15 @@ struct Label {
     /// Per run: a brand key or a lure word itself, which typing-mistake matching skips.
     known_runs: Vec<bool>,
     /// The brand keys written in `text` (anywhere, overlapping).
-    present_keys: Vec<String>,
+    present_keys: Vec<&'k str>,
     /// The brand keys' skeletons found in `skeleton` (left empty for a plain ASCII label).
-    present_skeletons: Vec<String>,
+    present_skeletons: Vec<&'k str>,
     /// The long keys that some run of the label shares enough letter pairs with to be within typing
     /// mistakes of it ([`Keys::fuzzy_candidates`]); the others need no edit distance.
     fuzzy_candidates: Vec<u16>,
 }
 
-impl Name {
+impl Name<'_> {
     fn new(domain: &Domain) -> Option<Self> {
         let host = domain.canonical();
         let registrable = domain.registrable_domain()?.to_string();
@@ -579,10 +579,10 @@ impl Name {
     }
 }
 
-impl Label {
+impl Label<'_> {
     /// Whether the brand key is written in the label: known after [`judge_with_keys`] looked once for every key.
     fn holds_key(&self, key: &str) -> bool {
-        self.present_keys.binary_search_by(|k| k.as_str().cmp(key)).is_ok()
+        self.present_keys.binary_search_by(|k| (*k).cmp(key)).is_ok()
     }
 
     fn new(ascii: &str) -> Self {
@@ -595,11 +595,9 @@ impl Label {
         let mut skeleton = String::with_capacity(text.len());
         let mut origin = Vec::with_capacity(text.len());
         for (offset, c) in text.char_indices() {
-            for s in skeleton_of_char(c).chars() {
-                let before = skeleton.len();
-                skeleton.push(s);
-                origin.extend(std::iter::repeat_n(offset, skeleton.len() - before));
-            }
+            let before = skeleton.len();
+            push_skeleton_of_char(c, &mut skeleton);
+            origin.extend(std::iter::repeat_n(offset, skeleton.len() - before));
         }
         let runs = runs(&text);
         let plain_ascii = text.is_ascii() && !text.bytes().any(|b| b.is_ascii_digit()) && !text.contains("rn");
@@ -628,16 +626,22 @@ impl Label {
 /// The confusable skeleton of one character (UTS 39), without marks, lowercase: `о` (Cyrillic) → `o`, `0` → `o`,
 /// `1` → `l`, `m` → `rn`, `à` → `a`.
 fn skeleton_of_char(c: char) -> String {
+    let mut skeleton = String::new();
+    push_skeleton_of_char(c, &mut skeleton);
+    skeleton
+}
+
+/// [`skeleton_of_char`] written at the end of `out`, without a string of its own for the common characters.
+fn push_skeleton_of_char(c: char, out: &mut String) {
     // The ASCII letters, digits and hyphen of host names, without the tables (the `ascii_fast_path` test checks
     // these against them).
     match c {
-        'm' => return "rn".to_string(),
-        '0' => return "o".to_string(),
-        '1' => return "l".to_string(),
-        'a'..='z' | '2'..='9' | '-' => return c.to_string(),
-        _ => {}
+        'm' => out.push_str("rn"),
+        '0' => out.push('o'),
+        '1' => out.push('l'),
+        'a'..='z' | '2'..='9' | '-' => out.push(c),
+        _ => out.push_str(&skeleton_by_tables(c)),
     }
-    skeleton_by_tables(c)
 }
 
 fn skeleton_by_tables(c: char) -> String {
@@ -650,7 +654,11 @@ fn skeleton_by_tables(c: char) -> String {
 
 /// Skeleton of a key (ASCII).
 pub(crate) fn skeleton_of(text: &str) -> String {
-    text.chars().map(skeleton_of_char).collect()
+    let mut skeleton = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_skeleton_of_char(c, &mut skeleton);
+    }
+    skeleton
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -995,7 +1003,7 @@ fn raw_hits(label: &Label, index: usize, key: &BrandKey, class: KeyClass, all_ke
 
 fn confusable_hits(label: &Label, index: usize, key: &BrandKey, class: KeyClass, key_skeleton: &str) -> Vec<Hit> {
     let mut hits = Vec::new();
-    if label.plain_ascii || label.present_skeletons.binary_search_by(|k| k.as_str().cmp(key_skeleton)).is_err() {
+    if label.plain_ascii || label.present_skeletons.binary_search_by(|k| (*k).cmp(key_skeleton)).is_err() {
         return hits;
     }
     for (s_start, _) in label.skeleton.match_indices(key_skeleton) {
@@ -1077,7 +1085,7 @@ fn fuzzy_hits(label: &Label, index: usize, key: &str, fuzzy_number: Option<u16>,
             .known_runs
             .get(position)
             .copied()
-            .unwrap_or_else(|| all_keys.all.contains(run) || LURE_WORDS.contains(&run));
+            .unwrap_or_else(|| all_keys.all.contains(run) || is_lure_word(run));
         if digits || known || (label.holds_key(key) && run.contains(key)) {
             continue;
         }
@@ -1138,26 +1146,61 @@ fn has_lure(piece: &str) -> bool {
     !piece.is_empty() && !lures_in_run(piece).is_empty()
 }
 
-/// The lure words a run is made of, when it is made of nothing else (`vnvn`, `tkvn`, `vayvn`).
+/// [`LURE_WORDS`]' positions grouped by their first and by their last byte, in list order: a run is compared
+/// only with the words that can start (or end) where it is looked at.
+struct LureIndex {
+    by_first: [Vec<u8>; 128],
+    by_last: [Vec<u8>; 128],
+}
+
+fn lure_index() -> &'static LureIndex {
+    static INDEX: std::sync::OnceLock<LureIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = LureIndex { by_first: std::array::from_fn(|_| Vec::new()), by_last: std::array::from_fn(|_| Vec::new()) };
+        for (number, word) in LURE_WORDS.iter().enumerate() {
+            let number = u8::try_from(number).expect("fewer than 256 lure words");
+            let bytes = word.as_bytes();
+            index.by_first[usize::from(bytes[0] & 0x7f)].push(number);
+            index.by_last[usize::from(bytes[bytes.len() - 1] & 0x7f)].push(number);
+        }
+        index
+    })
+}
+
+/// Whether `run` is one of [`LURE_WORDS`].
+fn is_lure_word(run: &str) -> bool {
+    run.as_bytes().first().is_some_and(|&first| {
+        lure_index().by_first[usize::from(first & 0x7f)].iter().any(|&number| LURE_WORDS[usize::from(number)] == run)
+    })
+}
+
+/// The lure words a run is made of, when it is made of nothing else (`vnvn`, `tkvn`, `vayvn`). `run` is ASCII.
 fn segment_into_lures(run: &str) -> Option<Vec<&'static str>> {
-    // best[i]: a segmentation of run[..i].
-    let mut best: Vec<Option<Vec<&'static str>>> = vec![None; run.len() + 1];
-    best[0] = Some(Vec::new());
-    for end in 1..=run.len() {
-        for word in LURE_WORDS {
-            if word.len() <= end
-                && run.is_char_boundary(end - word.len())
-                && &run[end - word.len()..end] == *word
-                && let Some(before) = &best[end - word.len()]
+    let bytes = run.as_bytes();
+    let index = lure_index();
+    // word[i]: the last word of a segmentation of run[..i] (the first such word in list order), if there is one.
+    let mut word_ending: Vec<Option<u8>> = vec![None; bytes.len() + 1];
+    let segmented = |word_ending: &[Option<u8>], at: usize| at == 0 || word_ending[at].is_some();
+    for end in 1..=bytes.len() {
+        for &number in &index.by_last[usize::from(bytes[end - 1] & 0x7f)] {
+            let word = LURE_WORDS[usize::from(number)];
+            if word.len() <= end && segmented(&word_ending, end - word.len()) && &bytes[end - word.len()..end] == word.as_bytes()
             {
-                let mut words = before.clone();
-                words.push(word);
-                best[end] = Some(words);
+                word_ending[end] = Some(number);
                 break;
             }
         }
     }
-    best.pop().flatten()
+    word_ending[bytes.len()]?;
+    let mut words = Vec::new();
+    let mut end = bytes.len();
+    while end > 0 {
+        let word = LURE_WORDS[usize::from(word_ending[end]?)];
+        words.push(word);
+        end -= word.len();
+    }
+    words.reverse();
+    Some(words)
 }
 
 /// Lure words of 4+ letters in a run of letters, longest first, left to right, not overlapping; and a misspelt
@@ -1175,8 +1218,9 @@ fn lures_in_run(run: &str) -> Vec<String> {
     let bytes = run.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let matched = LURE_WORDS
+        let matched = lure_index().by_first[usize::from(bytes[i] & 0x7f)]
             .iter()
+            .map(|&number| LURE_WORDS[usize::from(number)])
             .filter(|word| (word.len() >= 4 || GLUED_SHORT_LURES.contains(word)) && run[i..].starts_with(*word))
             .max_by_key(|word| word.len());
         if let Some(word) = matched {

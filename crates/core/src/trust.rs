@@ -211,8 +211,9 @@ pub struct TrustDirectory {
     contacts: Vec<TrustedContact>,
     by_canonical: HashMap<String, usize>,
     brands: Vec<ProtectedBrand>,
-    /// Each domain contact's official part (its registrable domain) and the contact's position, made once.
-    official_parts: Vec<(String, usize)>,
+    /// Each domain contact's official part (its registrable domain) and the position of the first contact with
+    /// it, made once: a host is official when the part is the host or one of its parents.
+    official_parts: HashMap<String, usize>,
     /// The brands' keys as the look-alike detector needs them, gathered on first use.
     lookalike_keys: std::sync::OnceLock<crate::lookalike::Keys>,
 }
@@ -263,14 +264,12 @@ impl TrustDirectory {
             contacts.push(contact);
         }
         let brands = build_brands(&mut contacts)?;
-        let official_parts = contacts
-            .iter()
-            .enumerate()
-            .filter_map(|(position, contact)| match &contact.identifier {
-                Identifier::Domain(domain) => Some((official_part(domain), position)),
-                _ => None,
-            })
-            .collect();
+        let mut official_parts = HashMap::new();
+        for (position, contact) in contacts.iter().enumerate() {
+            if let Identifier::Domain(domain) = &contact.identifier {
+                official_parts.entry(official_part(domain)).or_insert(position);
+            }
+        }
         Ok(TrustDirectory {
             contacts,
             by_canonical,
@@ -296,10 +295,10 @@ impl TrustDirectory {
         if let Some(contact) = self.official(host) {
             return Some(contact);
         }
-        self.official_parts
-            .iter()
-            .find(|(official, _)| is_same_or_subdomain(host, official))
-            .map(|&(_, position)| &self.contacts[position])
+        // The host and each of its parents (`a.b.vn`, `b.vn`, `vn`), looked up; when two official parts own the
+        // host, the one listed first wins.
+        let parents = std::iter::successors(Some(host), |name| name.split_once('.').map(|(_, parent)| parent));
+        parents.filter_map(|name| self.official_parts.get(name)).min().map(|&position| &self.contacts[position])
     }
 
     pub(crate) fn lookalike_keys(&self) -> &crate::lookalike::Keys {

@@ -222,15 +222,56 @@ fn kind_en(kind: OrganisationKind) -> &'static str {
 /// A date in Vietnamese time, `2026-11-02` (the English reasons).
 pub fn date_vn(at_ms: i64) -> String {
     let Ok(timestamp) = jiff::Timestamp::from_millisecond(at_ms) else { return "?".into() };
-    let offset = jiff::tz::Offset::constant(7);
-    offset.to_datetime(timestamp).date().to_string()
+    let date = jiff::tz::Offset::constant(7).to_datetime(timestamp).date();
+    match four_digit_year(date.year()) {
+        // Written by hand: every explained check writes several dates, and the formatting machinery costs more
+        // than the date itself.
+        Some(year) => {
+            let mut text = String::with_capacity(10);
+            push_year(&mut text, year);
+            text.push('-');
+            push_two_digits(&mut text, date.month());
+            text.push('-');
+            push_two_digits(&mut text, date.day());
+            text
+        }
+        None => date.to_string(),
+    }
 }
 
 /// A date in Vietnamese time as Vietnamese readers write it, `02/11/2026` (the Vietnamese reasons).
 pub fn date_vn_written(at_ms: i64) -> String {
     let Ok(timestamp) = jiff::Timestamp::from_millisecond(at_ms) else { return "?".into() };
     let date = jiff::tz::Offset::constant(7).to_datetime(timestamp).date();
-    format!("{:02}/{:02}/{}", date.day(), date.month(), date.year())
+    match four_digit_year(date.year()) {
+        Some(year) => {
+            let mut text = String::with_capacity(10);
+            push_two_digits(&mut text, date.day());
+            text.push('/');
+            push_two_digits(&mut text, date.month());
+            text.push('/');
+            push_year(&mut text, year);
+            text
+        }
+        None => format!("{:02}/{:02}/{}", date.day(), date.month(), date.year()),
+    }
+}
+
+/// Years 1000-9999, which are written as four digits by hand (the others take the general formatting path).
+fn four_digit_year(year: i16) -> Option<u16> {
+    u16::try_from(year).ok().filter(|year| (1000..=9999).contains(year))
+}
+
+fn push_year(text: &mut String, year: u16) {
+    for divisor in [1000, 100, 10, 1] {
+        text.push(char::from(b'0' + (year / divisor % 10) as u8));
+    }
+}
+
+fn push_two_digits(text: &mut String, value: i8) {
+    let value = value.unsigned_abs();
+    text.push(char::from(b'0' + value / 10 % 10));
+    text.push(char::from(b'0' + value % 10));
 }
 
 /// `50.000.000` (Vietnamese thousands separator).
@@ -502,6 +543,19 @@ mod tests {
 
     const NOW: i64 = 1_795_000_000_000;
     const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn dates_are_written_in_vietnam_time_by_hand_and_by_the_general_path() {
+        // 2026-11-01 17:30 UTC is 2 November in Vietnam (UTC+7).
+        let at = jiff::Timestamp::from_second(1_793_554_200).unwrap().as_millisecond();
+        assert_eq!((date_vn(at), date_vn_written(at)), ("2026-11-02".to_string(), "02/11/2026".to_string()));
+        for at in [0, NOW, -62_135_596_800_000 + 40 * 365 * DAY, 253_402_000_000_000] {
+            let date = jiff::tz::Offset::constant(7).to_datetime(jiff::Timestamp::from_millisecond(at).unwrap()).date();
+            assert_eq!(date_vn(at), date.to_string(), "{at}");
+            assert_eq!(date_vn_written(at), format!("{:02}/{:02}/{}", date.day(), date.month(), date.year()), "{at}");
+        }
+        assert_eq!(date_vn(i64::MAX), "?");
+    }
 
     fn report(reporter: u64, status: ReportStatus, days_ago: i64, loss: u64) -> ReportSignal {
         ReportSignal {

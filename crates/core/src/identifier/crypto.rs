@@ -171,6 +171,20 @@ fn split_prefix(input: &str) -> Result<(Option<Chain>, &str)> {
     Ok((Some(chain), address))
 }
 
+/// Whether [`CryptoAddress::parse`] could accept `cleaned` (a value already `text::clean`ed), judged by its shape
+/// alone: no checksum, no allocation unless it has a `scheme:`. `detect` asks this of every value it gets before
+/// it tries the parser, which builds an error for each of the many values that are no address.
+pub(crate) fn may_be_address(cleaned: &str) -> bool {
+    match split_prefix(cleaned) {
+        Ok((Some(_), _)) => true,
+        Ok((None, address)) => {
+            let address = address.trim();
+            has_ascii_prefix_ignore_case(address, "0x") || is_segwit_shaped(address) || looks_base58(address)
+        }
+        Err(_) => false,
+    }
+}
+
 /// Detects the chain of a bare address from its shape.
 fn parse_bare(address: &str) -> Result<CryptoAddress> {
     if has_ascii_prefix_ignore_case(address, "0x") {

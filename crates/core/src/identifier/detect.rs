@@ -69,12 +69,19 @@ pub fn detect(input: &str) -> Result<Identifier> {
     if cleaned.contains('@') || lower.contains("[at]") || lower.contains("(at)") {
         return Email::parse(&cleaned).map(Identifier::Email);
     }
-    if let Ok(crypto) = CryptoAddress::parse(&cleaned) {
+    if super::crypto::may_be_address(&cleaned)
+        && let Ok(crypto) = CryptoAddress::parse(&cleaned)
+    {
         return Ok(Identifier::Crypto(crypto));
     }
 
-    let digit_count = cleaned.chars().filter(|&c| text::digit_value(c).is_some()).count();
-    let letter_count = cleaned.chars().filter(|c| c.is_alphabetic()).count();
+    let (digit_count, letter_count) = if cleaned.is_ascii() {
+        let bytes = cleaned.as_bytes();
+        (bytes.iter().filter(|b| b.is_ascii_digit()).count(), bytes.iter().filter(|b| b.is_ascii_alphabetic()).count())
+    } else {
+        let digits = cleaned.chars().filter(|&c| text::digit_value(c).is_some()).count();
+        (digits, cleaned.chars().filter(|c| c.is_alphabetic()).count())
+    };
     if digit_count > 0 && letter_count == 0 {
         return detect_number(&cleaned);
     }

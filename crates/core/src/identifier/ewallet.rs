@@ -230,6 +230,9 @@ fn is_separator(c: char) -> bool {
 /// Finds the wallet name before a `:` (`momo: 0912...`), or as the first or last words
 /// (`Ví MoMo - 0912 345 678`, `0912345678 momo`), and returns it with the rest of the text.
 fn split_provider(cleaned: &str) -> Option<(EwalletProvider, String)> {
+    if !may_name_a_wallet(cleaned) {
+        return None;
+    }
     if let Some((name, rest)) = cleaned.split_once(':')
         && let Some(provider) = EwalletProvider::from_name(&name_key(name))
     {
@@ -251,6 +254,18 @@ fn split_provider(cleaned: &str) -> Option<(EwalletProvider, String)> {
         }
     }
     None
+}
+
+/// Every name [`EwalletProvider::from_name`] knows holds one of these inside one of its words, accent-folded.
+const NAME_STEMS: &[&str] = &["momo", "zalo", "viettel", "pay", "vnpt"];
+
+/// Whether `cleaned` may name a wallet at all: most values a search box gets hold no stem of a wallet name, and
+/// are turned away before the word-by-word search (which folds and joins words many times).
+fn may_name_a_wallet(cleaned: &str) -> bool {
+    let holds_stem = |text: &str| {
+        NAME_STEMS.iter().any(|stem| text.as_bytes().windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem.as_bytes())))
+    };
+    if cleaned.is_ascii() { holds_stem(cleaned) } else { holds_stem(&text::fold_accents_lower(cleaned)) }
 }
 
 /// The accent-free lowercase form of a name word, without surrounding punctuation.
