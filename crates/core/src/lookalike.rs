@@ -1081,11 +1081,8 @@ fn fuzzy_hits(label: &Label, index: usize, key: &str, fuzzy_number: Option<u16>,
     let max_distance = if key.len() >= 11 { 2 } else { 1 };
     for (position, &(start, end, digits)) in label.runs.iter().enumerate() {
         let run = &text[start..end];
-        let known = label
-            .known_runs
-            .get(position)
-            .copied()
-            .unwrap_or_else(|| all_keys.all.contains(run) || is_lure_word(run));
+        let known =
+            label.known_runs.get(position).copied().unwrap_or_else(|| all_keys.all.contains(run) || is_lure_word(run));
         if digits || known || (label.holds_key(key) && run.contains(key)) {
             continue;
         }
@@ -1156,7 +1153,8 @@ struct LureIndex {
 fn lure_index() -> &'static LureIndex {
     static INDEX: std::sync::OnceLock<LureIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut index = LureIndex { by_first: std::array::from_fn(|_| Vec::new()), by_last: std::array::from_fn(|_| Vec::new()) };
+        let mut index =
+            LureIndex { by_first: std::array::from_fn(|_| Vec::new()), by_last: std::array::from_fn(|_| Vec::new()) };
         for (number, word) in LURE_WORDS.iter().enumerate() {
             let number = u8::try_from(number).expect("fewer than 256 lure words");
             let bytes = word.as_bytes();
@@ -1184,7 +1182,9 @@ fn segment_into_lures(run: &str) -> Option<Vec<&'static str>> {
     for end in 1..=bytes.len() {
         for &number in &index.by_last[usize::from(bytes[end - 1] & 0x7f)] {
             let word = LURE_WORDS[usize::from(number)];
-            if word.len() <= end && segmented(&word_ending, end - word.len()) && &bytes[end - word.len()..end] == word.as_bytes()
+            if word.len() <= end
+                && segmented(&word_ending, end - word.len())
+                && &bytes[end - word.len()..end] == word.as_bytes()
             {
                 word_ending[end] = Some(number);
                 break;

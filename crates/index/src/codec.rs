@@ -3,6 +3,7 @@
 //! the enum's `ALL` list: the encoding lives only in memory, so the order may change between versions),
 //! names interned in [`Names`].
 
+use arc_swap::ArcSwap;
 use canhgiac_core::access::OrganisationKind;
 use canhgiac_core::report::ReportStatus;
 use canhgiac_core::scam_type::ScamType;
@@ -10,7 +11,7 @@ use canhgiac_core::verdict::{
     AppealState, ConfirmationSignal, ContactSignals, FeedSignal, ListingSignal, ReportSignal, ReporterIdentity,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex};
 
 /// Related contacts kept per contact (the store gives them most frequent first).
 pub const MAX_RELATED: usize = 10;
@@ -24,13 +25,17 @@ const REPORT_STATUSES: [ReportStatus; 6] = [
     ReportStatus::Closed,
 ];
 
-/// Organisation and feed names, each stored once and referred to by number.
+/// Organisation and feed names, each stored once and referred to by number. Read on every explained answer,
+/// from every core at once, so reads take no lock (a lock's counter, written by every reader, is a cache line
+/// bouncing between the cores); a new name (rare: a new partner or feed) replaces the whole table.
 #[derive(Debug, Default)]
 pub struct Names {
-    inner: RwLock<NamesInner>,
+    current: ArcSwap<NamesInner>,
+    /// Serialises the writers of new names.
+    adding: Mutex<()>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct NamesInner {
     numbers: HashMap<Arc<str>, u32>,
     names: Vec<Arc<str>>,
@@ -38,27 +43,29 @@ struct NamesInner {
 
 impl Names {
     pub fn number(&self, name: &str) -> u32 {
-        if let Some(&number) = self.inner.read().unwrap_or_else(|e| e.into_inner()).numbers.get(name) {
+        if let Some(&number) = self.current.load().numbers.get(name) {
             return number;
         }
-        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(&number) = inner.numbers.get(name) {
+        let _adding = self.adding.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.current.load_full();
+        if let Some(&number) = current.numbers.get(name) {
             return number;
         }
-        let number = inner.names.len() as u32;
+        let mut next = NamesInner::clone(&current);
+        let number = next.names.len() as u32;
         let name: Arc<str> = Arc::from(name);
-        inner.names.push(name.clone());
-        inner.numbers.insert(name, number);
+        next.names.push(name.clone());
+        next.numbers.insert(name, number);
+        self.current.store(Arc::new(next));
         number
     }
 
     pub fn name(&self, number: u32) -> String {
-        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        inner.names.get(number as usize).map(|n| n.to_string()).unwrap_or_default()
+        self.current.load().names.get(number as usize).map(|n| n.to_string()).unwrap_or_default()
     }
 
     pub fn heap_bytes(&self) -> usize {
-        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let inner = self.current.load();
         inner.names.iter().map(|n| n.len() + 16).sum::<usize>() * 2 + inner.names.capacity() * 16
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod check;
 mod codec;
+mod json;
 mod range;
 mod shard;
 

@@ -256,16 +256,30 @@ fn split_provider(cleaned: &str) -> Option<(EwalletProvider, String)> {
     None
 }
 
-/// Every name [`EwalletProvider::from_name`] knows holds one of these inside one of its words, accent-folded.
+/// Every name [`EwalletProvider::from_name`] knows holds one of these inside one of its words, accent-folded
+/// (they start with `m`, `z`, `v` or `p`).
 const NAME_STEMS: &[&str] = &["momo", "zalo", "viettel", "pay", "vnpt"];
 
 /// Whether `cleaned` may name a wallet at all: most values a search box gets hold no stem of a wallet name, and
 /// are turned away before the word-by-word search (which folds and joins words many times).
 fn may_name_a_wallet(cleaned: &str) -> bool {
-    let holds_stem = |text: &str| {
-        NAME_STEMS.iter().any(|stem| text.as_bytes().windows(stem.len()).any(|w| w.eq_ignore_ascii_case(stem.as_bytes())))
+    let holds_stem = |text: &[u8]| {
+        (0..text.len()).any(|at| {
+            // Only the stems' first letters start a comparison: one test per byte for most values.
+            let rest = &text[at..];
+            let starts =
+                |stem: &str| rest.len() >= stem.len() && rest[..stem.len()].eq_ignore_ascii_case(stem.as_bytes());
+            match text[at].to_ascii_lowercase() {
+                b'm' | b'z' | b'v' | b'p' => NAME_STEMS.iter().any(|stem| starts(stem)),
+                _ => false,
+            }
+        })
     };
-    if cleaned.is_ascii() { holds_stem(cleaned) } else { holds_stem(&text::fold_accents_lower(cleaned)) }
+    if cleaned.is_ascii() {
+        holds_stem(cleaned.as_bytes())
+    } else {
+        holds_stem(text::fold_accents_lower(cleaned).as_bytes())
+    }
 }
 
 /// The accent-free lowercase form of a name word, without surrounding punctuation.
@@ -285,6 +299,37 @@ fn looks_like_phone(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_wallet_name_holds_a_stem() {
+        for name in [
+            "momo",
+            "Ví MoMo",
+            "ZaloPay",
+            "zalo pay",
+            "Viettel Money",
+            "viettelmoney",
+            "ViettelPay",
+            "viettel pay",
+            "VNPAY",
+            "vn pay",
+            "ví vnpay",
+            "ShopeePay",
+            "shopee pay",
+            "AirPay",
+            "VNPT Money",
+            "vnptmoney",
+            "vnpt pay",
+            "vnptpay",
+            "ＭｏＭｏ",
+            "mo\u{200b}mo",
+        ] {
+            assert!(may_name_a_wallet(&text::clean(name)), "{name}");
+        }
+        for value in ["STK 0011012345678 Vietcombank", "0912 345 678", "@handle", "Techcombank 19036688"] {
+            assert!(!may_name_a_wallet(value), "{value}");
+        }
+    }
 
     fn code(input: &str) -> ErrorCode {
         Ewallet::parse(input).expect_err(input).code

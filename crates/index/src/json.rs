@@ -1,0 +1,301 @@
+//! The explained answer's JSON, written by hand: the check routes write one for every value they are asked
+//! about, and serde_json's string escaping (one byte at a time, a call per string) was a sixth of a batch
+//! check's time. The output is byte for byte what `serde_json::to_vec(&answer)` writes (the derived
+//! `Serialize` stays, and tests compare the two on every kind of answer).
+
+use crate::check::{AppealAnswer, CheckAnswer, Imitation, RelatedContact};
+use canhgiac_core::verdict::{Counts, Reason};
+use std::io::Write as _;
+
+impl CheckAnswer {
+    /// Appends the answer's JSON to `out`: the same bytes as `serde_json::to_writer(out, self)`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"canonical\":");
+        push_string(out, &self.canonical);
+        out.extend_from_slice(b",\"kind\":");
+        push_string(out, self.kind.as_str());
+        out.extend_from_slice(b",\"display\":");
+        push_string(out, &self.display);
+        out.extend_from_slice(b",\"verdict\":");
+        push_string(out, self.verdict.as_str());
+        out.extend_from_slice(b",\"score\":");
+        push_number(out, u64::from(self.score));
+        out.extend_from_slice(b",\"reasons\":[");
+        for (number, reason) in self.reasons.iter().enumerate() {
+            if number > 0 {
+                out.push(b',');
+            }
+            push_reason(out, reason);
+        }
+        out.extend_from_slice(b"],\"counts\":");
+        push_counts(out, &self.counts);
+        out.extend_from_slice(b",\"scam_types\":[");
+        for (number, scam_type) in self.scam_types.iter().enumerate() {
+            if number > 0 {
+                out.push(b',');
+            }
+            push_string(out, scam_type.code());
+        }
+        out.extend_from_slice(b"],\"first_seen\":");
+        push_time(out, self.first_seen);
+        out.extend_from_slice(b",\"last_seen\":");
+        push_time(out, self.last_seen);
+        out.extend_from_slice(b",\"related\":[");
+        for (number, related) in self.related.iter().enumerate() {
+            if number > 0 {
+                out.push(b',');
+            }
+            push_related(out, related);
+        }
+        out.extend_from_slice(b"],\"appeal\":");
+        push_appeal(out, &self.appeal);
+        out.extend_from_slice(b",\"imitates\":");
+        match &self.imitates {
+            Some(imitation) => push_imitation(out, imitation),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b'}');
+    }
+
+    /// The answer's JSON in a new buffer.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        self.write_json(&mut out);
+        out
+    }
+}
+
+fn push_reason(out: &mut Vec<u8>, reason: &Reason) {
+    out.extend_from_slice(b"{\"code\":");
+    push_string(out, reason.code);
+    out.extend_from_slice(b",\"vi\":");
+    push_string(out, &reason.vi);
+    out.extend_from_slice(b",\"en\":");
+    push_string(out, &reason.en);
+    out.push(b'}');
+}
+
+fn push_counts(out: &mut Vec<u8>, counts: &Counts) {
+    out.extend_from_slice(b"{\"reports\":");
+    push_number(out, u64::from(counts.reports));
+    out.extend_from_slice(b",\"distinct_reporters\":");
+    push_number(out, u64::from(counts.distinct_reporters));
+    out.extend_from_slice(b",\"losses_vnd\":");
+    push_number(out, counts.losses_vnd);
+    out.push(b'}');
+}
+
+fn push_related(out: &mut Vec<u8>, related: &RelatedContact) {
+    out.extend_from_slice(b"{\"canonical\":");
+    push_string(out, &related.canonical);
+    out.extend_from_slice(b",\"kind\":");
+    match related.kind {
+        Some(kind) => push_string(out, kind.as_str()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"verdict\":");
+    push_string(out, related.verdict.as_str());
+    out.push(b'}');
+}
+
+fn push_appeal(out: &mut Vec<u8>, appeal: &AppealAnswer) {
+    out.extend_from_slice(b"{\"state\":");
+    push_string(out, appeal.state);
+    out.extend_from_slice(b",\"at\":");
+    push_time(out, appeal.at);
+    out.push(b'}');
+}
+
+fn push_imitation(out: &mut Vec<u8>, imitation: &Imitation) {
+    out.extend_from_slice(b"{\"brand\":");
+    push_string(out, &imitation.brand);
+    out.extend_from_slice(b",\"official_domain\":");
+    match &imitation.official_domain {
+        Some(domain) => push_string(out, domain),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
+}
+
+fn push_number(out: &mut Vec<u8>, number: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
+}
+
+/// A time as the derived serialisation writes it (`crate::check::rfc3339`): RFC 3339 in UTC, or `null`.
+fn push_time(out: &mut Vec<u8>, at_ms: Option<i64>) {
+    match at_ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()) {
+        Some(timestamp) => {
+            out.push(b'"');
+            // Writing to a Vec cannot fail; an RFC 3339 time needs no escaping.
+            let _ = write!(out, "{timestamp}");
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// `text` as a JSON string, escaped as serde_json escapes: `"` and `\`, the control characters (`\b`, `\t`,
+/// `\n`, `\f`, `\r` by name, the others as `\u00xx`); everything else, DEL and non-ASCII included, as it is.
+pub(crate) fn push_string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut clean_from = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        // Eight bytes at a time while none of them needs escaping (the common case: whole reasons).
+        if at + 8 <= bytes.len() {
+            let word = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+            if !needs_escape(word) {
+                at += 8;
+                continue;
+            }
+        }
+        let byte = bytes[at];
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0c => b"\\f",
+            b'\r' => b"\\r",
+            0x00..=0x1f => &[b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]],
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[clean_from..at]);
+        out.extend_from_slice(escape);
+        at += 1;
+        clean_from = at;
+    }
+    out.extend_from_slice(&bytes[clean_from..]);
+    out.push(b'"');
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Whether any of the eight bytes of `word` is below 0x20, a `"` or a `\` (exact for "none": the classic
+/// zero-byte and less-than tests, which never miss a byte; a false alarm only sends the bytes to the byte loop).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+    below_space || has_zero(word ^ (ONES * u64::from(b'"'))) || has_zero(word ^ (ONES * u64::from(b'\\')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canhgiac_core::identifier::IdentifierKind;
+    use canhgiac_core::scam_type::ScamType;
+    use canhgiac_core::verdict::VerdictLevel;
+    use proptest::prelude::*;
+
+    fn string_json(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        push_string(&mut out, text);
+        out
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every_byte = String::new();
+        for c in (0u8..0x80).map(char::from) {
+            every_byte.push(c);
+        }
+        for text in [
+            "",
+            "a",
+            "\"",
+            "\\",
+            "12345678",
+            "1234567\"",
+            "\"1234567",
+            "Có trong nguồn cảnh báo feed-viettel từ ngày 07/04/2026",
+            "tab\there, line\nthere, \u{7f} and \u{1f}\u{0}\u{8}\u{c}\r",
+            "ký tự \"trích dẫn\" và \\ gạch chéo ngược, rất dài để đi qua nhiều khối tám byte",
+            every_byte.as_str(),
+        ] {
+            assert_eq!(string_json(text), serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_is_escaped_as_serde_json_escapes_it(text in "\\PC*|[\\x00-\\x7f]{0,40}") {
+            prop_assert_eq!(string_json(&text), serde_json::to_vec(&text).unwrap());
+        }
+    }
+
+    #[test]
+    fn every_field_is_written_as_the_derived_serialisation_writes_it() {
+        let mut answer = CheckAnswer {
+            canonical: "https://vietcombank-xacthuc.top/dang-nhap?stk=\"0011\"".into(),
+            kind: IdentifierKind::Url,
+            display: "vietcombank-xacthuc.top/dang-nhap".into(),
+            verdict: VerdictLevel::HighRisk,
+            score: 87,
+            reasons: vec![
+                Reason {
+                    code: "lookalike",
+                    vi: "Giả mạo Vietcombank (giống vietcombank.com.vn)".into(),
+                    en: "looks like \\ it".into(),
+                },
+                Reason {
+                    code: "feed_listed", vi: "Có trong nguồn\tcảnh báo".into(), en: "in the feed\nsince".into()
+                },
+            ],
+            counts: Counts { reports: 12, distinct_reporters: 9, losses_vnd: u64::MAX },
+            scam_types: vec![ScamType::ImpersonationBank, ScamType::FakeAppWebsite, ScamType::Other],
+            first_seen: Some(1_775_528_702_000),
+            last_seen: Some(1_775_528_702_123),
+            related: vec![
+                RelatedContact {
+                    canonical: "+84912345678".into(),
+                    kind: Some(IdentifierKind::Phone),
+                    verdict: VerdictLevel::Suspicious,
+                },
+                RelatedContact { canonical: "momo:+84912345678".into(), kind: None, verdict: VerdictLevel::NoData },
+            ],
+            appeal: AppealAnswer { state: "pending", at: Some(1_775_528_702_000) },
+            imitates: Some(Imitation {
+                brand: "Vietcombank".into(),
+                official_domain: Some("vietcombank.com.vn".into()),
+            }),
+        };
+        assert_eq!(answer.to_json(), serde_json::to_vec(&answer).unwrap());
+        answer.imitates = Some(Imitation { brand: "Cổng dịch vụ công".into(), official_domain: None });
+        answer.appeal = AppealAnswer { state: "none", at: None };
+        answer.first_seen = None;
+        answer.last_seen = Some(i64::MAX);
+        assert_eq!(answer.to_json(), serde_json::to_vec(&answer).unwrap());
+        answer.imitates = None;
+        answer.reasons.clear();
+        answer.related.clear();
+        answer.scam_types.clear();
+        answer.kind = IdentifierKind::Phone;
+        assert_eq!(answer.to_json(), serde_json::to_vec(&answer).unwrap());
+        for kind in IdentifierKind::ALL.iter().copied() {
+            answer.kind = kind;
+            assert_eq!(answer.to_json(), serde_json::to_vec(&answer).unwrap(), "{kind:?}");
+        }
+        for scam_type in ScamType::ALL.iter().copied() {
+            answer.scam_types = vec![scam_type];
+            assert_eq!(answer.to_json(), serde_json::to_vec(&answer).unwrap(), "{scam_type:?}");
+        }
+        for verdict in [
+            VerdictLevel::OfficialVerified,
+            VerdictLevel::NoData,
+            VerdictLevel::Reported,
+            VerdictLevel::Suspicious,
+            VerdictLevel::HighRisk,
+            VerdictLevel::ConfirmedScam,
+        ] {
+            answer.verdict = verdict;
+            assert_eq!(answer.to_json(), serde_json::to_vec(&answer).unwrap(), "{verdict:?}");
+        }
+    }
+}
