@@ -719,7 +719,7 @@ struct Hit {
 /// lure word), longest first so that a longer name is hidden before a key inside it.
 #[derive(Debug, Clone)]
 pub(crate) struct Keys {
-    all: HashSet<String>,
+    all: FastSet<String>,
     maskable: Vec<String>,
     /// Every key at once, to learn in one pass which keys a label holds: most hold none.
     finder: aho_corasick::AhoCorasick,
@@ -737,12 +737,17 @@ pub(crate) struct Keys {
     fuzzy_numbers: Vec<Vec<Option<u16>>>,
     /// The brands (by number) that have a key, a key's skeleton, or a long key (by its number in `fuzzy_keys`):
     /// a brand none of whose keys is in a name, as written, as a skeleton, or close, cannot be hit by it.
-    brands_by_key: std::collections::HashMap<String, Vec<u16>>,
-    brands_by_skeleton: std::collections::HashMap<String, Vec<u16>>,
+    brands_by_key: FastMap<String, Vec<u16>>,
+    brands_by_skeleton: FastMap<String, Vec<u16>>,
     brands_by_fuzzy_key: Vec<Vec<u16>>,
     /// Every brand's official domains: a host at or under one is not judged.
-    official_domains: HashSet<String>,
+    official_domains: FastSet<String>,
 }
+
+/// Sets and maps asked on every judged host: a fast hash (the keys are the project's own brand names, not input
+/// someone could choose to collide).
+type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 fn letter_pair(a: u8, b: u8) -> u16 {
     (u16::from(a & 0x7f) << 7) | u16::from(b & 0x7f)
@@ -789,7 +794,7 @@ impl Keys {
 }
 
 pub(crate) fn keys_of(brands: &[ProtectedBrand]) -> Keys {
-    let all: HashSet<String> = brands.iter().flat_map(|brand| brand.keys.iter().map(|key| key.key.clone())).collect();
+    let all: FastSet<String> = brands.iter().flat_map(|brand| brand.keys.iter().map(|key| key.key.clone())).collect();
     let mut maskable: Vec<String> =
         all.iter().filter(|key| key.len() >= 4 && !LURE_WORDS.contains(&key.as_str())).cloned().collect();
     maskable.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
@@ -837,8 +842,8 @@ pub(crate) fn keys_of(brands: &[ProtectedBrand]) -> Keys {
             brand.keys.iter().map(|key| number(key).map(|n| n as u16)).collect()
         })
         .collect();
-    let mut brands_by_key: std::collections::HashMap<String, Vec<u16>> = Default::default();
-    let mut brands_by_skeleton: std::collections::HashMap<String, Vec<u16>> = Default::default();
+    let mut brands_by_key: FastMap<String, Vec<u16>> = Default::default();
+    let mut brands_by_skeleton: FastMap<String, Vec<u16>> = Default::default();
     let mut brands_by_fuzzy_key: Vec<Vec<u16>> = vec![Vec::new(); fuzzy_keys.len()];
     for (number, brand) in brands.iter().enumerate() {
         let number = number as u16;

@@ -209,11 +209,11 @@ fn official_part(domain: &Domain) -> String {
 #[derive(Debug, Clone)]
 pub struct TrustDirectory {
     contacts: Vec<TrustedContact>,
-    by_canonical: HashMap<String, usize>,
+    by_canonical: HashMap<String, usize, foldhash::fast::RandomState>,
     brands: Vec<ProtectedBrand>,
     /// Each domain contact's official part (its registrable domain) and the position of the first contact with
     /// it, made once: a host is official when the part is the host or one of its parents.
-    official_parts: HashMap<String, usize>,
+    official_parts: HashMap<String, usize, foldhash::fast::RandomState>,
     /// The brands' keys as the look-alike detector needs them, gathered on first use.
     lookalike_keys: std::sync::OnceLock<crate::lookalike::Keys>,
 }
@@ -246,7 +246,8 @@ impl TrustDirectory {
             )));
         }
         let mut contacts: Vec<TrustedContact> = Vec::new();
-        let mut by_canonical = HashMap::new();
+        // A fast hash: the directory's own canonical forms, asked for every link and contact checked.
+        let mut by_canonical = HashMap::default();
         for (index, line) in lines {
             let contact = parse_row(line).map_err(|error| {
                 csv_error(format!("line {}: {}", index + 1, error.message)).with_field(format!("line {}", index + 1))
@@ -264,7 +265,7 @@ impl TrustDirectory {
             contacts.push(contact);
         }
         let brands = build_brands(&mut contacts)?;
-        let mut official_parts = HashMap::new();
+        let mut official_parts = HashMap::default();
         for (position, contact) in contacts.iter().enumerate() {
             if let Identifier::Domain(domain) = &contact.identifier {
                 official_parts.entry(official_part(domain)).or_insert(position);

@@ -346,7 +346,7 @@ impl BankAccount {
     pub fn display(&self) -> String {
         match self.bank() {
             Some(bank) if self.account_number().bytes().all(|b| b.is_ascii_digit()) => {
-                format!("{} {}", bank.short_name, self.account_number())
+                [bank.short_name, " ", self.account_number()].concat()
             }
             _ => self.canonical.clone(),
         }

@@ -210,8 +210,9 @@ impl PhoneNumber {
             return self.canonical.clone();
         };
         match self.phone_type {
+            // Joined rather than formatted: the display of every phone the check answers.
             PhoneType::Mobile | PhoneType::Voip => {
-                format!("0{} {} {}", &national[..3], &national[3..6], &national[6..])
+                ["0", &national[..3], " ", &national[3..6], " ", &national[6..]].concat()
             }
             PhoneType::Fixed => {
                 // Hanoi (024) and Ho Chi Minh City (028) have 2-digit area codes and 8-digit numbers.
