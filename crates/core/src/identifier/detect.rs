@@ -66,7 +66,9 @@ pub fn detect(input: &str) -> Result<Identifier> {
     if cleaned.starts_with('@') {
         return SocialAccount::parse(&cleaned).map(Identifier::Social);
     }
-    if cleaned.contains('@') || lower.contains("[at]") || lower.contains("(at)") {
+    // Defanged forms (`[at]`, `[.]`) are rare: looked for only when there is a bracket.
+    let bracketed = lower.bytes().any(|b| b == b'[' || b == b'(');
+    if cleaned.contains('@') || (bracketed && (lower.contains("[at]") || lower.contains("(at)"))) {
         return Email::parse(&cleaned).map(Identifier::Email);
     }
     if super::crypto::may_be_address(&cleaned)
@@ -104,7 +106,7 @@ pub fn detect(input: &str) -> Result<Identifier> {
         return Ok(Identifier::Ip(ip));
     }
     if !cleaned.contains(char::is_whitespace)
-        && (cleaned.contains('.') || lower.contains("[.]") || lower.contains("(.)"))
+        && (cleaned.contains('.') || (bracketed && (lower.contains("[.]") || lower.contains("(.)"))))
     {
         if cleaned.contains('/') || cleaned.contains('?') {
             return Url::parse(&cleaned).map(Identifier::Url);

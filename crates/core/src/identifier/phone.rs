@@ -474,12 +474,40 @@ fn normalise_carrier(name: &str) -> &'static str {
 }
 
 fn carrier_of(national: &str) -> Option<&'static str> {
-    CARRIERS.iter().find(|(prefix, _)| national.starts_with(prefix)).map(|&(_, carrier)| carrier)
+    // The longest prefix that is in the table (the first listed, should one be listed twice), found by looking up
+    // the national number's prefixes of each length the table has, longest first, instead of reading the table.
+    static BY_PREFIX: LazyLock<(Vec<usize>, std::collections::HashMap<&'static str, &'static str>)> =
+        LazyLock::new(|| {
+            let mut lengths: Vec<usize> = CARRIERS.iter().map(|(prefix, _)| prefix.len()).collect();
+            lengths.sort_unstable_by(|a, b| b.cmp(a));
+            lengths.dedup();
+            let mut by_prefix = std::collections::HashMap::new();
+            for &(prefix, carrier) in CARRIERS.iter() {
+                by_prefix.entry(prefix).or_insert(carrier);
+            }
+            (lengths, by_prefix)
+        });
+    let (lengths, by_prefix) = &*BY_PREFIX;
+    lengths.iter().find_map(|&length| by_prefix.get(national.get(..length)?).copied())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn carriers_are_found_by_prefix_as_by_reading_the_table() {
+        let by_reading =
+            |national: &str| CARRIERS.iter().find(|(prefix, _)| national.starts_with(prefix)).map(|&(_, c)| c);
+        for first in 0..1000u32 {
+            for national in
+                [format!("{first:03}4567890"), format!("{first:03}456789"), format!("{first}"), format!("{first:03}")]
+            {
+                assert_eq!(carrier_of(&national), by_reading(&national), "{national}");
+            }
+        }
+        assert_eq!(carrier_of(""), by_reading(""));
+    }
 
     fn canonical(input: &str) -> String {
         PhoneNumber::parse(input).unwrap_or_else(|e| panic!("{input}: {e}")).canonical
