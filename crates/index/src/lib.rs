@@ -234,6 +234,15 @@ fn official_owner(trust: &TrustDirectory, canonical: &str) -> Option<OfficialOwn
         .map(|contact| OfficialOwner { organisation: contact.organisation.clone(), source: contact.source.clone() })
 }
 
+/// The first version of an index built at `now` (Unix milliseconds): `now` × 1,000, so that the versions of an index
+/// built after a restart are all above those of the one before (a list's `version` is its ETag and the `since` of
+/// deltas: a client holding one from before the restart must get the whole list, never a delta against a different
+/// index), as long as fewer than 1,000 changes a millisecond were published on average. Below 2^53 until the year
+/// 2255, so JavaScript clients read it exactly.
+pub fn first_version(now: i64) -> u64 {
+    u64::try_from(now).unwrap_or(0).saturating_mul(1_000).max(1)
+}
+
 impl ReputationIndex {
     /// An index holding only the trust directory's official contacts.
     pub fn new(trust: Arc<TrustDirectory>) -> Self {
@@ -292,14 +301,15 @@ impl ReputationIndex {
                 ArcSwap::from_pointee(shard)
             })
             .collect();
+        let first = first_version(now);
         ReputationIndex {
             shards,
             ranges: ranges.finish(),
             names,
             trust,
-            writer: Mutex::new(WriterState { oldest_delta_base: 1, ..WriterState::default() }),
-            version: AtomicU64::new(1),
-            kind_versions: IdentifierKind::ALL.iter().map(|_| AtomicU64::new(1)).collect(),
+            writer: Mutex::new(WriterState { oldest_delta_base: first, ..WriterState::default() }),
+            version: AtomicU64::new(first),
+            kind_versions: IdentifierKind::ALL.iter().map(|_| AtomicU64::new(first)).collect(),
             len: AtomicUsize::new(len),
         }
     }

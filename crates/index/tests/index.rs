@@ -290,3 +290,19 @@ fn a_snapshot_answers_as_the_index_did_when_it_was_taken() {
     assert_eq!(snapshot.lookup("+84900000000"), None, "published after the snapshot");
     assert!(index.snapshot().lookup("+84900000000").is_some());
 }
+
+#[test]
+fn versions_never_repeat_across_rebuilds() {
+    // A server restarted a minute later builds a new index: every version it gives must be above the old ones, so
+    // that an ETag or a `since` from before the restart never names a state of the new index.
+    let trust = Arc::new(canhgiac_core::trust::trust_directory().clone());
+    let before = ReputationIndex::build(trust.clone(), std::iter::empty(), NOW);
+    let mut last = before.version();
+    for step in 0..100 {
+        last = before.upsert(vec![reported_by("0912345678", step)], NOW);
+    }
+    let after = ReputationIndex::build(trust, std::iter::empty(), NOW + 60_000);
+    assert!(after.version() > last, "{} after {}", after.version(), last);
+    assert!(after.kind_version(IdentifierKind::Phone) > last);
+    assert!(after.changes_since(IdentifierKind::Phone, last).is_none(), "a version from before is too old for a delta");
+}
