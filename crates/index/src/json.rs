@@ -20,34 +20,19 @@ impl CheckAnswer {
         push_string(out, self.verdict.as_str());
         out.extend_from_slice(b",\"score\":");
         push_number(out, u64::from(self.score));
-        out.extend_from_slice(b",\"reasons\":[");
-        for (number, reason) in self.reasons.iter().enumerate() {
-            if number > 0 {
-                out.push(b',');
-            }
-            push_reason(out, reason);
-        }
-        out.extend_from_slice(b"],\"counts\":");
+        out.extend_from_slice(b",\"reasons\":");
+        push_array(out, &self.reasons, push_reason);
+        out.extend_from_slice(b",\"counts\":");
         push_counts(out, &self.counts);
-        out.extend_from_slice(b",\"scam_types\":[");
-        for (number, scam_type) in self.scam_types.iter().enumerate() {
-            if number > 0 {
-                out.push(b',');
-            }
-            push_string(out, scam_type.code());
-        }
-        out.extend_from_slice(b"],\"first_seen\":");
+        out.extend_from_slice(b",\"scam_types\":");
+        push_array(out, &self.scam_types, |out, scam_type| push_string(out, scam_type.code()));
+        out.extend_from_slice(b",\"first_seen\":");
         push_time(out, self.first_seen);
         out.extend_from_slice(b",\"last_seen\":");
         push_time(out, self.last_seen);
-        out.extend_from_slice(b",\"related\":[");
-        for (number, related) in self.related.iter().enumerate() {
-            if number > 0 {
-                out.push(b',');
-            }
-            push_related(out, related);
-        }
-        out.extend_from_slice(b"],\"appeal\":");
+        out.extend_from_slice(b",\"related\":");
+        push_array(out, &self.related, push_related);
+        out.extend_from_slice(b",\"appeal\":");
         push_appeal(out, &self.appeal);
         out.extend_from_slice(b",\"imitates\":");
         match &self.imitates {
@@ -63,6 +48,18 @@ impl CheckAnswer {
         self.write_json(&mut out);
         out
     }
+}
+
+/// `[a,b,...]`, each item written by `push_item`.
+fn push_array<T>(out: &mut Vec<u8>, items: &[T], push_item: impl Fn(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (number, item) in items.iter().enumerate() {
+        if number > 0 {
+            out.push(b',');
+        }
+        push_item(out, item);
+    }
+    out.push(b']');
 }
 
 fn push_reason(out: &mut Vec<u8>, reason: &Reason) {
