@@ -86,10 +86,7 @@ fn push_related(out: &mut Vec<u8>, related: &RelatedContact) {
     out.extend_from_slice(b"{\"canonical\":");
     push_string(out, &related.canonical);
     out.extend_from_slice(b",\"kind\":");
-    match related.kind {
-        Some(kind) => push_string(out, kind.as_str()),
-        None => out.extend_from_slice(b"null"),
-    }
+    push_optional_string(out, related.kind.map(|kind| kind.as_str()));
     out.extend_from_slice(b",\"verdict\":");
     push_string(out, related.verdict.as_str());
     out.push(b'}');
@@ -107,11 +104,15 @@ fn push_imitation(out: &mut Vec<u8>, imitation: &Imitation) {
     out.extend_from_slice(b"{\"brand\":");
     push_string(out, &imitation.brand);
     out.extend_from_slice(b",\"official_domain\":");
-    match &imitation.official_domain {
-        Some(domain) => push_string(out, domain),
+    push_optional_string(out, imitation.official_domain.as_deref());
+    out.push(b'}');
+}
+
+fn push_optional_string(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(text) => push_string(out, text),
         None => out.extend_from_slice(b"null"),
     }
-    out.push(b'}');
 }
 
 fn push_number(out: &mut Vec<u8>, number: u64) {
