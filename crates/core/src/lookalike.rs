@@ -133,14 +133,6 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
     }
     let mut name = Name::new(domain)?;
     for label in &mut name.labels {
-        label.known_runs = label
-            .runs
-            .iter()
-            .map(|&(start, end, _)| {
-                let run = &label.text[start..end];
-                all_keys.all.contains(run) || is_lure_word(run)
-            })
-            .collect();
         let mut present: Vec<&str> = all_keys
             .finder
             .find_overlapping_iter(label.text.as_str())
@@ -176,6 +168,20 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
     }
     reachable.sort_unstable();
     reachable.dedup();
+    if reachable.is_empty() {
+        return None;
+    }
+    // Only for names some brand is reachable from: which runs are a key or a lure word themselves.
+    for label in &mut name.labels {
+        label.known_runs = label
+            .runs
+            .iter()
+            .map(|&(start, end, _)| {
+                let run = &label.text[start..end];
+                all_keys.all.contains(run) || is_lure_word(run)
+            })
+            .collect();
+    }
     let hits: Vec<(&ProtectedBrand, Hit)> = brands
         .iter()
         .enumerate()

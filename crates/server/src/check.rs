@@ -111,38 +111,52 @@ pub async fn check_batch(
     // side by side.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(values.len() / 64).max(1);
     let chunk = values.len().div_ceil(threads).max(1);
+    const OPENING: &[u8] = b"{\"results\":[";
     let parts: Vec<_> = (0..values.len())
         .step_by(chunk)
         .map(|first| {
             let (index, values) = (index.clone(), values.clone());
             tokio::task::spawn_blocking(move || {
-                write_batch_part(&index, now, first, &values[first..(first + chunk).min(values.len())])
+                // The first part's buffer becomes the answer: it starts with the opening and has room for all.
+                let mut json = if first == 0 {
+                    let mut json = Vec::with_capacity(values.len() * 512 + OPENING.len() + 2);
+                    json.extend_from_slice(OPENING);
+                    json
+                } else {
+                    Vec::with_capacity(chunk * 512)
+                };
+                write_batch_part(&mut json, &index, now, first, &values[first..(first + chunk).min(values.len())]);
+                json
             })
         })
         .collect();
-    let mut body = Vec::with_capacity(values.len() * 512 + 16);
-    body.extend_from_slice(b"{\"results\":[");
+    let mut body: Vec<u8> = Vec::new();
     for (number, part) in parts.into_iter().enumerate() {
         // A part that panicked is a bug: the whole answer fails rather than come back short or out of order.
         let json = part.await.map_err(|_| ApiError::from(Error::new(ErrorCode::Internal, "the batch check failed")))?;
-        if number > 0 && !json.is_empty() {
+        if number == 0 {
+            body = json;
+        } else if !json.is_empty() {
             body.push(b',');
+            body.extend_from_slice(&json);
         }
-        body.extend_from_slice(&json);
+    }
+    if body.is_empty() {
+        body.extend_from_slice(OPENING);
     }
     body.extend_from_slice(b"]}");
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
 
-/// The answers to `values` (which start at position `first` of the batch) as JSON, separated by commas.
-fn write_batch_part(index: &ReputationIndex, now: i64, first: usize, values: &[String]) -> Vec<u8> {
-    let mut json = Vec::with_capacity(values.len() * 512);
+/// The answers to `values` (which start at position `first` of the batch) as JSON, separated by commas, after what
+/// `json` holds.
+fn write_batch_part(json: &mut Vec<u8>, index: &ReputationIndex, now: i64, first: usize, values: &[String]) {
     for (offset, value) in values.iter().enumerate() {
         if offset > 0 {
             json.push(b',');
         }
         match check_value(index, value, now) {
-            Ok(answer) => answer.write_json(&mut json),
+            Ok(answer) => answer.write_json(json),
             // The field is named only for a refused value, not formatted for every one.
             Err(error) => {
                 let refused = RefusedValue {
@@ -153,11 +167,10 @@ fn write_batch_part(index: &ReputationIndex, now: i64, first: usize, values: &[S
                     },
                 };
                 // Writing to a Vec fails only when a value cannot be serialised, which ours always can.
-                let _ = serde_json::to_writer(&mut json, &refused);
+                let _ = serde_json::to_writer(&mut *json, &refused);
             }
         }
     }
-    json
 }
 
 fn parse_prefix(prefix: &str) -> Result<u32, Error> {
