@@ -284,14 +284,7 @@ mod tests {
             answer.scam_types = vec![scam_type];
             assert_eq!(answer.to_json(), serde_json::to_vec(&answer).unwrap(), "{scam_type:?}");
         }
-        for verdict in [
-            VerdictLevel::OfficialVerified,
-            VerdictLevel::NoData,
-            VerdictLevel::Reported,
-            VerdictLevel::Suspicious,
-            VerdictLevel::HighRisk,
-            VerdictLevel::ConfirmedScam,
-        ] {
+        for verdict in crate::shard::LEVELS {
             answer.verdict = verdict;
             assert_eq!(answer.to_json(), serde_json::to_vec(&answer).unwrap(), "{verdict:?}");
         }

@@ -239,7 +239,7 @@ fn official_owner(trust: &TrustDirectory, canonical: &str) -> Option<OfficialOwn
 /// deltas: a client holding one from before the restart must get the whole list, never a delta against a different
 /// index), as long as fewer than 1,000 changes a millisecond were published on average. Below 2^53 until the year
 /// 2255, so JavaScript clients read it exactly.
-pub fn first_version(now: i64) -> u64 {
+fn first_version(now: i64) -> u64 {
     u64::try_from(now).unwrap_or(0).saturating_mul(1_000).max(1)
 }
 
