@@ -1,6 +1,6 @@
 //! Authentication and authorisation, in one place for every route.
 //!
-//! [`authenticate`] runs before every handler: a request that presents an API key (`Authorization:
+//! [`AuthenticateLayer`] runs before every handler: a request that presents an API key (`Authorization:
 //! Bearer <key>` or `X-Api-Key: <key>`) is checked against the store (unknown or malformed → 401
 //! `unauthenticated`, revoked → 401 `api_key_revoked`) and its [`Principal`] put in the request's
 //! extensions. Then the route's required [`Action`] is looked up in [`PARTNER_ROUTES`]: a partner route
@@ -9,13 +9,18 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderMap, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use canhgiac_core::access::{Action, Principal};
 use canhgiac_core::{Error, ErrorCode};
 use canhgiac_secrets::{constant_time_equal, hash_api_key, parse_api_key_prefix};
+use pin_project_lite::pin_project;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tower::{Layer, Service, ServiceExt as _};
 
 /// Every route that needs a key, and what it does. Routes not listed are public.
 pub const PARTNER_ROUTES: &[(Method, &str, Action)] = &[
@@ -131,10 +136,91 @@ pub async fn principal_for_key(state: &AppState, presented: &str) -> Result<(Pri
     Ok((principal, organisation))
 }
 
-/// The middleware: authenticates a presented key and enforces the route's required action.
-pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
-    let required = route.as_deref().and_then(|route| required_action(request.method(), route));
+/// The middleware: authenticates a presented key and enforces the route's required action. A request to a public
+/// route without a key goes straight through (no allocation): that is every citizen's look-up.
+#[derive(Debug, Clone)]
+pub struct AuthenticateLayer {
+    state: AppState,
+}
+
+impl AuthenticateLayer {
+    pub fn new(state: AppState) -> Self {
+        AuthenticateLayer { state }
+    }
+}
+
+impl<S> Layer<S> for AuthenticateLayer {
+    type Service = Authenticate<S>;
+
+    fn layer(&self, inner: S) -> Authenticate<S> {
+        Authenticate { inner, state: self.state.clone() }
+    }
+}
+
+/// See [`AuthenticateLayer`].
+#[derive(Debug, Clone)]
+pub struct Authenticate<S> {
+    inner: S,
+    state: AppState,
+}
+
+impl<S> Service<Request> for Authenticate<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = AuthenticateFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let required = request
+            .extensions()
+            .get::<MatchedPath>()
+            .and_then(|route| required_action(request.method(), route.as_str()));
+        if required.is_none() && presented_key(request.headers()).is_none() {
+            return AuthenticateFuture::Anonymous { inner: self.inner.call(request) };
+        }
+        // `self.inner` is the clone that was made ready; a fresh clone stays for the next call.
+        let fresh = self.inner.clone();
+        let ready = std::mem::replace(&mut self.inner, fresh);
+        AuthenticateFuture::Checked { inner: Box::pin(authenticate(self.state.clone(), request, required, ready)) }
+    }
+}
+
+pin_project! {
+    /// [`Authenticate`]'s future: the route's own for an anonymous call to a public route, else the check's.
+    #[project = AuthenticateProjection]
+    pub enum AuthenticateFuture<F> {
+        Anonymous { #[pin] inner: F },
+        Checked { inner: Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>> },
+    }
+}
+
+impl<F: Future<Output = Result<Response, Infallible>>> Future for AuthenticateFuture<F> {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            AuthenticateProjection::Anonymous { inner } => inner.poll(cx),
+            AuthenticateProjection::Checked { inner } => inner.as_mut().poll(cx),
+        }
+    }
+}
+
+async fn authenticate<S>(
+    state: AppState,
+    mut request: Request,
+    required: Option<Action>,
+    inner: S,
+) -> Result<Response, Infallible>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let presented = presented_key(request.headers()).map(str::to_string);
     let principal = match presented {
         Some(key) => match principal_for_key(&state, &key).await {
@@ -147,28 +233,28 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
                 if let Some(prefix) = parse_api_key_prefix(&key) {
                     response.extensions_mut().insert(CallerLabel(prefix.to_string()));
                 }
-                return response;
+                return Ok(response);
             }
         },
         None => None,
     };
     if let Some(action) = required {
         let Some(principal) = &principal else {
-            return unauthenticated("this endpoint needs an API key: 'Authorization: Bearer <key>'").into_response();
+            return Ok(unauthenticated("this endpoint needs an API key: 'Authorization: Bearer <key>'").into_response());
         };
         if let Err(error) = principal.authorize(action) {
-            return ApiError::from(error).into_response();
+            return Ok(ApiError::from(error).into_response());
         }
     }
     let label = principal.as_ref().map(|p| CallerLabel(p.label.clone()));
     if let Some(principal) = principal {
         request.extensions_mut().insert(principal);
     }
-    let mut response = next.run(request).await;
+    let mut response = inner.oneshot(request).await?;
     if let Some(label) = label {
         response.extensions_mut().insert(label);
     }
-    response
+    Ok(response)
 }
 
 /// The public prefix of the API key that made a request, for the request log.

@@ -6,6 +6,7 @@
 //! the method, the matched route template, the status, the latency and the error code, never the
 //! path, query string or body.
 
+pub mod access_log;
 pub mod analyze;
 mod appeals;
 mod auth;
@@ -267,6 +268,7 @@ pub async fn serve(
             tracing::warn!(grace_s = SHUTDOWN_GRACE.as_secs(), "requests still in flight after the grace period; stopping anyway");
         }
     }
+    access_log::flush();
     tracing::info!("stopped");
     Ok(())
 }

@@ -2,26 +2,28 @@
 //! body limit.
 //!
 //! Outermost first:
-//! 1. request log (method, matched route, status, latency, the API key's public prefix, error code; never the
-//!    path, query or body),
+//! 1. request log ([`crate::access_log`]: method, matched route, status, latency, the API key's public prefix,
+//!    error code; never the path, query or body),
 //! 2. JSON errors: any error response not already in the API's shape gets it, status and headers kept,
 //! 3. request timeout → 503 `unavailable`,
 //! 4. panic catcher → 500 `internal`,
 //! 5. body limit → 413 `payload_too_large`, per route group ([`with_body_limit`] in `routes`).
 
-use crate::auth::CallerLabel;
+use crate::access_log::AccessLogLayer;
 use crate::error::{ApiError, ErrorCodeExtension};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::header;
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tower::{Layer, Service};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
-use tracing::Span;
 
 /// Applies a body limit to every route of `router`: by `Content-Length` up front, and while reading.
 pub fn with_body_limit<S: Clone + Send + Sync + 'static>(router: Router<S>, limit: usize) -> Router<S> {
@@ -70,56 +72,80 @@ impl Default for HttpLimits {
     }
 }
 
-/// Limits applied to every request.
-#[doc(hidden)]
-const _LIMITS_DOC: () = ();
-
 /// Wraps every route of `router` (and its fallback) in the middleware stack.
 pub fn with_middleware(router: Router, limits: HttpLimits) -> Router {
-    // `Router::layer` wraps what is there already: the last layer added is the outermost.
+    // `Router::layer` wraps what is there already: the last layer added is the outermost. Every route gets its
+    // own copy of the stack and axum clones it for each request, so the layers are plain tower services (a
+    // `from_fn` layer clones its inner service once more and boxes its future).
     // Body limits are per route group (see `routes`): an upload may be far larger than a lookup.
-    router
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn_with_state(limits, timeout))
-        .layer(middleware::map_response(json_errors))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(make_span)
-                .on_request(())
-                .on_response(log_response)
-                .on_failure(()),
-        )
+    router.layer(CatchPanicLayer::custom(panic_response)).layer(EdgeLayer { limits }).layer(AccessLogLayer)
 }
 
-/// The request's span: method and matched route only. The path itself and the query string may
-/// hold a reporter's phone number or account, and personal data is never logged.
-fn make_span(request: &Request) -> Span {
-    let route = request.extensions().get::<MatchedPath>().map_or("<unmatched>", MatchedPath::as_str);
-    tracing::info_span!("http", method = %request.method(), route = %route)
+/// The request timeout (503 `unavailable`), then the API's error shape on any error response that lacks it.
+#[derive(Debug, Clone, Copy)]
+struct EdgeLayer {
+    limits: HttpLimits,
 }
 
-fn log_response(response: &Response, latency: Duration, _span: &Span) {
-    let status = response.status().as_u16();
-    // Microsecond precision is plenty, and prints short.
-    let latency_ms = (latency.as_secs_f64() * 1e6).round() / 1e3;
-    // The key's public prefix says which partner called; the key itself is never logged.
-    let key = response.extensions().get::<CallerLabel>().map_or("-", |label| label.0.as_str());
-    match response.extensions().get::<ErrorCodeExtension>() {
-        Some(ErrorCodeExtension(code)) if response.status().is_server_error() => {
-            tracing::error!(status, latency_ms, key, code = %code, "request failed")
-        }
-        Some(ErrorCodeExtension(code)) => tracing::info!(status, latency_ms, key, code = %code, "request"),
-        None => tracing::info!(status, latency_ms, key, "request"),
+impl<S> Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
+
+    fn layer(&self, inner: S) -> Edge<S> {
+        Edge { inner, limits: self.limits }
     }
 }
 
-async fn timeout(State(limits): State<HttpLimits>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
-    let limit =
-        if route.is_some_and(HttpLimits::is_upload_route) { limits.upload_timeout } else { limits.request_timeout };
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::timeout(limit).into_response(),
+#[derive(Debug, Clone)]
+struct Edge<S> {
+    inner: S,
+    limits: HttpLimits,
+}
+
+impl<S> Service<Request> for Edge<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = EdgeFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+        let limit = if route.is_some_and(HttpLimits::is_upload_route) {
+            self.limits.upload_timeout
+        } else {
+            self.limits.request_timeout
+        };
+        EdgeFuture { inner: tokio::time::timeout(limit, self.inner.call(request)), limit }
+    }
+}
+
+pin_project! {
+    struct EdgeFuture<F> {
+        #[pin]
+        inner: tokio::time::Timeout<F>,
+        limit: Duration,
+    }
+}
+
+impl<F, E> Future for EdgeFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = match std::task::ready!(this.inner.poll(cx)) {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => return Poll::Ready(Err(error)),
+            Err(_elapsed) => ApiError::timeout(*this.limit).into_response(),
+        };
+        Poll::Ready(Ok(json_errors(response)))
     }
 }
 
@@ -131,7 +157,7 @@ fn panic_response(_payload: Box<dyn Any + Send + 'static>) -> Response {
 
 /// Gives the API's error shape to error responses that something other than [`ApiError`] made
 /// (tower-http's body limit, axum's defaults), keeping their status and headers (`Allow`, ...).
-async fn json_errors(response: Response) -> Response {
+fn json_errors(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
         || response.extensions().get::<ErrorCodeExtension>().is_some()

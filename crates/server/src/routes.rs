@@ -6,7 +6,6 @@ use crate::middleware::with_body_limit;
 use crate::{AppState, analyze, appeals, auth, check, reports, screen};
 use axum::Json;
 use axum::Router;
-use axum::middleware;
 use axum::routing::{get, post};
 use canhgiac_core::{Identifier, IdentifierKind, detect, extract};
 use serde::Deserialize;
@@ -47,7 +46,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(with_body_limit(reports_route, limits.report_body_limit))
         .merge(with_body_limit(bulk, limits.bulk_body_limit))
         // Around the routes only: it needs the matched route to know what the route requires.
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .route_layer(auth::AuthenticateLayer::new(state.clone()))
         .fallback(not_found)
         // After the routes: it applies to the routes added so far.
         .method_not_allowed_fallback(method_not_allowed)
