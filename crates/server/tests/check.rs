@@ -204,6 +204,14 @@ mod scenarios {
         let missing = send(&p.app, get("/v1/check", &[])).await;
         assert_eq!(missing.status, StatusCode::BAD_REQUEST);
         assert_eq!(missing.body["field"], "q");
+        assert_eq!(missing.body["code"], "empty_input");
+        let twice = send(&p.app, get("/v1/check?q=0912345678&q=0987654321", &[])).await;
+        assert_eq!(twice.status, StatusCode::BAD_REQUEST, "{}", twice.text);
+        assert_eq!(twice.body["field"], "q");
+        // `+` is a space and other parameters are ignored, as in any form-encoded query.
+        let spaced = send(&p.app, get("/v1/check?lang=vi&q=0912+345+678", &[])).await;
+        assert_eq!(spaced.status, StatusCode::OK, "{}", spaced.text);
+        assert_eq!(spaced.body["canonical"], "+84912345678");
     }
 
     pub async fn reports_raise_a_contact_as_they_arrive(backend: Backend) {
