@@ -3,9 +3,10 @@
 //!
 //! Written here rather than as a `tracing` event because at tens of thousands of requests a second the event cost
 //! as much as the look-up it logged (a span, a field visitor, a formatted timestamp: about 15,000 instructions) and
-//! one `write` system call per line. Lines are formatted by hand into one shared buffer that is written out when it
-//! holds 32 KiB, every [`FLUSH_INTERVAL`], and when the server stops ([`flush`]), so a crash may lose the last
-//! fraction of a second of lines and nothing else. Whether a line is written follows the log filter (`RUST_LOG`,
+//! one `write` system call per line. Lines are formatted by hand into one shared buffer, which a thread of its own
+//! writes out every [`FLUSH_INTERVAL`] or as soon as it holds 32 KiB, and the server once more when it stops
+//! ([`flush`]): a request thread never waits for stderr, and a crash may lose the last fraction of a second of
+//! lines and nothing else. Whether a line is written follows the log filter (`RUST_LOG`,
 //! `--log`) for the target `canhgiac_server::access`: `info` logs every request, 5xx answers log at `error`.
 
 use crate::auth::CallerLabel;
@@ -17,8 +18,9 @@ use pin_project_lite::pin_project;
 use std::future::Future;
 use std::io::Write as _;
 use std::pin::Pin;
-use std::sync::Once;
+use std::sync::OnceLock;
 use std::task::{Context, Poll};
+use std::thread::Thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tower::{Layer, Service};
 
@@ -114,53 +116,77 @@ fn log_request(method: &str, route: &str, response: &Response, latency: Duration
         failed,
     };
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    let mut log = LOG.lock();
-    line.write(now, &mut log);
-    if log.buffer.len() >= FLUSH_BYTES {
-        log.write_out();
+    let wake_writer = {
+        let mut log = LOG.lock();
+        if log.buffer.len() >= MAX_BUFFERED_BYTES {
+            log.dropped += 1;
+            false
+        } else {
+            line.write(now, &mut log);
+            log.buffer.len() >= FLUSH_BYTES
+        }
+    };
+    let writer = WRITER.get_or_init(start_writer);
+    if wake_writer && let Some(writer) = writer {
+        writer.unpark();
     }
-    drop(log);
-    start_flusher();
 }
 
 /// Writes out the lines not yet written. The server calls it when it stops.
 pub fn flush() {
-    LOG.lock().write_out();
+    // One writer at a time, so that lines reach stderr in the order they were logged.
+    let _writing = WRITING.lock();
+    let (mut lines, dropped) = {
+        let mut log = LOG.lock();
+        let spare = std::mem::take(&mut log.spare);
+        (std::mem::replace(&mut log.buffer, spare), std::mem::take(&mut log.dropped))
+    };
+    // The request threads never wait for stderr: they only append to the buffer, and the write happens here,
+    // outside its lock. Nothing to do about a failed write to stderr: the lines are dropped, as tracing's writer
+    // drops them.
+    if !lines.is_empty() {
+        let _ = std::io::stderr().lock().write_all(&lines);
+    }
+    if dropped > 0 {
+        tracing::warn!(dropped, "request log lines dropped: stderr did not keep up");
+    }
+    lines.clear();
+    LOG.lock().spare = lines;
 }
 
-static LOG: Mutex<Buffered> = Mutex::new(Buffered { buffer: Vec::new(), second: u64::MAX, second_text: [0; 20] });
+/// More than this waiting (stderr blocked) and new lines are dropped, counted, rather than held without bound.
+const MAX_BUFFERED_BYTES: usize = 8 * 1024 * 1024;
+
+static LOG: Mutex<Buffered> =
+    Mutex::new(Buffered { buffer: Vec::new(), spare: Vec::new(), dropped: 0, second: u64::MAX, second_text: [0; 20] });
+static WRITING: Mutex<()> = Mutex::new(());
+/// The thread that writes the buffer out; `None` when it could not be started (then [`flush`] alone writes).
+static WRITER: OnceLock<Option<Thread>> = OnceLock::new();
 
 struct Buffered {
     buffer: Vec<u8>,
+    /// The buffer written last time, emptied, kept so that swapping buffers allocates nothing.
+    spare: Vec<u8>,
+    dropped: u64,
     /// The Unix second that `second_text` spells (`2026-11-30T08:09:23.`): formatted once a second.
     second: u64,
     second_text: [u8; 20],
 }
 
-impl Buffered {
-    fn write_out(&mut self) {
-        if self.buffer.is_empty() {
-            return;
-        }
-        // Nothing to do about a failed write to stderr: the line is dropped, as tracing's writer drops it.
-        let _ = std::io::stderr().lock().write_all(&self.buffer);
-        self.buffer.clear();
-    }
-}
-
-fn start_flusher() {
-    static STARTED: Once = Once::new();
-    STARTED.call_once(|| {
-        let spawned = std::thread::Builder::new().name("access-log".to_owned()).spawn(|| {
-            loop {
-                std::thread::sleep(FLUSH_INTERVAL);
-                flush();
-            }
-        });
-        if spawned.is_err() {
-            tracing::warn!("cannot start the request log's flushing thread; lines are written when 32 KiB gather");
+fn start_writer() -> Option<Thread> {
+    let spawned = std::thread::Builder::new().name("access-log".to_owned()).spawn(|| {
+        loop {
+            std::thread::park_timeout(FLUSH_INTERVAL);
+            flush();
         }
     });
+    match spawned {
+        Ok(handle) => Some(handle.thread().clone()),
+        Err(error) => {
+            tracing::warn!(%error, "cannot start the request log's writer thread; lines reach stderr at shutdown");
+            None
+        }
+    }
 }
 
 struct RequestLine<'a> {
@@ -254,7 +280,8 @@ mod tests {
     use super::*;
 
     fn line(status: u16, key: Option<&str>, code: Option<&str>, latency: Duration) -> String {
-        let mut log = Buffered { buffer: Vec::new(), second: u64::MAX, second_text: [0; 20] };
+        let mut log =
+            Buffered { buffer: Vec::new(), spare: Vec::new(), dropped: 0, second: u64::MAX, second_text: [0; 20] };
         let request =
             RequestLine { method: "GET", route: "/v1/check", status, latency, key, code, failed: status >= 500 };
         // 2026-11-30T08:09:23.004481Z
