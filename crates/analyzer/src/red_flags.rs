@@ -74,13 +74,23 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
     };
     let mut before_alphabetic = is_alphabetic(before);
     let mut here_alphabetic = is_alphabetic(here);
-    for (at, after) in (1..).zip(chars) {
+    let mut at = 0;
+    // Letters in a row ending at `before`.
+    let mut letters_before = usize::from(before_alphabetic);
+    while let Some(after) = chars.next() {
+        at += 1;
         let after_alphabetic = is_alphabetic(after);
         if before_alphabetic && after_alphabetic {
-            // A comma or semicolon before a capital is a missing space, not a disguise.
             let symbol = match here {
-                ',' | ';' => after.is_lowercase(),
-                _ => matches!(here, '\'' | '"' | ':' | '_' | '~' | '^' | '*' | '$' | '!' | '|' | '`' | '\u{2019}'),
+                // Between two words, a comma, semicolon or colon is a missing space ("red,red for blood",
+                // "Sender:Name", "H;C2" in a timetable); cutting a word, it leaves a single letter on one side
+                // and a lower-case one after it ("N,ha7n", "M:oj").
+                ',' | ';' | ':' => {
+                    after.is_lowercase() && (letters_before == 1 || !chars.clone().next().is_some_and(is_alphabetic))
+                }
+                // English contractions and possessives: don't, it's, we're, I'll, I'd, I'm, I've.
+                '\'' | '\u{2019}' => !is_contraction_ending(after, chars.clone()),
+                _ => matches!(here, '"' | '_' | '~' | '^' | '*' | '$' | '!' | '|' | '`'),
             };
             let mixed_scripts =
                 here_alphabetic && script_of(here) != script_of(before) && script_of(before) == script_of(after);
@@ -88,6 +98,7 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
                 spans.push((at - 1, at + 2));
             }
         }
+        letters_before = if here_alphabetic { letters_before + 1 } else { 0 };
         (before, before_alphabetic) = (here, here_alphabetic);
         (here, here_alphabetic) = (after, after_alphabetic);
     }
@@ -100,6 +111,19 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
         }
     });
     spans
+}
+
+/// Whether the letters from `first` on (`rest` follows it) end an English contraction or possessive: `s`, `t`,
+/// `d`, `m`, `re`, `ve` or `ll`, then the end of the word.
+fn is_contraction_ending(first: char, mut rest: std::str::Chars<'_>) -> bool {
+    let second = rest.next();
+    let ends_word = |c: Option<char>| c.is_none_or(|c| !is_alphabetic(c));
+    match first.to_ascii_lowercase() {
+        's' | 't' | 'd' | 'm' => ends_word(second),
+        'r' | 'v' => second.is_some_and(|c| c.eq_ignore_ascii_case(&'e')) && ends_word(rest.next()),
+        'l' => second.is_some_and(|c| c.eq_ignore_ascii_case(&'l')) && ends_word(rest.next()),
+        _ => false,
+    }
 }
 
 /// [`char::is_alphabetic`], answering precomposed Latin letters (every Vietnamese letter) before Unicode's

@@ -20,7 +20,7 @@ use canhgiac_core::trust::trust_directory;
 pub const FLAG_WEIGHT_FLOORS: &[(&str, f32)] = &[
     ("lookalike_domain", 2.5),
     ("personal_number_as_brand", 1.5),
-    ("disguised_text", 1.5),
+    ("disguised_text", 3.0),
     ("credential_request", 1.0),
     ("threat", 1.0),
     ("secrecy", 1.0),
