@@ -149,12 +149,22 @@ impl Intake {
 
         // The request's fingerprint: the submission as understood, plus each file's content.
         let mut fingerprint = serde_json::to_vec(&submission).map_err(|e| internal("fingerprint", e))?;
-        let mut evidence = Vec::with_capacity(files.len());
-        for (position, file) in files.iter().enumerate() {
-            let field = format!("files[{position}]");
-            let prepared = canhgiac_evidence::prepare(&file.bytes, &self.limits).map_err(|e| e.with_field(&field))?;
-            fingerprint.extend_from_slice(&sha256(&file.bytes));
-            evidence.push(prepared);
+        // Decoding, cleaning and hashing up to 200 MB of files: off the thread that serves other connections.
+        let limits = self.limits;
+        let (evidence, hashes) = tokio::task::spawn_blocking(move || {
+            let mut evidence = Vec::with_capacity(files.len());
+            let mut hashes = Vec::with_capacity(files.len());
+            for (position, file) in files.iter().enumerate() {
+                let field = format!("files[{position}]");
+                evidence.push(canhgiac_evidence::prepare(&file.bytes, &limits).map_err(|e| e.with_field(&field))?);
+                hashes.push(sha256(&file.bytes));
+            }
+            Ok::<_, Error>((evidence, hashes))
+        })
+        .await
+        .map_err(|e| internal("prepare evidence", e))??;
+        for hash in &hashes {
+            fingerprint.extend_from_slice(hash);
         }
         let mut records = Vec::with_capacity(evidence.len());
         for prepared in evidence {
