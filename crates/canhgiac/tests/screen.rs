@@ -222,7 +222,7 @@ fn decisions_survive_a_restart_and_rules_reload_on_sighup() {
         json!({"transfer_id": format!("R-{n}"), "time": 1_796_004_000 + n as i64, "amount": 2_000_000 + n as u64 * 1000,
                "payer": {"bank": "VCB", "account": "0011004123456"},
                "payee": {"bank": "BIDV", "account": format!("2110000{n:04}")},
-               "remark": if n % 5 == 0 { "phi xac minh tai khoan" } else { "chuyen tien" }})
+               "remark": if n.is_multiple_of(5) { "phi xac minh tai khoan" } else { "chuyen tien" }})
     };
     // Answered, then SIGTERM at once: the decisions still queued for the store must be written before the exit.
     let first: Vec<support::Answer> =

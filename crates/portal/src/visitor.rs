@@ -92,7 +92,7 @@ fn client_address(parts: &Parts, behind_proxy: bool) -> String {
             .filter_map(|value| value.to_str().ok())
             .flat_map(|value| value.split(','))
             .filter_map(|address| address.trim().parse::<std::net::IpAddr>().ok())
-            .last()
+            .next_back()
     {
         return forwarded.to_string();
     }
