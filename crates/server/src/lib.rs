@@ -11,7 +11,6 @@ pub mod analyze;
 mod appeals;
 mod auth;
 pub mod check;
-mod cores;
 mod error;
 pub mod intake;
 mod json;
@@ -246,17 +245,26 @@ pub async fn serve(
     let address = listener.local_addr().map_err(ServeError::Serve)?;
     tracing::info!(%address, "listening");
 
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let server = cores::serve_on_every_core(listener, app, stopped);
-    let signalled = async move {
-        shutdown.await;
-        tracing::info!("shutting down: no new connections; waiting for requests in flight");
-        let _ = stop.send(true);
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    // The peer's address reaches the handlers (`ConnectInfo`): the portal's rate limits are per client.
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections; waiting for requests in flight");
+            let _ = signalled_tx.send(());
+        },
+    );
+    let grace_over = async move {
+        if signalled_rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            // The server ended without a shutdown signal.
+            std::future::pending::<()>().await;
+        }
     };
     tokio::select! {
-        result = server => result.map_err(ServeError::Serve)?,
-        () = signalled => {
+        result = server.into_future() => result.map_err(ServeError::Serve)?,
+        () = grace_over => {
             tracing::warn!(grace_s = SHUTDOWN_GRACE.as_secs(), "requests still in flight after the grace period; stopping anyway");
         }
     }
