@@ -89,10 +89,6 @@ fn configure(connection: &Connection) -> rusqlite::Result<()> {
     // FULL: the WAL is synced at every commit, so an acknowledged write survives a power cut.
     connection.pragma_update(None, "synchronous", "FULL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
-    // 64 MiB of pages (SQLite's default is 2 MB): the screening audit inserts land at random places in three
-    // indexes of a table of millions of rows, and with the default cache nearly every insert read index pages
-    // back from the file.
-    connection.pragma_update(None, "cache_size", -65_536)?;
     Ok(())
 }
 
