@@ -11,91 +11,20 @@
 
 use crate::auth::CallerLabel;
 use crate::error::ErrorCodeExtension;
-use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use parking_lot::Mutex;
-use pin_project_lite::pin_project;
-use std::future::Future;
 use std::io::Write as _;
-use std::pin::Pin;
 use std::sync::OnceLock;
-use std::task::{Context, Poll};
 use std::thread::Thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tower::{Layer, Service};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Longest a line waits in the buffer before it reaches stderr.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 /// The buffer is written out when it holds this much.
 const FLUSH_BYTES: usize = 32 * 1024;
 
-/// Wraps a service so that every request it answers is logged.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AccessLogLayer;
-
-impl<S> Layer<S> for AccessLogLayer {
-    type Service = AccessLog<S>;
-
-    fn layer(&self, inner: S) -> AccessLog<S> {
-        AccessLog { inner }
-    }
-}
-
-/// See [`AccessLogLayer`].
-#[derive(Debug, Clone)]
-pub struct AccessLog<S> {
-    inner: S,
-}
-
-impl<S> Service<Request> for AccessLog<S>
-where
-    S: Service<Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = AccessLogFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        // The route template, never the path: the path and the query may hold a phone number or an account.
-        let route = request.extensions().get::<MatchedPath>().cloned();
-        let method = request.method().clone();
-        AccessLogFuture { inner: self.inner.call(request), started: Instant::now(), method, route }
-    }
-}
-
-pin_project! {
-    /// The wrapped service's future; logs the response when it is ready.
-    pub struct AccessLogFuture<F> {
-        #[pin]
-        inner: F,
-        started: Instant,
-        method: axum::http::Method,
-        route: Option<MatchedPath>,
-    }
-}
-
-impl<F, E> Future for AccessLogFuture<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let result = std::task::ready!(this.inner.poll(cx));
-        if let Ok(response) = &result {
-            let route = this.route.as_ref().map_or("<unmatched>", MatchedPath::as_str);
-            log_request(this.method.as_str(), route, response, this.started.elapsed());
-        }
-        Poll::Ready(result)
-    }
-}
-
-fn log_request(method: &str, route: &str, response: &Response, latency: Duration) {
+/// Logs one answered request (the edge layer in `middleware.rs` calls it).
+pub(crate) fn log_request(method: &str, route: &str, response: &Response, latency: Duration) {
     let failed = response.status().is_server_error();
     let enabled = if failed {
         tracing::enabled!(target: "canhgiac_server::access", tracing::Level::ERROR)
@@ -239,21 +168,16 @@ impl RequestLine<'_> {
 
 /// `2026-11-30T08:09:23.` for a Unix second.
 fn second_text(second: u64) -> [u8; 20] {
+    let timestamp = i64::try_from(second)
+        .ok()
+        .and_then(|second| jiff::Timestamp::from_second(second).ok())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    // A whole second prints as `2026-11-30T08:09:23Z` (years past 9999 are not valid timestamps).
     let mut text = [b'0'; 20];
-    let at = jiff::tz::Offset::UTC.to_datetime(
-        jiff::Timestamp::from_second(i64::try_from(second).unwrap_or(i64::MAX)).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
-    );
-    let written = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.",
-        at.year(),
-        at.month(),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    );
-    if written.len() == text.len() {
-        text.copy_from_slice(written.as_bytes());
+    let written = timestamp.to_string();
+    if let Some(date_and_time) = written.strip_suffix('Z').filter(|text| text.len() == 19) {
+        text[..19].copy_from_slice(date_and_time.as_bytes());
+        text[19] = b'.';
     }
     text
 }

@@ -8,19 +8,21 @@
 //! 3. request timeout → 503 `unavailable`,
 //! 4. panic catcher → 500 `internal`,
 //! 5. body limit → 413 `payload_too_large`, per route group ([`with_body_limit`] in `routes`).
+//!
+//! The first three are one tower service (`Edge`), so that axum's per-request copy of each route's stack stays small.
 
-use crate::access_log::AccessLogLayer;
+use crate::access_log;
 use crate::error::{ApiError, ErrorCodeExtension};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use pin_project_lite::pin_project;
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tower::{Layer, Service};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -78,10 +80,11 @@ pub fn with_middleware(router: Router, limits: HttpLimits) -> Router {
     // own copy of the stack and axum clones it for each request, so the layers are plain tower services (a
     // `from_fn` layer clones its inner service once more and boxes its future).
     // Body limits are per route group (see `routes`): an upload may be far larger than a lookup.
-    router.layer(CatchPanicLayer::custom(panic_response)).layer(EdgeLayer { limits }).layer(AccessLogLayer)
+    router.layer(CatchPanicLayer::custom(panic_response)).layer(EdgeLayer { limits })
 }
 
-/// The request timeout (503 `unavailable`), then the API's error shape on any error response that lacks it.
+/// The request timeout (503 `unavailable`), then the API's error shape on any error response that lacks it, then
+/// the request's line in the log.
 #[derive(Debug, Clone, Copy)]
 struct EdgeLayer {
     limits: HttpLimits,
@@ -114,13 +117,16 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
-        let limit = if route.is_some_and(HttpLimits::is_upload_route) {
+        // The route template, never the path: the path and the query may hold a phone number or an account.
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let limit = if route.as_ref().is_some_and(|route| HttpLimits::is_upload_route(route.as_str())) {
             self.limits.upload_timeout
         } else {
             self.limits.request_timeout
         };
-        EdgeFuture { inner: tokio::time::timeout(limit, self.inner.call(request)), limit }
+        let method = request.method().clone();
+        let started = Instant::now();
+        EdgeFuture { inner: tokio::time::timeout(limit, self.inner.call(request)), limit, started, method, route }
     }
 }
 
@@ -129,6 +135,9 @@ pin_project! {
         #[pin]
         inner: tokio::time::Timeout<F>,
         limit: Duration,
+        started: Instant,
+        method: Method,
+        route: Option<MatchedPath>,
     }
 }
 
@@ -145,7 +154,10 @@ where
             Ok(Err(error)) => return Poll::Ready(Err(error)),
             Err(_elapsed) => ApiError::timeout(*this.limit).into_response(),
         };
-        Poll::Ready(Ok(json_errors(response)))
+        let response = json_errors(response);
+        let route = this.route.as_ref().map_or("<unmatched>", MatchedPath::as_str);
+        access_log::log_request(this.method.as_str(), route, &response, this.started.elapsed());
+        Poll::Ready(Ok(response))
     }
 }
 
