@@ -21,7 +21,7 @@ mod synthetic;
 
 use canhgiac_index::ReputationIndex;
 use canhgiac_server::platform::Platform;
-use canhgiac_server::{AppState, HttpLimits, router, serve};
+use canhgiac_server::{AppState, HttpLimits, app, serve};
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -103,7 +103,7 @@ async fn run(options: Options, index: Arc<ReputationIndex>) -> Result<(), String
         let _ = writeln!(out, "READY");
         let _ = out.flush();
     }
-    serve(listener, router(state), shutdown).await.map_err(|e| e.to_string())?;
+    serve(listener, app(state), shutdown).await.map_err(|e| e.to_string())?;
     drop(data);
     Ok(())
 }

@@ -27,7 +27,7 @@ mod screen_replay;
 use canhgiac_index::ReputationIndex;
 use canhgiac_server::platform::Platform;
 use canhgiac_server::screen::Screening;
-use canhgiac_server::{AppState, HttpLimits, router, serve};
+use canhgiac_server::{AppState, HttpLimits, app, serve};
 use screen_replay::population::{self, History, mib, proc_status_bytes};
 use screen_replay::synthetic;
 use std::io::Write as _;
@@ -160,7 +160,7 @@ async fn run(options: Options, index: Arc<ReputationIndex>) -> Result<(), String
         let _ = writeln!(out, "READY");
         let _ = out.flush();
     }
-    serve(listener, router(state), shutdown).await.map_err(|e| e.to_string())?;
+    serve(listener, app(state), shutdown).await.map_err(|e| e.to_string())?;
 
     // The router (and every sender of decisions) is gone: how long the audit writer still needs.
     let draining = Instant::now();

@@ -222,6 +222,11 @@ fn serve_then_signal(signal: libc::c_int, configure: impl FnOnce(&mut Command, S
     assert!(data_dir.is_dir(), "the data directory is created");
     let (status, _) = http_get(addr, "/v1/check/0912345678?reporter=0987654321").unwrap();
     assert_eq!(status, 404);
+    // A look-up (answered before the router) and a refused one.
+    let (status, _) = http_get(addr, "/v1/check?q=0912345678").unwrap();
+    assert_eq!(status, 200);
+    let (status, _) = http_get(addr, "/v1/check?q=").unwrap();
+    assert_eq!(status, 400);
 
     let sent = Instant::now();
     // SAFETY: kill(2) on the child's own pid, with a valid signal number.
@@ -236,6 +241,10 @@ fn serve_then_signal(signal: libc::c_int, configure: impl FnOnce(&mut Command, S
     assert!(
         log.contains("route=<unmatched>") && log.contains("status=404"),
         "unmatched routes are logged without their path: {log}"
+    );
+    assert!(
+        log.contains("route=/v1/check status=200") && log.contains("route=/v1/check status=400"),
+        "look-ups are logged: {log}"
     );
     for personal in ["0912345678", "0987654321", "reporter"] {
         assert!(!log.contains(personal), "`{personal}` leaked into the log: {log}");

@@ -2,19 +2,18 @@
 //! the security headers, CSRF refusals that store nothing, the report form without JavaScript, tracking with
 //! the narrative shown as text, rate limits, QR pictures decoded on the server, and the search's routing.
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
 use canhgiac_portal::{PortalConfig, PortalLimits, routes_with};
 use canhgiac_server::platform::Platform;
-use canhgiac_server::{AppState, HttpLimits, router_with};
+use canhgiac_server::{App, AppState, HttpLimits, app_with};
 use std::io::Cursor;
 use std::time::Duration;
 use tower::ServiceExt;
 
 struct Portal {
-    app: Router,
+    app: App,
     state: AppState,
     _directory: tempfile::TempDir,
 }
@@ -23,7 +22,7 @@ async fn portal(limits: PortalLimits) -> Portal {
     let directory = tempfile::tempdir().unwrap();
     let platform = Platform::open(directory.path(), None).await.unwrap();
     let state = AppState::with_intake(directory.path(), HttpLimits::default(), platform.intake(Default::default()));
-    let app = router_with(state.clone(), routes_with(&state, PortalConfig { limits, behind_proxy: false }));
+    let app = app_with(state.clone(), routes_with(&state, PortalConfig { limits, behind_proxy: false }));
     Portal { app, state, _directory: directory }
 }
 

@@ -72,7 +72,13 @@ pub struct BatchError {
 
 /// `GET /v1/check?q=<anything>`: the value detected, made canonical and judged.
 pub async fn check(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
-    let Some(value) = query_value(uri.query())?.filter(|q| !q.trim().is_empty()) else {
+    check_response(&state, uri.query())
+}
+
+/// The answer of `GET /v1/check` for its query string. Synchronous: [`crate::App`] calls it without the router for
+/// an anonymous look-up.
+pub(crate) fn check_response(state: &AppState, query: Option<&str>) -> Result<Response, ApiError> {
+    let Some(value) = query_value(query)?.filter(|q| !q.trim().is_empty()) else {
         return Err(Error::new(
             ErrorCode::EmptyInput,
             "give the contact to check: /v1/check?q=<phone, account, link, ...>",

@@ -1,6 +1,6 @@
 //! canhgiac's HTTP API.
 //!
-//! [`router`] builds the whole application (routes and middleware) for a state; [`run`] creates the
+//! [`app`] builds the whole application (routes and middleware) for a state; [`run`] creates the
 //! data directory, binds, serves and shuts down gracefully. Every error the API answers, whoever
 //! produced it, has the shape of [`ApiError`]. Personal data is never logged: the request log holds
 //! the method, the matched route template, the status, the latency and the error code, never the
@@ -8,6 +8,7 @@
 
 pub mod access_log;
 pub mod analyze;
+mod app;
 mod appeals;
 mod auth;
 pub mod check;
@@ -22,6 +23,7 @@ pub mod reputation;
 mod routes;
 pub mod screen;
 
+pub use app::{App, MakeApp};
 pub use auth::{PARTNER_ROUTES, required_action};
 pub use error::{ApiError, ErrorCodeExtension, status_for};
 pub use json::{ApiJson, from_json_slice};
@@ -167,16 +169,16 @@ impl AppState {
     }
 }
 
-/// The whole application: every route under the middleware stack.
-pub fn router(state: AppState) -> Router {
-    router_with(state, Router::new())
+/// The whole application: every route under the middleware stack, behind [`App`]'s shortcut for look-ups.
+pub fn app(state: AppState) -> App {
+    app_with(state, Router::new())
 }
 
 /// The API's routes and `extra` (the web portal's pages, from a crate that builds on this one) under the one
 /// middleware stack. `extra` has no authentication layer and no fallback of its own.
-pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
+pub fn app_with(state: AppState, extra: Router<AppState>) -> App {
     let limits = state.limits();
-    with_middleware(routes(&state).merge(extra).with_state(state), limits)
+    App::new(with_middleware(routes(&state).merge(extra).with_state(state.clone()), limits), state)
 }
 
 /// Why the server could not start or stopped with an error.
@@ -203,7 +205,7 @@ pub async fn run(config: ServerConfig, shutdown: impl Future<Output = ()> + Send
     run_with_routes(config, |_| Router::new(), shutdown).await
 }
 
-/// [`run`], with the routes `extra` makes for the platform's state served beside the API's (see [`router_with`]).
+/// [`run`], with the routes `extra` makes for the platform's state served beside the API's (see [`app_with`]).
 pub async fn run_with_routes(
     config: ServerConfig,
     extra: impl FnOnce(&AppState) -> Router<AppState>,
@@ -230,7 +232,7 @@ pub async fn run_with_routes(
     let state =
         AppState::with_intake(config.data_dir, config.limits, intake).with_index(index).with_screening(screening);
     let extra = extra(&state);
-    let served = serve(listener, router_with(state, extra), shutdown).await;
+    let served = serve(listener, app_with(state, extra), shutdown).await;
     // The router (and with it every sender of decisions) is gone: wait for the decisions still queued.
     audit_writer.drained(SHUTDOWN_GRACE).await;
     served
@@ -239,7 +241,7 @@ pub async fn run_with_routes(
 /// Serves `app` on `listener` until `shutdown` resolves, then shuts down gracefully (see [`run`]).
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let address = listener.local_addr().map_err(ServeError::Serve)?;
@@ -247,13 +249,11 @@ pub async fn serve(
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     // The peer's address reaches the handlers (`ConnectInfo`): the portal's rate limits are per client.
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
-        async move {
-            shutdown.await;
-            tracing::info!("shutting down: no new connections; waiting for requests in flight");
-            let _ = signalled_tx.send(());
-        },
-    );
+    let server = axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections; waiting for requests in flight");
+        let _ = signalled_tx.send(());
+    });
     let grace_over = async move {
         if signalled_rx.await.is_ok() {
             tokio::time::sleep(SHUTDOWN_GRACE).await;

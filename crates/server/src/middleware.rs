@@ -162,14 +162,14 @@ where
 }
 
 /// The panic message is not logged: it may quote the input. The panic hook has printed it already.
-fn panic_response(_payload: Box<dyn Any + Send + 'static>) -> Response {
+pub(crate) fn panic_response(_payload: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     ApiError::internal().into_response()
 }
 
 /// Gives the API's error shape to error responses that something other than [`ApiError`] made
 /// (tower-http's body limit, axum's defaults), keeping their status and headers (`Allow`, ...).
-fn json_errors(response: Response) -> Response {
+pub(crate) fn json_errors(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
         || response.extensions().get::<ErrorCodeExtension>().is_some()

@@ -1,7 +1,6 @@
 //! The check API through the whole HTTP stack (no socket), on both stores: the index is built from the store
 //! and follows reports, status changes and listings as they are written.
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use canhgiac_core::access::{OrganisationKind, Role};
@@ -9,7 +8,7 @@ use canhgiac_evidence::{EvidenceLimits, EvidenceStore};
 use canhgiac_secrets::{ApiKey, Keyring};
 use canhgiac_server::intake::Intake;
 use canhgiac_server::reputation::{build_index, spawn_index_updater};
-use canhgiac_server::{AppState, HttpLimits, router};
+use canhgiac_server::{App, AppState, HttpLimits, app};
 use canhgiac_store::{ApiKeyRecord, Organisation, Store};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -18,7 +17,7 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 struct Platform {
-    app: Router,
+    app: App,
     store: Arc<dyn Store>,
     bank_key: String,
     police_key: String,
@@ -48,14 +47,14 @@ async fn open_store(
     }
 }
 
-async fn app_over(store: Arc<dyn Store>, directory: &std::path::Path) -> Router {
+async fn app_over(store: Arc<dyn Store>, directory: &std::path::Path) -> App {
     let trust = Arc::new(canhgiac_core::trust::trust_directory().clone());
     let index = Arc::new(build_index(&*store, trust).await.unwrap());
     let updates = spawn_index_updater(store.clone(), index.clone());
     let evidence = Arc::new(EvidenceStore::open(directory.join("evidence")).unwrap());
     let intake = Intake::new(store, Arc::new(Keyring::generate()), evidence, EvidenceLimits::default())
         .with_index_updates(updates);
-    router(AppState::with_intake(directory, HttpLimits::default(), intake).with_index(index))
+    app(AppState::with_intake(directory, HttpLimits::default(), intake).with_index(index))
 }
 
 async fn platform(backend: Backend, test: &str) -> Platform {
@@ -109,7 +108,7 @@ struct Answer {
     text: String,
 }
 
-async fn send(app: &Router, request: Request<Body>) -> Answer {
+async fn send(app: &App, request: Request<Body>) -> Answer {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
@@ -146,12 +145,12 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-async fn check(app: &Router, value: &str) -> Answer {
+async fn check(app: &App, value: &str) -> Answer {
     send(app, get(&format!("/v1/check?q={}", encode(value)), &[])).await
 }
 
 /// Waits for the index updater to catch up (it trails the store by one batch).
-async fn check_until(app: &Router, value: &str, wanted: &str) -> Answer {
+async fn check_until(app: &App, value: &str, wanted: &str) -> Answer {
     for _ in 0..100 {
         let answer = check(app, value).await;
         if answer.body["verdict"] == wanted {
@@ -212,6 +211,27 @@ mod scenarios {
         let spaced = send(&p.app, get("/v1/check?lang=vi&q=0912+345+678", &[])).await;
         assert_eq!(spaced.status, StatusCode::OK, "{}", spaced.text);
         assert_eq!(spaced.body["canonical"], "+84912345678");
+
+        // An anonymous look-up is answered before the router; one with a key goes through it (the key checked
+        // first). Both give the same answer, headers and errors.
+        for query in ["/v1/check?q=0912345678", "/v1/check?q=vietcombank-xacthuc.com", "/v1/check?q=hello+there"] {
+            let anonymous = send(&p.app, get(query, &[])).await;
+            let keyed = send(&p.app, get(query, &[("authorization", &bearer(&p.bank_key))])).await;
+            assert_eq!(anonymous.status, keyed.status, "{query}");
+            assert_eq!(anonymous.text, keyed.text, "{query}");
+            for name in [header::CONTENT_TYPE, header::CACHE_CONTROL] {
+                assert_eq!(anonymous.headers.get(&name), keyed.headers.get(&name), "{query}: {name}");
+            }
+        }
+        let wrong_key = send(&p.app, get("/v1/check?q=0912345678", &[("x-api-key", "cg_nope")])).await;
+        assert_eq!(wrong_key.status, StatusCode::UNAUTHORIZED, "{}", wrong_key.text);
+        assert_eq!(wrong_key.body["code"], "unauthenticated");
+        // Any other method or path is the router's: 405 and 404 in the API's shape.
+        let posted = send(&p.app, post("/v1/check?q=0912345678", &json!({}), &[])).await;
+        assert_eq!(posted.status, StatusCode::METHOD_NOT_ALLOWED, "{}", posted.text);
+        assert_eq!(posted.body["code"], "method_not_allowed");
+        let slash = send(&p.app, get("/v1/check/?q=0912345678", &[])).await;
+        assert_eq!(slash.status, StatusCode::NOT_FOUND, "{}", slash.text);
     }
 
     pub async fn reports_raise_a_contact_as_they_arrive(backend: Backend) {

@@ -8,15 +8,17 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::routing::get;
 use canhgiac_core::ErrorCode;
-use canhgiac_server::{AppState, HttpLimits, ServeError, ServerConfig, router, routes, serve, with_middleware};
+use canhgiac_server::{
+    App, AppState, HttpLimits, ServeError, ServerConfig, app as whole_app, app_with, serve, with_middleware,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::{Answer, send};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-fn app() -> Router {
-    router(AppState::new("unused-data-dir"))
+fn app() -> App {
+    whole_app(AppState::new("unused-data-dir"))
 }
 
 fn post(uri: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
@@ -300,13 +302,7 @@ async fn graceful_shutdown_lets_the_request_in_flight_finish() {
             }
         }),
     );
-    let app = with_middleware(
-        slow.merge({
-            let state = AppState::new("unused");
-            routes(&state).with_state(state)
-        }),
-        HttpLimits::default(),
-    );
+    let app = app_with(AppState::new("unused"), slow);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,14 +1,13 @@
 //! Report intake through the whole HTTP stack (no socket), on both stores: every scenario runs on SQLite
 //! and on PostgreSQL (the throwaway cluster of `./scripts/test`, or one the testkit starts).
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use canhgiac_core::access::{OrganisationKind, Role};
 use canhgiac_evidence::{EvidenceLimits, EvidenceStore};
 use canhgiac_secrets::{ApiKey, Keyring};
 use canhgiac_server::intake::Intake;
-use canhgiac_server::{AppState, HttpLimits, router};
+use canhgiac_server::{App, AppState, HttpLimits, app};
 use canhgiac_store::{ApiKeyRecord, Organisation, Store};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -18,7 +17,7 @@ use tower::ServiceExt;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../evidence/tests/fixtures");
 
 struct Platform {
-    app: Router,
+    app: App,
     store: Arc<dyn Store>,
     evidence_dir: std::path::PathBuf,
     keys: HashMap<&'static str, String>,
@@ -90,7 +89,7 @@ async fn platform(backend: Backend, test: &str, limits: EvidenceLimits) -> Platf
         keys.insert(label, key.expose().to_string());
     }
     store.revoke_api_key(keys["revoked"].split('_').take(2).collect::<Vec<_>>().join("_").as_str(), 2).await.unwrap();
-    let app = router(AppState::with_intake(directory.path(), HttpLimits::default(), intake));
+    let app = app(AppState::with_intake(directory.path(), HttpLimits::default(), intake));
     Platform { app, store, evidence_dir, keys, _directory: directory, _database: database }
 }
 
@@ -100,7 +99,7 @@ struct Answer {
     body: Value,
 }
 
-async fn send(app: &Router, request: Request<Body>) -> Answer {
+async fn send(app: &App, request: Request<Body>) -> Answer {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();

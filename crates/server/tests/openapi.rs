@@ -8,11 +8,10 @@
 
 mod support;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use canhgiac_core::ErrorCode;
-use canhgiac_server::{AppState, PARTNER_ROUTES, router};
+use canhgiac_server::{App, AppState, PARTNER_ROUTES, app as whole_app};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use support::send;
@@ -287,9 +286,9 @@ fn partner_routes_and_only_they_require_a_key() {
 
 // ---- (c) served ----
 
-fn app() -> (Router, tempfile::TempDir) {
+fn app() -> (App, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    (router(AppState::new(dir.path())), dir)
+    (whole_app(AppState::new(dir.path())), dir)
 }
 
 fn request(method: Method, uri: &str, body: Option<Value>) -> Request<Body> {

@@ -2,7 +2,6 @@
 //! and written to the store, idempotent replays, freeze requests to the payee's bank, feeds, outcomes that list
 //! the payee, rules reloaded without a restart, and every bad input refused with its field.
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use canhgiac_core::access::{OrganisationKind, Role};
@@ -11,7 +10,7 @@ use canhgiac_secrets::{ApiKey, Keyring};
 use canhgiac_server::intake::Intake;
 use canhgiac_server::reputation::{build_index, spawn_index_updater};
 use canhgiac_server::screen::Screening;
-use canhgiac_server::{AppState, HttpLimits, router};
+use canhgiac_server::{App, AppState, HttpLimits, app};
 use canhgiac_store::{ApiKeyRecord, Organisation, Store};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -20,7 +19,7 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 struct Platform {
-    app: Router,
+    app: App,
     store: Arc<dyn Store>,
     keys: HashMap<&'static str, String>,
     directory: tempfile::TempDir,
@@ -90,11 +89,9 @@ async fn platform(backend: Backend, test: &str) -> Platform {
     let intake = Intake::new(store.clone(), Arc::new(Keyring::generate()), evidence, EvidenceLimits::default())
         .with_index_updates(updates);
     let (screening, _writer) = Screening::start(directory.path(), store.clone(), index.clone()).await.unwrap();
-    let app = router(
-        AppState::with_intake(directory.path(), HttpLimits::default(), intake)
-            .with_index(index)
-            .with_screening(screening),
-    );
+    let app = app(AppState::with_intake(directory.path(), HttpLimits::default(), intake)
+        .with_index(index)
+        .with_screening(screening));
     Platform { app, store, keys, directory, _database: database }
 }
 
@@ -105,7 +102,7 @@ struct Answer {
     text: String,
 }
 
-async fn send(app: &Router, request: Request<Body>) -> Answer {
+async fn send(app: &App, request: Request<Body>) -> Answer {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();

@@ -1,6 +1,5 @@
 //! Helpers shared by this crate's integration tests.
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::Value;
@@ -13,8 +12,12 @@ pub struct Answer {
     pub body: Value,
 }
 
-/// Sends `request` through `app` and reads the JSON answer (a body that is not JSON fails the test, naming it).
-pub async fn send(app: Router, request: Request<Body>) -> Answer {
+/// Sends `request` through `app` (the whole [`canhgiac_server::App`], or a router under the middleware) and reads
+/// the JSON answer (a body that is not JSON fails the test, naming it).
+pub async fn send<S>(app: S, request: Request<Body>) -> Answer
+where
+    S: tower::Service<Request<Body>, Response = axum::response::Response, Error = std::convert::Infallible>,
+{
     let response = app.oneshot(request).await.expect("the router is infallible");
     let status = response.status();
     let headers = response.headers().clone();

@@ -1,0 +1,138 @@
+//! The service the server runs: the router, with one shortcut in front of it.
+//!
+//! An anonymous `GET /v1/check` (no API key, no body) is a synchronous look-up that every citizen, browser and
+//! telecom makes, thousands of times a second. Through the router it paid more for routing, the per-request copy of
+//! the route's middleware, authentication and extractors than for the look-up itself. [`App`] answers it directly
+//! with what the router would have run for it: the same handler code ([`crate::check`]), the same request-log line,
+//! the panic catcher and the API's error shape. There is no timeout to apply: nothing in it waits. Every other
+//! request, and a look-up with a key (which must be checked), goes through the router unchanged.
+
+use crate::check;
+use crate::middleware;
+use crate::{AppState, access_log};
+use axum::Router;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{Method, header};
+use axum::response::Response;
+use axum::serve::IncomingStream;
+use pin_project_lite::pin_project;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+use tokio::net::TcpListener;
+use tower::Service;
+
+/// The route [`App`] answers without the router.
+const CHECK_ROUTE: &str = "/v1/check";
+
+/// The whole application (see the module's documentation). A `tower::Service` of requests, so tests send requests
+/// to exactly what [`crate::serve`] runs.
+#[derive(Clone)]
+pub struct App {
+    router: Router,
+    state: AppState,
+    /// The connection's peer, given to the router's handlers as `ConnectInfo` (the portal's rate limits are per
+    /// client); `None` outside a server (tests).
+    peer: Option<SocketAddr>,
+}
+
+impl App {
+    pub(crate) fn new(router: Router, state: AppState) -> Self {
+        App { router, state, peer: None }
+    }
+
+    /// The per-connection service factory [`axum::serve`] takes.
+    pub fn into_make_service(self) -> MakeApp {
+        MakeApp { app: self }
+    }
+
+    fn answer_check(&self, request: &Request) -> Response {
+        let started = Instant::now();
+        let answered =
+            std::panic::catch_unwind(AssertUnwindSafe(|| check::check_response(&self.state, request.uri().query())));
+        let response = match answered {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => middleware::json_errors(axum::response::IntoResponse::into_response(error)),
+            Err(payload) => middleware::panic_response(payload),
+        };
+        access_log::log_request(Method::GET.as_str(), CHECK_ROUTE, &response, started.elapsed());
+        response
+    }
+}
+
+/// A look-up the router would send to the check handler with nothing to authenticate and no body to limit.
+fn is_anonymous_check(request: &Request) -> bool {
+    let headers = request.headers();
+    request.method() == Method::GET
+        && request.uri().path() == CHECK_ROUTE
+        && !headers.contains_key(header::AUTHORIZATION)
+        && !headers.contains_key("x-api-key")
+        && !headers.contains_key(header::CONTENT_LENGTH)
+        && !headers.contains_key(header::TRANSFER_ENCODING)
+}
+
+impl Service<Request> for App {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = AppFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Service::<Request>::poll_ready(&mut self.router, cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> AppFuture {
+        if is_anonymous_check(&request) {
+            return AppFuture::Answered { inner: std::future::ready(Ok(self.answer_check(&request))) };
+        }
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
+        AppFuture::Routed { inner: self.router.call(request) }
+    }
+}
+
+pin_project! {
+    /// [`App`]'s future: an answer already made, or the router's.
+    #[project = AppFutureProjection]
+    pub enum AppFuture {
+        Answered { #[pin] inner: std::future::Ready<Result<Response, Infallible>> },
+        Routed { #[pin] inner: axum::routing::future::RouteFuture<Infallible> },
+    }
+}
+
+impl Future for AppFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            AppFutureProjection::Answered { inner } => inner.poll(cx),
+            AppFutureProjection::Routed { inner } => inner.poll(cx),
+        }
+    }
+}
+
+/// Makes one [`App`] per connection, knowing the peer's address.
+#[derive(Clone)]
+pub struct MakeApp {
+    app: App,
+}
+
+impl Service<IncomingStream<'_, TcpListener>> for MakeApp {
+    type Response = App;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<App, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, connection: IncomingStream<'_, TcpListener>) -> Self::Future {
+        let mut app = self.app.clone();
+        app.peer = Some(*connection.remote_addr());
+        std::future::ready(Ok(app))
+    }
+}
