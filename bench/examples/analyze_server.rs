@@ -7,7 +7,7 @@
 //!
 //! Builds the same reputation index as `analyze_speed`: the synthetic contacts of `support/synthetic.rs` plus
 //! every contact `extract` finds in the dev texts, listed by a bank. Opens a real platform (SQLite store, keyring,
-//! evidence directory) in a temporary directory and serves `canhgiac_server::router` with that index on
+//! evidence directory) in a temporary directory and serves `canhgiac_server::app` with that index on
 //! 127.0.0.1 (`POST /v1/analyze` needs no API key). Prints `PORT <port>` and `READY` on stdout, then serves until
 //! SIGINT or SIGTERM. Logging is the product's: `--log` is the filter (`info`: one line per request, on stderr).
 

@@ -7,7 +7,7 @@
 //!
 //! Builds the index of `support/synthetic.rs` (the same contacts as `check_index`), opens a real platform
 //! (SQLite store, keyring, evidence directory) in a temporary directory, creates a bank organisation and an API
-//! key in it for `POST /v1/check/batch`, and serves `canhgiac_server::router` with the index on 127.0.0.1. It
+//! key in it for `POST /v1/check/batch`, and serves `canhgiac_server::app` with the index on 127.0.0.1. It
 //! prints `PORT <port>`, `KEY <api key>` (a throwaway key of the temporary store) and `READY` on stdout, then
 //! serves until SIGINT or SIGTERM. Logging is the product's: `--log` is the filter (`info`: one line per request,
 //! on stderr).

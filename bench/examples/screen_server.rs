@@ -12,7 +12,7 @@
 //! stores every decision), then feeds the history of `screen_replay`'s population through the same screener
 //! (`--accounts` accounts, each first seen 30 to 365 days ago, `--history` transfers each spread over the 24
 //! hours before now). Prints `PORT <port>`,
-//! `KEY <api key>` (a throwaway key of the temporary store) and `READY` on stdout, then serves the router until
+//! `KEY <api key>` (a throwaway key of the temporary store) and `READY` on stdout, then serves `canhgiac_server::app` until
 //! SIGINT or SIGTERM. After that it waits for the audit writer to store every queued decision and prints
 //! `AUDIT decisions=… freeze_requests=… drain_s=… db_mib=…` (read back from the SQLite file). Logging is the
 //! product's: `--log` is the filter (`info`: one line per request, on stderr).
