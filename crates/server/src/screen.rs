@@ -308,7 +308,8 @@ async fn write_audit(
         behind = batch.len() == AUDIT_BATCH;
         let mut wait = Duration::from_millis(50);
         loop {
-            let records: Vec<NewScreenDecision> = batch.iter().map(|item| item.record.clone()).collect();
+            let records;
+            (batch, records) = copied_off_the_async_threads(batch).await;
             match store.record_screen_decisions(records).await {
                 Ok(_) => break,
                 // The store is down or busy: wait and write the same batch again, for as long as it takes.
@@ -330,10 +331,30 @@ async fn write_audit(
             }
         }
         let now = now_millis() / 1000;
-        for item in batch.drain(..) {
-            answered.set(item.key, Answered::Stored, now);
+        let done = std::mem::take(&mut batch);
+        let answered = answered.clone();
+        let marked = tokio::task::spawn_blocking(move || {
+            for item in done {
+                answered.set(item.key, Answered::Stored, now);
+            }
+        });
+        if marked.await.is_err() {
+            tracing::error!("marking stored screening decisions failed");
         }
     }
+}
+
+/// The batch and a copy of its records for the store (the batch stays for a retry), made on a blocking thread: a
+/// batch of 20,000 decisions is milliseconds of copying that would stall the requests waiting on an async thread.
+async fn copied_off_the_async_threads(batch: Vec<AuditItem>) -> (Vec<AuditItem>, Vec<NewScreenDecision>) {
+    let copying = tokio::task::spawn_blocking(move || {
+        let records = batch.iter().map(|item| item.record.clone()).collect();
+        (batch, records)
+    });
+    copying.await.unwrap_or_else(|_| {
+        tracing::error!("copying screening decisions for the store failed; they are not stored");
+        (Vec::new(), Vec::new())
+    })
 }
 
 async fn write_one_by_one(store: &dyn Store, batch: &[AuditItem]) {
