@@ -4,15 +4,21 @@
 //! telecom makes, thousands of times a second. Through the router it paid more for routing, the per-request copy of
 //! the route's middleware, authentication and extractors than for the look-up itself. [`App`] answers it directly
 //! with what the router would have run for it: the same handler code ([`crate::check`]), the same request-log line,
-//! the panic catcher and the API's error shape. There is no timeout to apply: nothing in it waits. Every other
-//! request, and a look-up with a key (which must be checked), goes through the router unchanged.
+//! the panic catcher and the API's error shape. There is no timeout to apply: nothing in it waits.
+//!
+//! `POST /v1/screen/transfer`, which a bank calls on every transfer, goes to the same middleware stack the router
+//! gives it (request log, timeout, error shape, panic catcher, authentication, body limit, the handler), built once
+//! instead of found and copied for every request; the route's template travels as [`DirectRoute`] where the router
+//! would have put its `MatchedPath`. Every other request, and a look-up with a key (which must be checked), goes
+//! through the router unchanged.
 
 use crate::check;
-use crate::middleware;
+use crate::middleware::{self, DirectRoute};
 use crate::{AppState, access_log};
 use axum::Router;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
 use axum::http::{Method, header};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::serve::IncomingStream;
 use pin_project_lite::pin_project;
@@ -24,16 +30,44 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 use tokio::net::TcpListener;
-use tower::Service;
+use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceBuilder};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 
 /// The route [`App`] answers without the router.
 const CHECK_ROUTE: &str = "/v1/check";
+/// The route [`App`] sends to its middleware stack without the router.
+const SCREEN_TRANSFER_ROUTE: &str = "/v1/screen/transfer";
+
+/// `POST /v1/screen/transfer`'s handler under the middleware stack the router gives the routes of the API, in the
+/// same order (outermost first): [`middleware::with_middleware`]'s request log, timeout and error shape, then the
+/// panic catcher; the routes' authentication; [`middleware::with_body_limit`]'s two body limits. Axum's router
+/// converts each layer's answer to its `Response` between layers; so does this.
+fn screen_transfer_route(state: &AppState) -> BoxCloneSyncService<Request, Response, Infallible> {
+    let body_limit = state.limits().body_limit;
+    let handler = axum::handler::Handler::with_state(crate::screen::screen_transfer, state.clone());
+    let limited = ServiceBuilder::new()
+        .map_response(IntoResponse::into_response)
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .service(handler);
+    let service = ServiceBuilder::new()
+        .layer(middleware::EdgeLayer { limits: state.limits() })
+        .map_response(IntoResponse::into_response)
+        .layer(CatchPanicLayer::custom(middleware::panic_response as fn(_) -> Response))
+        .layer(crate::auth::AuthenticateLayer::new(state.clone()))
+        .service(limited);
+    BoxCloneSyncService::new(service)
+}
 
 /// The whole application (see the module's documentation). A `tower::Service` of requests, so tests send requests
 /// to exactly what [`crate::serve`] runs.
 #[derive(Clone)]
 pub struct App {
     router: Router,
+    /// `POST /v1/screen/transfer` under its middleware stack (see the module's documentation).
+    screen_transfer: BoxCloneSyncService<Request, Response, Infallible>,
     state: AppState,
     /// The connection's peer, given to the router's handlers as `ConnectInfo` (the portal's rate limits are per
     /// client); `None` outside a server (tests).
@@ -42,7 +76,8 @@ pub struct App {
 
 impl App {
     pub(crate) fn new(router: Router, state: AppState) -> Self {
-        App { router, state, peer: None }
+        let screen_transfer = screen_transfer_route(&state);
+        App { router, screen_transfer, state, peer: None }
     }
 
     /// The per-connection service factory [`axum::serve`] takes.
@@ -81,12 +116,18 @@ impl Service<Request> for App {
     type Future = AppFuture;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Both are always ready (axum's router and plain tower layers).
+        std::task::ready!(self.screen_transfer.poll_ready(cx))?;
         Service::<Request>::poll_ready(&mut self.router, cx)
     }
 
     fn call(&mut self, mut request: Request) -> AppFuture {
         if is_anonymous_check(&request) {
             return AppFuture::Answered { inner: std::future::ready(Ok(self.answer_check(&request))) };
+        }
+        if request.method() == Method::POST && request.uri().path() == SCREEN_TRANSFER_ROUTE {
+            request.extensions_mut().insert(DirectRoute(SCREEN_TRANSFER_ROUTE));
+            return AppFuture::Direct { inner: self.screen_transfer.call(request) };
         }
         if let Some(peer) = self.peer {
             request.extensions_mut().insert(ConnectInfo(peer));
@@ -100,6 +141,7 @@ pin_project! {
     #[project = AppFutureProjection]
     pub enum AppFuture {
         Answered { #[pin] inner: std::future::Ready<Result<Response, Infallible>> },
+        Direct { #[pin] inner: Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>> },
         Routed { #[pin] inner: axum::routing::future::RouteFuture<Infallible> },
     }
 }
@@ -110,6 +152,7 @@ impl Future for AppFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
             AppFutureProjection::Answered { inner } => inner.poll(cx),
+            AppFutureProjection::Direct { inner } => inner.poll(cx),
             AppFutureProjection::Routed { inner } => inner.poll(cx),
         }
     }

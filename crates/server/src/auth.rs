@@ -9,7 +9,8 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::{MatchedPath, Request};
+use crate::middleware::RouteTemplate;
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use canhgiac_core::access::{Action, Principal};
@@ -178,10 +179,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let required = request
-            .extensions()
-            .get::<MatchedPath>()
-            .and_then(|route| required_action(request.method(), route.as_str()));
+        let required = RouteTemplate::of(&request).and_then(|route| required_action(request.method(), route.as_str()));
         if required.is_none() && presented_key(request.headers()).is_none() {
             return AuthenticateFuture::Anonymous { inner: self.inner.call(request) };
         }

@@ -83,11 +83,40 @@ pub fn with_middleware(router: Router, limits: HttpLimits) -> Router {
     router.layer(CatchPanicLayer::custom(panic_response)).layer(EdgeLayer { limits })
 }
 
+/// The route template of a request [`crate::App`] sends to a route's middleware stack without the router (which
+/// would have put a [`MatchedPath`] there): read by the request log, the timeout and authentication alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DirectRoute(pub &'static str);
+
+/// The route template a request was matched to, by the router or by [`crate::App`].
+#[derive(Debug, Clone)]
+pub(crate) enum RouteTemplate {
+    Matched(MatchedPath),
+    Direct(&'static str),
+}
+
+impl RouteTemplate {
+    pub(crate) fn of(request: &Request) -> Option<RouteTemplate> {
+        let extensions = request.extensions();
+        match extensions.get::<MatchedPath>() {
+            Some(matched) => Some(RouteTemplate::Matched(matched.clone())),
+            None => extensions.get::<DirectRoute>().map(|direct| RouteTemplate::Direct(direct.0)),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            RouteTemplate::Matched(matched) => matched.as_str(),
+            RouteTemplate::Direct(template) => template,
+        }
+    }
+}
+
 /// The request timeout (503 `unavailable`), then the API's error shape on any error response that lacks it, then
 /// the request's line in the log.
 #[derive(Debug, Clone, Copy)]
-struct EdgeLayer {
-    limits: HttpLimits,
+pub(crate) struct EdgeLayer {
+    pub(crate) limits: HttpLimits,
 }
 
 impl<S> Layer<S> for EdgeLayer {
@@ -99,7 +128,7 @@ impl<S> Layer<S> for EdgeLayer {
 }
 
 #[derive(Debug, Clone)]
-struct Edge<S> {
+pub(crate) struct Edge<S> {
     inner: S,
     limits: HttpLimits,
 }
@@ -118,7 +147,7 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         // The route template, never the path: the path and the query may hold a phone number or an account.
-        let route = request.extensions().get::<MatchedPath>().cloned();
+        let route = RouteTemplate::of(&request);
         let limit = if route.as_ref().is_some_and(|route| HttpLimits::is_upload_route(route.as_str())) {
             self.limits.upload_timeout
         } else {
@@ -131,13 +160,13 @@ where
 }
 
 pin_project! {
-    struct EdgeFuture<F> {
+    pub(crate) struct EdgeFuture<F> {
         #[pin]
         inner: tokio::time::Timeout<F>,
         limit: Duration,
         started: Instant,
         method: Method,
-        route: Option<MatchedPath>,
+        route: Option<RouteTemplate>,
     }
 }
 
@@ -155,7 +184,7 @@ where
             Err(_elapsed) => ApiError::timeout(*this.limit).into_response(),
         };
         let response = json_errors(response);
-        let route = this.route.as_ref().map_or("<unmatched>", MatchedPath::as_str);
+        let route = this.route.as_ref().map_or("<unmatched>", RouteTemplate::as_str);
         access_log::log_request(this.method.as_str(), route, &response, this.started.elapsed());
         Poll::Ready(Ok(response))
     }

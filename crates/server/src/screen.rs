@@ -454,8 +454,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_decision_the_store_refuses_does_not_hold_back_the_others() {
+    /// A SQLite store in a temporary directory (kept alive by the second value) with the bank `org-bank`.
+    async fn store_with_a_bank() -> (Arc<dyn Store>, tempfile::TempDir) {
         let directory = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> =
             Arc::new(canhgiac_store::SqliteStore::open(&directory.path().join("canhgiac.db")).await.unwrap());
@@ -470,6 +470,12 @@ mod tests {
             })
             .await
             .unwrap();
+        (store, directory)
+    }
+
+    #[tokio::test]
+    async fn a_decision_the_store_refuses_does_not_hold_back_the_others() {
+        let (store, _directory) = store_with_a_bank().await;
         store.record_screen_decisions(vec![decision("d-1", "T-1")]).await.unwrap();
         let answered = Arc::new(AnsweredIds::new());
         let (sender, receiver) = mpsc::unbounded_channel();
@@ -486,20 +492,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_audit_writer_lets_decisions_gather_unless_told_to_write_now() {
-        let directory = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(canhgiac_store::SqliteStore::open(&directory.path().join("canhgiac.db")).await.unwrap());
-        store
-            .create_organisation(canhgiac_store::Organisation {
-                id: "org-bank".into(),
-                name: "Bank".into(),
-                kind: canhgiac_core::access::OrganisationKind::Bank,
-                trust_level: 80,
-                created_at: 1,
-                bank_bin: None,
-            })
-            .await
-            .unwrap();
+        let (store, _directory) = store_with_a_bank().await;
         let answered = Arc::new(AnsweredIds::new());
         let (sender, receiver) = mpsc::unbounded_channel();
         let write_now = Arc::new(tokio::sync::Notify::new());

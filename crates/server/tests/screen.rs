@@ -286,6 +286,25 @@ mod scenarios {
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
         let telecom = p.call("POST", "/v1/screen/transfer", Some(&body), "telecom").await;
         assert_eq!(telecom.status, StatusCode::FORBIDDEN);
+        // The route's whole middleware stack applies (the server sends it there without routing).
+        let bearer = format!("Bearer {}", p.keys["payer_bank"]);
+        let wrong_key = send(&p.app, request("POST", "/v1/screen/transfer", Some(&body), Some("cgk_nope"))).await;
+        assert_eq!(wrong_key.status, StatusCode::UNAUTHORIZED, "{}", wrong_key.text);
+        let as_text = Request::post("/v1/screen/transfer")
+            .header(header::AUTHORIZATION, &bearer)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let as_text = send(&p.app, as_text).await;
+        assert_eq!(as_text.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", as_text.text);
+        assert_eq!(as_text.body["code"], "unsupported_media_type");
+        let mut huge = body.clone();
+        huge["remark"] = json!("x".repeat(70 * 1024));
+        let huge = p.call("POST", "/v1/screen/transfer", Some(&huge), "payer_bank").await;
+        assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", huge.text);
+        assert_eq!(huge.body["code"], "payload_too_large");
+        let read = p.call("GET", "/v1/screen/transfer", None, "payer_bank").await;
+        assert_eq!(read.status, StatusCode::METHOD_NOT_ALLOWED, "{}", read.text);
         assert_eq!(p.call("GET", "/v1/screen/freeze-requests", None, "police").await.status, StatusCode::FORBIDDEN);
         let admin_without_bin = p.call("GET", "/v1/screen/freeze-requests", None, "admin").await;
         assert_eq!(admin_without_bin.status, StatusCode::CONFLICT);
