@@ -311,18 +311,26 @@ impl BankAccount {
         if bin.len() != 6 || !bin.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid("a bank BIN has exactly 6 digits"));
         }
-        let account: String =
-            account.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).map(|c| c.to_ascii_uppercase()).collect();
-        if !(4..=32).contains(&account.len()) {
+        // The canonical form written straight into one string: this runs for every account checked or screened.
+        let mut canonical = String::with_capacity(BANK_PREFIX.len() + bin.len() + 1 + account.len());
+        canonical.push_str(BANK_PREFIX);
+        canonical.push_str(bin);
+        canonical.push(':');
+        let start = canonical.len();
+        for c in account.chars().filter(|c| !matches!(c, ' ' | '.' | '-')) {
+            canonical.push(c.to_ascii_uppercase());
+        }
+        let number = &canonical[start..];
+        if !(4..=32).contains(&number.len()) {
             return Err(invalid("an account number has 4 to 32 characters"));
         }
-        if !account.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if !number.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(invalid("an account number holds only digits (and letters for virtual accounts)"));
         }
-        if !account.bytes().any(|b| b.is_ascii_digit()) {
+        if !number.bytes().any(|b| b.is_ascii_digit()) {
             return Err(invalid("an account number holds digits"));
         }
-        Ok(BankAccount { canonical: format!("{BANK_PREFIX}{bin}:{account}") })
+        Ok(BankAccount { canonical })
     }
 
     pub fn canonical(&self) -> &str {
