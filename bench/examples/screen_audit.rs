@@ -94,7 +94,7 @@ async fn run(decisions: usize, batch: usize, without_payee_index: bool) -> Resul
     while stored < decisions {
         let count = batch.min(decisions - stored);
         let records: Vec<NewScreenDecision> = (stored..stored + count).map(|n| decision(n, &mut next)).collect();
-        store.record_screen_decisions(records).await.map_err(|e| e.to_string())?;
+        store.record_screen_decisions(records.into()).await.map_err(|e| e.to_string())?;
         stored += count;
         in_slice += count;
         if in_slice >= slice || stored == decisions {

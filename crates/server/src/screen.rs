@@ -306,17 +306,19 @@ async fn write_audit(
             }
         }
         behind = batch.len() == AUDIT_BATCH;
+        // The records shared with the store, so that a retry needs no copy; the keys kept to mark them stored.
+        let (keys, records): (Vec<u64>, Vec<NewScreenDecision>) =
+            batch.drain(..).map(|item| (item.key, item.record)).unzip();
+        let records: Arc<[NewScreenDecision]> = records.into();
         let mut wait = Duration::from_millis(50);
         loop {
-            let records;
-            (batch, records) = copied_off_the_async_threads(batch).await;
-            match store.record_screen_decisions(records).await {
+            match store.record_screen_decisions(records.clone()).await {
                 Ok(_) => break,
                 // The store is down or busy: wait and write the same batch again, for as long as it takes.
                 Err(error) if matches!(error.category(), ErrorCategory::Internal | ErrorCategory::Unavailable) => {
                     tracing::warn!(
                         code = error.code.as_str(),
-                        queued = batch.len(),
+                        queued = records.len(),
                         "storing screening decisions failed; retrying"
                     );
                     tokio::time::sleep(wait).await;
@@ -325,18 +327,20 @@ async fn write_audit(
                 // One decision the store refuses (a conflict, a value it will never take) must not hold back the
                 // others: write them one by one and say which could not be stored.
                 Err(_) => {
-                    write_one_by_one(&*store, &batch).await;
+                    write_one_by_one(&*store, &records).await;
                     break;
                 }
             }
         }
+        // Marked on a blocking thread, where the records are also freed: 20,000 decisions are milliseconds of work
+        // that would stall the requests waiting on this async thread.
         let now = now_millis() / 1000;
-        let done = std::mem::take(&mut batch);
         let answered = answered.clone();
         let marked = tokio::task::spawn_blocking(move || {
-            for item in done {
-                answered.set(item.key, Answered::Stored, now);
+            for key in keys {
+                answered.set(key, Answered::Stored, now);
             }
+            drop(records);
         });
         if marked.await.is_err() {
             tracing::error!("marking stored screening decisions failed");
@@ -344,24 +348,11 @@ async fn write_audit(
     }
 }
 
-/// The batch and a copy of its records for the store (the batch stays for a retry), made on a blocking thread: a
-/// batch of 20,000 decisions is milliseconds of copying that would stall the requests waiting on an async thread.
-async fn copied_off_the_async_threads(batch: Vec<AuditItem>) -> (Vec<AuditItem>, Vec<NewScreenDecision>) {
-    let copying = tokio::task::spawn_blocking(move || {
-        let records = batch.iter().map(|item| item.record.clone()).collect();
-        (batch, records)
-    });
-    copying.await.unwrap_or_else(|_| {
-        tracing::error!("copying screening decisions for the store failed; they are not stored");
-        (Vec::new(), Vec::new())
-    })
-}
-
-async fn write_one_by_one(store: &dyn Store, batch: &[AuditItem]) {
-    for item in batch {
+async fn write_one_by_one(store: &dyn Store, records: &[NewScreenDecision]) {
+    for record in records {
         let mut wait = Duration::from_millis(50);
         loop {
-            match store.record_screen_decisions(vec![item.record.clone()]).await {
+            match store.record_screen_decisions(Arc::from([record.clone()])).await {
                 Ok(_) => break,
                 Err(error) if matches!(error.category(), ErrorCategory::Internal | ErrorCategory::Unavailable) => {
                     tokio::time::sleep(wait).await;
@@ -371,7 +362,7 @@ async fn write_one_by_one(store: &dyn Store, batch: &[AuditItem]) {
                     // The decision id names the row for an operator; no personal data is logged.
                     tracing::error!(
                         code = error.code.as_str(),
-                        decision_id = %item.record.decision.id,
+                        decision_id = %record.decision.id,
                         "the store refuses a screening decision; it is not stored"
                     );
                     break;
@@ -476,7 +467,7 @@ mod tests {
     #[tokio::test]
     async fn a_decision_the_store_refuses_does_not_hold_back_the_others() {
         let (store, _directory) = store_with_a_bank().await;
-        store.record_screen_decisions(vec![decision("d-1", "T-1")]).await.unwrap();
+        store.record_screen_decisions(Arc::from([decision("d-1", "T-1")])).await.unwrap();
         let answered = Arc::new(AnsweredIds::new());
         let (sender, receiver) = mpsc::unbounded_channel();
         // The same decision id for another transfer: a conflict the store will always refuse.

@@ -179,7 +179,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// freeze request and counted as already stored (the stored one stays: its body is the answer to replay).
     /// Checked before anything is written: an empty id, organisation or transfer id, an unknown decision or a
     /// malformed freeze request is `invalid_value` naming the field.
-    async fn record_screen_decisions(&self, decisions: Vec<NewScreenDecision>) -> Result<ScreenDecisionsOutcome>;
+    async fn record_screen_decisions(&self, decisions: Arc<[NewScreenDecision]>) -> Result<ScreenDecisionsOutcome>;
     /// The decision about one organisation's transfer.
     async fn screen_decision(&self, organisation_id: &str, transfer_id: &str) -> Result<Option<ScreenDecisionRecord>>;
     /// The latest `limit` (at most [`MAX_SCREEN_ROWS`]) decisions about transfers to `payee`, newest first.

@@ -13,6 +13,7 @@ use canhgiac_core::report::ReportStatus;
 use canhgiac_core::verdict::ContactRecord;
 use canhgiac_core::{Error, ErrorCode};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
+use std::sync::Arc;
 use tokio_postgres::IsolationLevel;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
@@ -706,20 +707,21 @@ impl Store for PostgresStore {
         })
     }
 
-    async fn record_screen_decisions(&self, mut decisions: Vec<NewScreenDecision>) -> Result<ScreenDecisionsOutcome> {
+    async fn record_screen_decisions(&self, decisions: Arc<[NewScreenDecision]>) -> Result<ScreenDecisionsOutcome> {
         crate::check_screen_decisions(&decisions)?;
         if decisions.is_empty() {
             return Ok(ScreenDecisionsOutcome::default());
         }
         // In key order: two batches with transfers in common (a replay racing the first call) then wait on each
         // other's keys in the same order and never deadlock. Stable, so the first of a key in the call is stored.
+        let mut decisions: Vec<&NewScreenDecision> = decisions.iter().collect();
         decisions.sort_by(|a, b| {
             (&a.decision.organisation_id, &a.decision.transfer_id)
                 .cmp(&(&b.decision.organisation_id, &b.decision.transfer_id))
         });
         in_transaction!(self, |transaction| {
             let mut outcome = ScreenDecisionsOutcome::default();
-            for new in &decisions {
+            for new in decisions.iter().copied() {
                 let d = &new.decision;
                 let stored = execute(
                     &transaction,

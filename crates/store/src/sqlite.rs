@@ -776,14 +776,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn record_screen_decisions(&self, decisions: Vec<NewScreenDecision>) -> Result<ScreenDecisionsOutcome> {
+    async fn record_screen_decisions(&self, decisions: Arc<[NewScreenDecision]>) -> Result<ScreenDecisionsOutcome> {
         crate::check_screen_decisions(&decisions)?;
         if decisions.is_empty() {
             return Ok(ScreenDecisionsOutcome::default());
         }
         self.write(move |c| {
             let mut outcome = ScreenDecisionsOutcome::default();
-            for new in &decisions {
+            for new in decisions.iter() {
                 let d = &new.decision;
                 let stored = execute(
                     c,

@@ -829,7 +829,7 @@ mod scenarios {
             ..screen_decision(&vcb, "tx-2", payee, 11_000)
         };
         let outcome = store
-            .record_screen_decisions(vec![with_freeze(first.clone(), "970418"), without_freeze(second.clone())])
+            .record_screen_decisions(vec![with_freeze(first.clone(), "970418"), without_freeze(second.clone())].into())
             .await
             .unwrap();
         assert_eq!(outcome, ScreenDecisionsOutcome { stored: 2, already_stored: 0 });
@@ -845,12 +845,15 @@ mod scenarios {
         retry.body = r#"{"decision":"block"}"#.into();
         let third = screen_decision(&vcb, "tx-3", payee, 13_000);
         let outcome = store
-            .record_screen_decisions(vec![
-                with_freeze(retry, "970418"),
-                without_freeze(third.clone()),
-                // The same transfer twice in one call: the first is stored.
-                without_freeze(ScreenDecisionRecord { id: "decision-dup".into(), ..third.clone() }),
-            ])
+            .record_screen_decisions(
+                vec![
+                    with_freeze(retry, "970418"),
+                    without_freeze(third.clone()),
+                    // The same transfer twice in one call: the first is stored.
+                    without_freeze(ScreenDecisionRecord { id: "decision-dup".into(), ..third.clone() }),
+                ]
+                .into(),
+            )
             .await
             .unwrap();
         assert_eq!(outcome, ScreenDecisionsOutcome { stored: 1, already_stored: 2 });
@@ -860,10 +863,10 @@ mod scenarios {
 
         // Another bank's transfer id is its own.
         let other = screen_decision(&bidv, "tx-1", payee, 9_000);
-        let outcome = store.record_screen_decisions(vec![without_freeze(other.clone())]).await.unwrap();
+        let outcome = store.record_screen_decisions(vec![without_freeze(other.clone())].into()).await.unwrap();
         assert_eq!(outcome, ScreenDecisionsOutcome { stored: 1, already_stored: 0 });
         assert_eq!(store.screen_decision(&bidv.id, "tx-1").await.unwrap(), Some(other.clone()));
-        assert_eq!(store.record_screen_decisions(Vec::new()).await.unwrap(), ScreenDecisionsOutcome::default());
+        assert_eq!(store.record_screen_decisions(Vec::new().into()).await.unwrap(), ScreenDecisionsOutcome::default());
 
         // A payee's decisions, newest first.
         let of_payee = store.screen_decisions_of_payee(payee, 10).await.unwrap();
@@ -874,7 +877,7 @@ mod scenarios {
 
         // A decision id already used for another transfer is a conflict, not a replay.
         let clash = ScreenDecisionRecord { id: first.id.clone(), ..screen_decision(&vcb, "tx-4", payee, 14_000) };
-        let error = store.record_screen_decisions(vec![without_freeze(clash)]).await.unwrap_err();
+        let error = store.record_screen_decisions(vec![without_freeze(clash)].into()).await.unwrap_err();
         assert_eq!(error.code, ErrorCode::Conflict);
         assert_eq!(store.screen_decision(&vcb.id, "tx-4").await.unwrap(), None);
     }
@@ -888,7 +891,10 @@ mod scenarios {
                 ..screen_decision(&vcb, &format!("tx-{n}"), payee, 10_000 + n * 1_000)
             })
             .collect();
-        store.record_screen_decisions(decisions.iter().cloned().map(without_freeze).collect()).await.unwrap();
+        store
+            .record_screen_decisions(decisions.iter().cloned().map(without_freeze).collect::<Vec<_>>().into())
+            .await
+            .unwrap();
         let first = store.screen_decisions_since(11_000, None, 2).await.unwrap();
         let ids: Vec<&str> = first.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, vec!["0190-1", "0190-2"]);
@@ -912,7 +918,7 @@ mod scenarios {
             without_freeze(screen_decision(&vcb, "tx-e", to_bidv, 40)),
             with_freeze(screen_decision(&vcb, "tx-f", "bank:970415:555555555", 50), "970415"),
         ];
-        let outcome = store.record_screen_decisions(decisions.clone()).await.unwrap();
+        let outcome = store.record_screen_decisions(decisions.clone().into()).await.unwrap();
         assert_eq!(outcome, ScreenDecisionsOutcome { stored: 6, already_stored: 0 });
         let requests = store.freeze_requests("970418", 10).await.unwrap();
         let order: Vec<_> = requests.iter().map(|r| r.transfer_id.as_str()).collect();
@@ -954,7 +960,7 @@ mod scenarios {
             }
             let mut batch = good();
             batch.push(invalid);
-            let error = store.record_screen_decisions(batch).await.unwrap_err();
+            let error = store.record_screen_decisions(batch.into()).await.unwrap_err();
             assert_eq!((error.code, error.field.as_deref()), (ErrorCode::InvalidValue, Some(field)));
             assert!(!error.message.contains(payee), "no personal data in messages: {}", error.message);
         }
@@ -963,20 +969,20 @@ mod scenarios {
         let mut clashing = with_freeze(screen_decision(&vcb, "tx-3", payee, 30), "970418");
         clashing.freeze_request.as_mut().unwrap().id = batch[0].freeze_request.as_ref().unwrap().id.clone();
         batch.push(clashing);
-        assert_eq!(store.record_screen_decisions(batch).await.unwrap_err().code, ErrorCode::Conflict);
+        assert_eq!(store.record_screen_decisions(batch.into()).await.unwrap_err().code, ErrorCode::Conflict);
         // An unknown organisation: refused whole as well.
         let mut batch = good();
         let mut stranger = screen_decision(&vcb, "tx-9", payee, 90);
         stranger.organisation_id = "org-missing".into();
         batch.push(without_freeze(stranger));
-        assert!(store.record_screen_decisions(batch).await.is_err());
+        assert!(store.record_screen_decisions(batch.into()).await.is_err());
         for transfer in ["tx-1", "tx-2", "tx-3", "tx-9"] {
             assert_eq!(store.screen_decision(&vcb.id, transfer).await.unwrap(), None, "{transfer}");
         }
         assert!(store.screen_decisions_of_payee(payee, 10).await.unwrap().is_empty());
         assert!(store.freeze_requests("970418", 10).await.unwrap().is_empty());
         // And the same batch, valid, stores whole.
-        let outcome = store.record_screen_decisions(good()).await.unwrap();
+        let outcome = store.record_screen_decisions(good().into()).await.unwrap();
         assert_eq!(outcome, ScreenDecisionsOutcome { stored: 2, already_stored: 0 });
         assert_eq!(store.freeze_requests("970418", 10).await.unwrap().len(), 1);
     }
@@ -989,7 +995,7 @@ mod scenarios {
         let error =
             store.record_screen_outcome(screen_outcome("outcome-0", &decision, "cancelled", 150)).await.unwrap_err();
         assert_eq!(error.code, ErrorCode::NotFound);
-        store.record_screen_decisions(vec![without_freeze(decision.clone())]).await.unwrap();
+        store.record_screen_decisions(vec![without_freeze(decision.clone())].into()).await.unwrap();
         let error =
             store.record_screen_outcome(screen_outcome("outcome-1", &decision, "refunded", 150)).await.unwrap_err();
         assert_eq!((error.code, error.field.as_deref()), (ErrorCode::InvalidValue, Some("outcome")));
@@ -1033,7 +1039,7 @@ mod scenarios {
         // 40 batches, and 10 of them sent twice at once (a bank retrying before the first answer came).
         for n in (0..40).chain(0..10) {
             let (store, decisions) = (store.clone(), batch(n));
-            tasks.push(tokio::spawn(async move { store.record_screen_decisions(decisions).await }));
+            tasks.push(tokio::spawn(async move { store.record_screen_decisions(decisions.into()).await }));
         }
         let mut total = ScreenDecisionsOutcome::default();
         for task in tasks {
