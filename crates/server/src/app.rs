@@ -53,12 +53,24 @@ fn screen_transfer_route(state: &AppState) -> BoxCloneSyncService<Request, Respo
         .layer(DefaultBodyLimit::max(body_limit))
         .service(handler);
     let service = ServiceBuilder::new()
+        .map_response(with_content_length)
         .layer(middleware::EdgeLayer { limits: state.limits() })
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(middleware::panic_response as fn(_) -> Response))
         .layer(crate::auth::AuthenticateLayer::new(state.clone()))
         .service(limited);
     BoxCloneSyncService::new(service)
+}
+
+/// What axum's router adds to every answer it routes: the body's length, when the body knows it (hyper would write
+/// it on the wire anyway; this keeps the answers the same before it, where the tests read them).
+fn with_content_length(mut response: Response) -> Response {
+    if !response.headers().contains_key(header::CONTENT_LENGTH)
+        && let Some(length) = axum::body::HttpBody::size_hint(response.body()).exact()
+    {
+        response.headers_mut().insert(header::CONTENT_LENGTH, axum::http::HeaderValue::from(length));
+    }
+    response
 }
 
 /// The whole application (see the module's documentation). A `tower::Service` of requests, so tests send requests
@@ -95,7 +107,7 @@ impl App {
             Err(payload) => middleware::panic_response(payload),
         };
         access_log::log_request(Method::GET.as_str(), CHECK_ROUTE, &response, started.elapsed());
-        response
+        with_content_length(response)
     }
 }
 

@@ -219,7 +219,7 @@ mod scenarios {
             let keyed = send(&p.app, get(query, &[("authorization", &bearer(&p.bank_key))])).await;
             assert_eq!(anonymous.status, keyed.status, "{query}");
             assert_eq!(anonymous.text, keyed.text, "{query}");
-            for name in [header::CONTENT_TYPE, header::CACHE_CONTROL] {
+            for name in [header::CONTENT_TYPE, header::CACHE_CONTROL, header::CONTENT_LENGTH] {
                 assert_eq!(anonymous.headers.get(&name), keyed.headers.get(&name), "{query}: {name}");
             }
         }

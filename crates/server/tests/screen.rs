@@ -10,7 +10,7 @@ use canhgiac_secrets::{ApiKey, Keyring};
 use canhgiac_server::intake::Intake;
 use canhgiac_server::reputation::{build_index, spawn_index_updater};
 use canhgiac_server::screen::Screening;
-use canhgiac_server::{App, AppState, HttpLimits, app};
+use canhgiac_server::{App, AppState, HttpLimits, app, routes, with_middleware};
 use canhgiac_store::{ApiKeyRecord, Organisation, Store};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -20,6 +20,9 @@ use tower::ServiceExt;
 
 struct Platform {
     app: App,
+    /// The same routes and middleware as `app`, every request through axum's router: what `App`'s direct route for
+    /// `POST /v1/screen/transfer` must answer like.
+    routed: axum::Router,
     store: Arc<dyn Store>,
     keys: HashMap<&'static str, String>,
     directory: tempfile::TempDir,
@@ -89,10 +92,12 @@ async fn platform(backend: Backend, test: &str) -> Platform {
     let intake = Intake::new(store.clone(), Arc::new(Keyring::generate()), evidence, EvidenceLimits::default())
         .with_index_updates(updates);
     let (screening, _writer) = Screening::start(directory.path(), store.clone(), index.clone()).await.unwrap();
-    let app = app(AppState::with_intake(directory.path(), HttpLimits::default(), intake)
+    let state = AppState::with_intake(directory.path(), HttpLimits::default(), intake)
         .with_index(index)
-        .with_screening(screening));
-    Platform { app, store, keys, directory, _database: database }
+        .with_screening(screening);
+    let routed = with_middleware(routes(&state).with_state(state.clone()), HttpLimits::default());
+    let app = app(state);
+    Platform { app, routed, store, keys, directory, _database: database }
 }
 
 struct Answer {
@@ -305,6 +310,38 @@ mod scenarios {
         assert_eq!(huge.body["code"], "payload_too_large");
         let read = p.call("GET", "/v1/screen/transfer", None, "payer_bank").await;
         assert_eq!(read.status, StatusCode::METHOD_NOT_ALLOWED, "{}", read.text);
+        // Each refusal is the router's, to the byte: status, body and headers.
+        let mut negative = body.clone();
+        negative["amount"] = json!(-5);
+        let refusals: Vec<(&str, Option<String>, &str, String)> = vec![
+            ("no key", None, "application/json", body.to_string()),
+            ("a malformed key", Some("Bearer cgk_nope".into()), "application/json", body.to_string()),
+            ("a telecom's key", Some(format!("Bearer {}", p.keys["telecom"])), "application/json", body.to_string()),
+            ("text", Some(bearer.clone()), "text/plain", body.to_string()),
+            ("70 KiB", Some(bearer.clone()), "application/json", format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024))),
+            ("not JSON", Some(bearer.clone()), "application/json", "{\"transfer_id\":".into()),
+            ("a negative amount", Some(bearer.clone()), "application/json", negative.to_string()),
+        ];
+        for (what, authorization, content_type, text) in refusals {
+            let build = || {
+                let mut builder = Request::post("/v1/screen/transfer").header(header::CONTENT_TYPE, content_type);
+                if let Some(authorization) = &authorization {
+                    builder = builder.header(header::AUTHORIZATION, authorization);
+                }
+                builder.body(Body::from(text.clone())).unwrap()
+            };
+            let direct = send(&p.app, build()).await;
+            let response = p.routed.clone().oneshot(build()).await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+            assert_ne!(direct.status, StatusCode::OK, "{what}");
+            assert_eq!(direct.status, status, "{what}: {}", direct.text);
+            assert_eq!(direct.text, String::from_utf8_lossy(&bytes), "{what}");
+            for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH] {
+                assert_eq!(direct.headers.get(&name), headers.get(&name), "{what}: {name}");
+            }
+        }
         assert_eq!(p.call("GET", "/v1/screen/freeze-requests", None, "police").await.status, StatusCode::FORBIDDEN);
         let admin_without_bin = p.call("GET", "/v1/screen/freeze-requests", None, "admin").await;
         assert_eq!(admin_without_bin.status, StatusCode::CONFLICT);
