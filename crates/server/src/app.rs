@@ -1,4 +1,4 @@
-//! The service the server runs: the router, with one shortcut in front of it.
+//! The service the server runs: the router, with two hot routes taken in front of it.
 //!
 //! An anonymous `GET /v1/check` (no API key, no body) is a synchronous look-up that every citizen, browser and
 //! telecom makes, thousands of times a second. Through the router it paid more for routing, the per-request copy of
@@ -103,7 +103,7 @@ impl App {
             std::panic::catch_unwind(AssertUnwindSafe(|| check::check_response(&self.state, request.uri().query())));
         let response = match answered {
             Ok(Ok(response)) => response,
-            Ok(Err(error)) => middleware::json_errors(axum::response::IntoResponse::into_response(error)),
+            Ok(Err(error)) => middleware::json_errors(error.into_response()),
             Err(payload) => middleware::panic_response(payload),
         };
         access_log::log_request(Method::GET.as_str(), CHECK_ROUTE, &response, started.elapsed());
@@ -149,7 +149,7 @@ impl Service<Request> for App {
 }
 
 pin_project! {
-    /// [`App`]'s future: an answer already made, or the router's.
+    /// [`App`]'s future: an answer already made, the direct route's, or the router's.
     #[project = AppFutureProjection]
     pub enum AppFuture {
         Answered { #[pin] inner: std::future::Ready<Result<Response, Infallible>> },

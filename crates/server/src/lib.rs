@@ -169,7 +169,8 @@ impl AppState {
     }
 }
 
-/// The whole application: every route under the middleware stack, behind [`App`]'s shortcut for look-ups.
+/// The whole application: every route under the middleware stack, behind [`App`] (which takes look-ups and
+/// screened transfers without routing).
 pub fn app(state: AppState) -> App {
     app_with(state, Router::new())
 }
