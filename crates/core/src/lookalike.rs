@@ -118,6 +118,11 @@ pub fn judge_domain_in(host_or_url: &str, directory: &crate::trust::TrustDirecto
     judge_with_keys(&parse_host(host_or_url)?, directory.protected_brands(), directory.lookalike_keys())
 }
 
+/// [`judge_domain_in`] for a domain already parsed (the check of a domain has parsed it once).
+pub fn judge_parsed_domain_in(domain: &Domain, directory: &crate::trust::TrustDirectory) -> Option<LookalikeFinding> {
+    judge_with_keys(domain, directory.protected_brands(), directory.lookalike_keys())
+}
+
 /// [`judge_domain`] for a domain already parsed.
 pub fn judge_parsed(domain: &Domain, brands: &[ProtectedBrand]) -> Option<LookalikeFinding> {
     judge_with_keys(domain, brands, &keys_of(brands))
@@ -499,8 +504,8 @@ const FREE_HOSTS: &[&str] = &[
 /// is Viettel's): a name there is not judged; the link must be followed and its destination judged.
 const LINK_SERVICES: &[&str] = &["go.link", "app.link", "onelink.me", "adj.st", "sng.link"];
 
-fn free_host_numbers() -> &'static std::collections::HashMap<&'static str, usize> {
-    static NUMBERS: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> = std::sync::OnceLock::new();
+fn free_host_numbers() -> &'static FastMap<&'static str, usize> {
+    static NUMBERS: std::sync::OnceLock<FastMap<&'static str, usize>> = std::sync::OnceLock::new();
     NUMBERS.get_or_init(|| FREE_HOSTS.iter().enumerate().map(|(number, host)| (*host, number)).collect())
 }
 
@@ -769,8 +774,16 @@ impl Keys {
         if !label.text.is_ascii() || self.fuzzy_keys.is_empty() {
             return candidates;
         }
-        let mut shared = vec![0u8; self.fuzzy_keys.len()];
-        let mut pairs: Vec<u16> = Vec::with_capacity(32);
+        // Counters and pairs on the stack for the usual sizes: this runs for every label of every host judged.
+        let mut shared_on_stack = [0u8; 256];
+        let mut shared_on_heap = Vec::new();
+        let shared: &mut [u8] = if self.fuzzy_keys.len() <= shared_on_stack.len() {
+            &mut shared_on_stack[..self.fuzzy_keys.len()]
+        } else {
+            shared_on_heap.resize(self.fuzzy_keys.len(), 0u8);
+            &mut shared_on_heap
+        };
+        let mut pairs: Vec<u16> = Vec::new();
         for &(start, end, digits) in &label.runs {
             let run = &label.text.as_bytes()[start..end];
             if digits || run.len() < 5 {

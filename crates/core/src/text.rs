@@ -83,10 +83,20 @@ pub fn clean(input: &str) -> String {
     input.chars().filter(|&c| !is_invisible(c)).map(fold_width).collect::<String>().trim().to_string()
 }
 
+/// [`clean`], borrowing when it can: ASCII text has no invisible or full-width characters, so cleaning it is only
+/// trimming (the identifier parsers run on every value checked).
+pub fn clean_cow(input: &str) -> std::borrow::Cow<'_, str> {
+    if input.is_ascii() { std::borrow::Cow::Borrowed(input.trim()) } else { std::borrow::Cow::Owned(clean(input)) }
+}
+
 /// Lowercase, accent-free ASCII-ish twin of `input` for matching names (`Ngoại Thương` →
 /// `ngoai thuong`): accents and tone marks dropped, `đ` → `d`, full-width folded, invisible
 /// characters dropped. Characters with no Latin base are kept, lowercased.
 pub fn fold_accents_lower(input: &str) -> String {
+    // ASCII only lowercases (what `fold_char` does to it), in one pass over the bytes.
+    if input.is_ascii() {
+        return input.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(input.len());
     for c in input.chars() {
         if let Some(folded) = fold_char(c) {

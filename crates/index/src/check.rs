@@ -4,8 +4,9 @@
 //! it pays; an account, a phone or an e-wallet also by the contacts reported together with it.
 
 use crate::{ReputationIndex, Summary};
+use canhgiac_core::identifier::Domain;
 use canhgiac_core::identifier::{Identifier, IdentifierKind, extract};
-use canhgiac_core::lookalike::judge_domain_in;
+use canhgiac_core::lookalike::{judge_domain_in, judge_parsed_domain_in};
 use canhgiac_core::scam_type::ScamType;
 use canhgiac_core::verdict::{AppealState, ContactSignals, Counts, Reason, VerdictLevel, judge};
 use serde::{Serialize, Serializer};
@@ -185,7 +186,7 @@ impl ReputationIndex {
                         );
                     }
                 }
-                self.judge_host(&mut answer, &host);
+                self.judge_host(&mut answer, &host, None);
             }
             Identifier::Domain(domain) => {
                 if let Some(registrable) = domain.registrable_domain()
@@ -194,8 +195,7 @@ impl ReputationIndex {
                     let registrable = registrable.to_string();
                     self.raise_from_part(&mut answer, &registrable, "domain_listed", "Tên miền", "its domain");
                 }
-                let host = domain.canonical().to_string();
-                self.judge_host(&mut answer, &host);
+                self.judge_host(&mut answer, domain.canonical(), Some(domain));
             }
             Identifier::Vietqr(qr) => {
                 if let Some(account) = qr.account() {
@@ -239,7 +239,8 @@ impl ReputationIndex {
 
     /// A host under an official domain is official (unless the link itself is rated worse than `reported`);
     /// any other host is compared with the protected brands.
-    fn judge_host(&self, answer: &mut CheckAnswer, host: &str) {
+    /// `parsed` is `host` as a parsed domain when the caller has one (it spares parsing it again).
+    fn judge_host(&self, answer: &mut CheckAnswer, host: &str, parsed: Option<&Domain>) {
         let trust = self.trust_directory();
         if let Some(official) = trust.official_domain(host) {
             if answer.verdict <= VerdictLevel::Reported {
@@ -264,7 +265,11 @@ impl ReputationIndex {
             }
             return;
         }
-        let Some(finding) = judge_domain_in(host, trust) else { return };
+        let finding = match parsed {
+            Some(domain) => judge_parsed_domain_in(domain, trust),
+            None => judge_domain_in(host, trust),
+        };
+        let Some(finding) = finding else { return };
         let shown = finding.official_domain.clone().unwrap_or_else(|| finding.brand.clone());
         answer.raise(
             finding.level.verdict_level(),

@@ -121,6 +121,12 @@ fn push_number(out: &mut Vec<u8>, number: u64) {
 
 /// A time as the derived serialisation writes it (`crate::check::rfc3339`): RFC 3339 in UTC, or `null`.
 fn push_time(out: &mut Vec<u8>, at_ms: Option<i64>) {
+    if let Some(ms) = at_ms
+        && (0..MS_BEFORE_YEAR_10000).contains(&ms)
+    {
+        push_time_since_1970(out, ms);
+        return;
+    }
     match at_ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()) {
         Some(timestamp) => {
             out.push(b'"');
@@ -130,6 +136,59 @@ fn push_time(out: &mut Vec<u8>, at_ms: Option<i64>) {
         }
         None => out.extend_from_slice(b"null"),
     }
+}
+
+/// Just past the last millisecond jiff takes (9999-12-30T22:00:00Z; later times are written `null`): times from
+/// 1970 up to it are written by [`push_time_since_1970`].
+const MS_BEFORE_YEAR_10000: i64 = 253_402_207_200_001;
+
+/// `"YYYY-MM-DDTHH:MM:SS[.f]Z"` as jiff's `Display` writes it (the fraction only when there is one, without
+/// trailing zeros), without the formatting machinery: every hit of a check writes two times. The test
+/// `times_are_written_as_jiff_writes_them` holds the two side by side.
+fn push_time_since_1970(out: &mut Vec<u8>, ms: i64) {
+    let days = ms.div_euclid(86_400_000);
+    let ms_of_day = ms.rem_euclid(86_400_000);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let seconds = ms_of_day / 1000;
+    let fraction = ms_of_day % 1000;
+    let two = |value: i64| [b'0' + (value / 10) as u8, b'0' + (value % 10) as u8];
+    let mut text = [0u8; 26];
+    text[0] = b'"';
+    text[1..3].copy_from_slice(&two(year / 100));
+    text[3..5].copy_from_slice(&two(year % 100));
+    text[5] = b'-';
+    text[6..8].copy_from_slice(&two(month));
+    text[8] = b'-';
+    text[9..11].copy_from_slice(&two(day));
+    text[11] = b'T';
+    text[12..14].copy_from_slice(&two(seconds / 3600));
+    text[14] = b':';
+    text[15..17].copy_from_slice(&two(seconds / 60 % 60));
+    text[17] = b':';
+    text[18..20].copy_from_slice(&two(seconds % 60));
+    let mut end = 20;
+    if fraction > 0 {
+        text[20] = b'.';
+        text[21] = b'0' + (fraction / 100) as u8;
+        text[22] = b'0' + (fraction / 10 % 10) as u8;
+        text[23] = b'0' + (fraction % 10) as u8;
+        end = 24;
+        while text[end - 1] == b'0' {
+            end -= 1;
+        }
+    }
+    text[end] = b'Z';
+    text[end + 1] = b'"';
+    out.extend_from_slice(&text[..end + 2]);
 }
 
 /// `text` as a JSON string, escaped as serde_json escapes: `"` and `\`, the control characters (`\b`, `\t`,
@@ -191,6 +250,36 @@ mod tests {
     use canhgiac_core::scam_type::ScamType;
     use canhgiac_core::verdict::VerdictLevel;
     use proptest::prelude::*;
+
+    #[test]
+    fn times_are_written_as_jiff_writes_them() {
+        let jiff_json = |ms: i64| format!("\"{}\"", jiff::Timestamp::from_millisecond(ms).expect("in range"));
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut samples: Vec<i64> = vec![0, 1, 10, 100, 999, 1000, 86_399_999, 86_400_000, 951_782_400_000];
+        samples.extend([MS_BEFORE_YEAR_10000 - 1, 1_767_225_599_999, 1_767_225_600_000, 4_107_542_400_000]);
+        for _ in 0..200_000 {
+            let ms = (next() % MS_BEFORE_YEAR_10000 as u64) as i64;
+            // Whole seconds, tenths and hundredths too, which end in zeros.
+            samples.extend([ms, ms - ms % 1000, ms - ms % 100, ms - ms % 10]);
+        }
+        for ms in samples {
+            let mut out = Vec::new();
+            push_time_since_1970(&mut out, ms);
+            assert_eq!(String::from_utf8(out).expect("ASCII"), jiff_json(ms), "{ms}");
+        }
+        let mut out = Vec::new();
+        push_time(&mut out, Some(-1));
+        assert_eq!(String::from_utf8(out).expect("ASCII"), jiff_json(-1));
+        let mut out = Vec::new();
+        push_time(&mut out, Some(MS_BEFORE_YEAR_10000));
+        assert_eq!(out, b"null");
+    }
 
     fn string_json(text: &str) -> Vec<u8> {
         let mut out = Vec::new();

@@ -246,7 +246,7 @@ impl BankAccount {
     /// number and one bank name in either order: `0011004123456 VCB`, `STK 0011.004.123456 - Ngân
     /// hàng Ngoại thương`.
     pub fn parse(input: &str) -> Result<Self> {
-        let cleaned = text::clean(input);
+        let cleaned = text::clean_cow(input);
         if cleaned.is_empty() {
             return Err(Error::new(ErrorCode::EmptyInput, "the bank account is empty"));
         }
@@ -282,7 +282,10 @@ impl BankAccount {
                 name_words.push(token);
             }
         }
-        let digits: String = number_groups.concat().chars().filter(char::is_ascii_digit).collect();
+        let mut digits = String::with_capacity(number_groups.iter().map(|group| group.len()).sum());
+        for group in &number_groups {
+            digits.extend(group.bytes().filter(u8::is_ascii_digit).map(char::from));
+        }
         if digits.is_empty() {
             return Err(invalid("there is no account number"));
         }
@@ -420,7 +423,7 @@ impl CardNumber {
     /// Accepts a whole Luhn-valid number of 16-19 digits (spaces and dashes allowed) or a masked one
     /// (`9704 36** **** 1234`, `970436******1234`). The whole number is never kept.
     pub fn parse(input: &str) -> Result<Self> {
-        let cleaned = text::clean(input);
+        let cleaned = text::clean_cow(input);
         let body = text::strip_prefix_ignore_case(&cleaned, CARD_PREFIX).unwrap_or(&cleaned);
         let mut compact = String::with_capacity(body.len());
         for c in body.chars() {

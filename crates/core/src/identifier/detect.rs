@@ -44,7 +44,7 @@ const PREFIXES: &[(&str, IdentifierKind)] = &[
 /// Guesses the kind of `input` and parses it strictly as that kind.
 pub fn detect(input: &str) -> Result<Identifier> {
     let input = guard_length(input)?;
-    let cleaned = text::clean(input);
+    let cleaned = text::clean_cow(input);
     let lower = cleaned.to_ascii_lowercase();
 
     if lower.starts_with("000201") {
@@ -102,7 +102,11 @@ pub fn detect(input: &str) -> Result<Identifier> {
     if let Ok(social) = SocialAccount::parse(&cleaned) {
         return Ok(Identifier::Social(social));
     }
-    if let Ok(ip) = IpAddress::parse(&cleaned) {
+    // An address is hex digits, dots, colons and `x` (or defanged with brackets): other text is not tried.
+    let may_be_ip = bracketed
+        || lower.contains('{')
+        || lower.bytes().all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'x'));
+    if may_be_ip && let Ok(ip) = IpAddress::parse(&cleaned) {
         return Ok(Identifier::Ip(ip));
     }
     if !cleaned.contains(char::is_whitespace)
@@ -126,10 +130,14 @@ pub fn detect(input: &str) -> Result<Identifier> {
 }
 
 fn detect_number(cleaned: &str) -> Result<Identifier> {
-    let digits: String = cleaned.chars().filter_map(text::digit_value).map(|d| (b'0' + d) as char).collect();
-    let parts: Vec<&str> = cleaned.split('.').collect();
-    if parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
-    {
+    let digits: String = if cleaned.is_ascii() {
+        cleaned.bytes().filter(u8::is_ascii_digit).map(char::from).collect()
+    } else {
+        cleaned.chars().filter_map(text::digit_value).map(|d| (b'0' + d) as char).collect()
+    };
+    let dotted_quad = cleaned.bytes().filter(|&b| b == b'.').count() == 3
+        && cleaned.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
+    if dotted_quad {
         return IpAddress::parse(cleaned).map(Identifier::Ip);
     }
     if (16..=19).contains(&digits.len()) && text::luhn_valid(&digits) && CardNumber::network_of(&digits).is_some() {

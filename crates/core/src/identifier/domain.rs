@@ -57,17 +57,13 @@ impl Domain {
         if ends_in_number(host.as_bytes()) {
             return Err(number_message(host));
         }
-        // UTS-46 with the STD3 (letters, digits, hyphen) rules; hyphen and length rules are
-        // checked below so that the message can say which rule failed.
-        let ascii = Uts46::new()
-            .to_ascii(host.as_bytes(), AsciiDenyList::STD3, Hyphens::Allow, DnsLength::Ignore)
-            .map_err(|_| {
-                format!(
-                    "`{}` is not a valid internationalised domain name (IDNA refuses it)",
-                    crate::text::shorten_for_message(host)
-                )
-            })?;
-        let ascii = ascii.into_owned();
+        let ascii = if is_plain_ascii_host(host) {
+            // What UTS-46 makes of letters, digits and hyphens in non-empty labels without punycode: the
+            // same name in lowercase (the `plain_hosts_skip_idna_unchanged` test holds the two side by side).
+            host.to_ascii_lowercase()
+        } else {
+            to_ascii_by_idna(host)?
+        };
         check_labels(&ascii)?;
         // A mapping (e.g. `①` → `1`) can turn the last label into a number.
         if ends_in_number(ascii.as_bytes()) {
@@ -136,7 +132,8 @@ impl Domain {
 
 /// Whether any dot-separated label of an ASCII host starts with the IDNA prefix `xn--`.
 pub(crate) fn has_punycode_label(host: &str) -> bool {
-    host.split('.').any(|label| label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--"))
+    // Most hosts have no `-` at all: no label of them can be punycode.
+    host.contains('-') && host.split('.').any(|label| label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--"))
 }
 
 /// Gives clear messages for the usual non-domain inputs before IDNA refuses them wholesale.
@@ -202,6 +199,30 @@ fn check_labels(ascii: &str) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// UTS-46 with the STD3 (letters, digits, hyphen) rules; hyphen and length rules are checked by [`check_labels`]
+/// so that the message can say which rule failed.
+fn to_ascii_by_idna(host: &str) -> std::result::Result<String, String> {
+    let ascii = Uts46::new()
+        .to_ascii(host.as_bytes(), AsciiDenyList::STD3, Hyphens::Allow, DnsLength::Ignore)
+        .map_err(|_| {
+            format!(
+                "`{}` is not a valid internationalised domain name (IDNA refuses it)",
+                crate::text::shorten_for_message(host)
+            )
+        })?;
+    Ok(ascii.into_owned())
+}
+
+/// ASCII letters, digits and hyphens in non-empty labels, none of them punycode (`xn--`): a name UTS-46 only
+/// lowercases. Every host checked or screened is judged, so this skips IDNA for nearly all of them.
+fn is_plain_ascii_host(host: &str) -> bool {
+    host.split('.').all(|label| {
+        !label.is_empty()
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !(label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--"))
+    })
 }
 
 fn number_message(host: &str) -> String {
@@ -289,12 +310,43 @@ pub(crate) fn refang_str(text: &str, tokens: &[(&[u8], u8)]) -> Option<String> {
 /// [`crate::text::clean`], borrowing when it can: ASCII text has no invisible or full-width
 /// characters, so cleaning it is only trimming (these parsers are on hot paths).
 pub(crate) fn clean(input: &str) -> Cow<'_, str> {
-    if input.is_ascii() { Cow::Borrowed(input.trim()) } else { Cow::Owned(crate::text::clean(input)) }
+    crate::text::clean_cow(input)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_hosts_skip_idna_unchanged() {
+        // Names built from the characters the fast path takes, in every arrangement that matters: case, hyphens
+        // at the edges and in the third and fourth places, digits, `xn` without the two hyphens, long labels.
+        let pieces = ["a", "Z", "0", "9", "-", "xn", "x-n", "--", "vietcombank", "VCB", "ab--cd", "a1", "a", "rn"];
+        let mut checked = 0;
+        for first in &pieces {
+            for second in &pieces {
+                for third in &pieces {
+                    for suffix in ["com", "COM.VN", "top", "blogspot.com", "xyz", "vn"] {
+                        let label = format!("{first}{second}{third}");
+                        let host = format!("{label}.{suffix}");
+                        if label.to_ascii_lowercase().starts_with("xn--") {
+                            assert!(!is_plain_ascii_host(&host), "{host}");
+                            continue;
+                        }
+                        assert!(is_plain_ascii_host(&host), "{host}");
+                        assert_eq!(to_ascii_by_idna(&host), Ok(host.to_ascii_lowercase()), "{host}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        let long = format!("{}.com", "a".repeat(70));
+        assert_eq!(to_ascii_by_idna(&long), Ok(long.clone()));
+        assert!(checked > 10_000);
+        for host in ["xn--vietcmbank-5lj.com", "XN--abc.com", "a..com", ".a.com", "a.com.", "ví.vn", "a_b.com"] {
+            assert!(!is_plain_ascii_host(host), "{host}");
+        }
+    }
 
     fn canonical(input: &str) -> String {
         match Domain::parse(input) {

@@ -110,7 +110,7 @@ impl Ewallet {
     /// Accepts `momo:+84912345678`, `momo: 0912.345.678`, `MoMo 0912345678`, `Ví MoMo - 0912 345 678`,
     /// `0912345678 momo`, `ZaloPay 0912345678`, `Viettel Money 0987654321`, `momo:shop_abc123`.
     pub fn parse(input: &str) -> Result<Self> {
-        let cleaned = text::clean(input);
+        let cleaned = text::clean_cow(input);
         if cleaned.is_empty() {
             return Err(invalid("the e-wallet account is empty"));
         }

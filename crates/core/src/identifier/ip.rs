@@ -50,12 +50,12 @@ impl IpAddress {
         let refanged = super::domain::refang_str(&cleaned, super::domain::DOT_TOKENS);
         let text = refanged.as_deref().unwrap_or(&cleaned);
         let invalid = |message: String| Error::new(ErrorCode::InvalidIp, message);
-        let shown = crate::text::shorten_for_message(text);
+        let shown = || crate::text::shorten_for_message(text);
 
         if text.contains(':') || text.starts_with('[') {
             let inner = text.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')).unwrap_or(text);
             if inner.contains('%') {
-                return Err(invalid(format!("`{shown}` has a zone index (`%...`); give the address alone")));
+                return Err(invalid(format!("`{}` has a zone index (`%...`); give the address alone", shown())));
             }
             if let Ok(addr) = inner.parse::<Ipv6Addr>() {
                 return Ok(Self::from_addr(IpAddr::V6(addr)));
@@ -68,19 +68,20 @@ impl IpAddress {
                         .and_then(|h| h.strip_suffix(']'))
                         .is_some_and(|h| h.parse::<Ipv6Addr>().is_ok());
                 if host_is_ip && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(invalid(format!("`{shown}` has a port (`:{port}`); give the address alone")));
+                    return Err(invalid(format!("`{}` has a port (`:{port}`); give the address alone", shown())));
                 }
             }
-            return Err(invalid(format!("`{shown}` is not a valid IPv6 address")));
+            return Err(invalid(format!("`{}` is not a valid IPv6 address", shown())));
         }
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid(format!(
-                "`{shown}` is a plain number; it is not taken as an IP address (it is more likely a phone or account number): write the address dotted, like 195.127.0.11"
+                "`{}` is a plain number; it is not taken as an IP address (it is more likely a phone or account number): write the address dotted, like 195.127.0.11",
+                shown()
             )));
         }
         match parse_ipv4_bytes(text.as_bytes()) {
             Ok(addr) => Ok(Self::from_addr(IpAddr::V4(addr))),
-            Err(problem) => Err(invalid(format!("`{shown}` is not a valid IPv4 address: {}", problem.describe()))),
+            Err(problem) => Err(invalid(format!("`{}` is not a valid IPv4 address: {}", shown(), problem.describe()))),
         }
     }
 

@@ -73,8 +73,8 @@ impl std::hash::Hash for PhoneNumber {
 
 impl PhoneNumber {
     pub fn parse(input: &str) -> Result<Self> {
-        let cleaned = text::clean(input);
-        let mut rest = cleaned.as_str();
+        let cleaned = text::clean_cow(input);
+        let mut rest = &*cleaned;
         for scheme in ["tel:", "sms:", "callto:"] {
             if let Some(after) = text::strip_prefix_ignore_case(rest, scheme) {
                 rest = after.trim_start();
@@ -476,17 +476,17 @@ fn normalise_carrier(name: &str) -> &'static str {
 fn carrier_of(national: &str) -> Option<&'static str> {
     // The longest prefix that is in the table (the first listed, should one be listed twice), found by looking up
     // the national number's prefixes of each length the table has, longest first, instead of reading the table.
-    static BY_PREFIX: LazyLock<(Vec<usize>, std::collections::HashMap<&'static str, &'static str>)> =
-        LazyLock::new(|| {
-            let mut lengths: Vec<usize> = CARRIERS.iter().map(|(prefix, _)| prefix.len()).collect();
-            lengths.sort_unstable_by(|a, b| b.cmp(a));
-            lengths.dedup();
-            let mut by_prefix = std::collections::HashMap::new();
-            for &(prefix, carrier) in CARRIERS.iter() {
-                by_prefix.entry(prefix).or_insert(carrier);
-            }
-            (lengths, by_prefix)
-        });
+    type ByPrefix = std::collections::HashMap<&'static str, &'static str, foldhash::fast::FixedState>;
+    static BY_PREFIX: LazyLock<(Vec<usize>, ByPrefix)> = LazyLock::new(|| {
+        let mut lengths: Vec<usize> = CARRIERS.iter().map(|(prefix, _)| prefix.len()).collect();
+        lengths.sort_unstable_by(|a, b| b.cmp(a));
+        lengths.dedup();
+        let mut by_prefix = ByPrefix::default();
+        for &(prefix, carrier) in CARRIERS.iter() {
+            by_prefix.entry(prefix).or_insert(carrier);
+        }
+        (lengths, by_prefix)
+    });
     let (lengths, by_prefix) = &*BY_PREFIX;
     lengths.iter().find_map(|&length| by_prefix.get(national.get(..length)?).copied())
 }

@@ -97,7 +97,7 @@ impl SocialAccount {
     /// `tg://resolve?domain=…`, and explicit prefixes (`facebook:`, `fb:`, `zalo:`, `telegram:`,
     /// `tele:`, `tg:`, `tiktok:`, `instagram:`, `ig:`, `youtube:`, `yt:`, `x:`, `twitter:`).
     pub fn parse(input: &str) -> Result<Self> {
-        let cleaned = text::clean(input);
+        let cleaned = text::clean_cow(input);
         if cleaned.is_empty() {
             return Err(invalid("the social account is empty"));
         }
@@ -356,6 +356,10 @@ fn from_url(rest: &str) -> Result<SocialAccount> {
         _ => host_port,
     };
     let host = host.trim_end_matches('.').to_ascii_lowercase();
+    // Most hosts are no social network: refused before the path is read.
+    let Some(kind) = classify_host(&host) else {
+        return Err(unknown(format!("`{}` is not a social network we know", crate::text::shorten_for_message(&host))));
+    };
     let after_host = &rest[authority_end..];
     let (before_fragment, _) = after_host.split_once('#').unwrap_or((after_host, ""));
     let (path, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
@@ -364,8 +368,8 @@ fn from_url(rest: &str) -> Result<SocialAccount> {
         query,
         original: rest,
     };
-    match classify_host(&host) {
-        Some(Host::Platform(platform)) => match platform {
+    match kind {
+        Host::Platform(platform) => match platform {
             SocialPlatform::Facebook => facebook_link(&link),
             SocialPlatform::Zalo => zalo_link(&link),
             SocialPlatform::Telegram => telegram_link(&link),
@@ -374,16 +378,15 @@ fn from_url(rest: &str) -> Result<SocialAccount> {
             SocialPlatform::Youtube => youtube_link(&link),
             SocialPlatform::X => x_link(&link),
         },
-        Some(Host::Messenger) => match link.first_lower().as_str() {
+        Host::Messenger => match link.first_lower().as_str() {
             "" | "j" | "t" | "ig" => Err(not_an_account(SocialPlatform::Facebook, link.original)),
             _ => facebook_id(link.segment(0).unwrap_or_default()),
         },
-        Some(Host::ShortLink(platform)) => Err(invalid(format!(
+        Host::ShortLink(platform) => Err(invalid(format!(
             "this {} short link hides the account; open it and copy the profile link",
             platform.display_name()
         ))),
-        Some(Host::OtherSubdomain(platform)) => Err(not_an_account(platform, link.original)),
-        None => Err(unknown(format!("`{}` is not a social network we know", crate::text::shorten_for_message(&host)))),
+        Host::OtherSubdomain(platform) => Err(not_an_account(platform, link.original)),
     }
 }
 
