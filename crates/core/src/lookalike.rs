@@ -774,7 +774,7 @@ impl Keys {
         if !label.text.is_ascii() || self.fuzzy_keys.is_empty() {
             return candidates;
         }
-        // Counters and pairs on the stack for the usual sizes: this runs for every label of every host judged.
+        // Counters on the stack for the usual number of keys: this runs for every label of every host judged.
         let mut shared_on_stack = [0u8; 256];
         let mut shared_on_heap = Vec::new();
         let shared: &mut [u8] = if self.fuzzy_keys.len() <= shared_on_stack.len() {
