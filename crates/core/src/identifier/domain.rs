@@ -6,7 +6,6 @@
 use crate::error::{Error, ErrorCode, Result};
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 
 /// Longest host name DNS allows, without the trailing dot.
 const MAX_HOST_BYTES: usize = 253;
@@ -32,7 +31,7 @@ impl Domain {
     /// (`evil[.]com`, `evil(dot)com`), one trailing dot, any case and Unicode (IDN) names.
     pub fn parse(input: &str) -> Result<Self> {
         let input = super::guard_length(input)?;
-        let cleaned = clean(input);
+        let cleaned = crate::text::clean_cow(input);
         let refanged = refang_str(&cleaned, DOT_TOKENS);
         let host = refanged.as_deref().unwrap_or(&cleaned);
         let host = host.strip_suffix('.').unwrap_or(host);
@@ -218,11 +217,9 @@ fn to_ascii_by_idna(host: &str) -> std::result::Result<String, String> {
 /// ASCII letters, digits and hyphens in non-empty labels, none of them punycode (`xn--`): a name UTS-46 only
 /// lowercases. Every host checked or screened is judged, so this skips IDNA for nearly all of them.
 fn is_plain_ascii_host(host: &str) -> bool {
-    host.split('.').all(|label| {
-        !label.is_empty()
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !(label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--"))
-    })
+    host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && !host.split('.').any(str::is_empty)
+        && !has_punycode_label(host)
 }
 
 fn number_message(host: &str) -> String {
@@ -305,12 +302,6 @@ pub(crate) fn refang(bytes: &[u8], tokens: &[(&[u8], u8)]) -> Option<Vec<u8>> {
 /// [`refang`] for text. Replacing ASCII tokens by ASCII bytes keeps UTF-8 valid.
 pub(crate) fn refang_str(text: &str, tokens: &[(&[u8], u8)]) -> Option<String> {
     refang(text.as_bytes(), tokens).and_then(|bytes| String::from_utf8(bytes).ok())
-}
-
-/// [`crate::text::clean`], borrowing when it can: ASCII text has no invisible or full-width
-/// characters, so cleaning it is only trimming (these parsers are on hot paths).
-pub(crate) fn clean(input: &str) -> Cow<'_, str> {
-    crate::text::clean_cow(input)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! E-mail addresses: `local@domain` in lowercase, the local part an RFC 5322 dot-atom and the
 //! domain a [`Domain`] (known public suffix, IDN in punycode).
 
-use super::domain::{DOT_TOKENS, Domain, clean, refang_str};
+use super::domain::{DOT_TOKENS, Domain, refang_str};
 use crate::error::{Error, ErrorCode, Result};
 use serde_json::{Map, Value};
 
@@ -60,7 +60,7 @@ impl Email {
     pub fn parse(input: &str) -> Result<Self> {
         let input = super::guard_length(input)?;
         let invalid = |message: String| Error::new(ErrorCode::InvalidEmail, message);
-        let cleaned = clean(input);
+        let cleaned = crate::text::clean_cow(input);
         let mut text = &*cleaned;
         if text.len() >= 7 && text.is_char_boundary(7) && text[..7].eq_ignore_ascii_case("mailto:") {
             text = &text[7..];

@@ -46,7 +46,7 @@ impl IpAddress {
     /// number is refused (see the module documentation), as are ports and zone indices.
     pub fn parse(input: &str) -> Result<Self> {
         let input = super::guard_length(input)?;
-        let cleaned = super::domain::clean(input);
+        let cleaned = crate::text::clean_cow(input);
         let refanged = super::domain::refang_str(&cleaned, super::domain::DOT_TOKENS);
         let text = refanged.as_deref().unwrap_or(&cleaned);
         let invalid = |message: String| Error::new(ErrorCode::InvalidIp, message);

@@ -100,7 +100,7 @@ impl Url {
     /// Strict parser for a field that should hold a web link; see the module documentation.
     pub fn parse(input: &str) -> Result<Self> {
         let input = super::guard_length(input)?;
-        let unescaped = unescape_fully(super::domain::clean(input).into_owned().into_bytes());
+        let unescaped = unescape_fully(crate::text::clean_cow(input).into_owned().into_bytes());
         let url = parse_unescaped(&unescaped)?;
         // Escaping can triple a URL's length; a canonical form the strict parser would refuse as
         // too long could not be parsed back.
