@@ -605,31 +605,43 @@ fn batch_check(index: &ReputationIndex, n: u64, options: &Options) -> Result<(),
         .collect();
     println!("batch check by kind (detect + check, one value at a time): {}", kinds.join("; "));
 
-    // As `POST /v1/check/batch` does it, without HTTP: the values in one part per core, each part checked and
-    // written as JSON on a thread of a pool that lives across calls (the route uses tokio's blocking threads), the
-    // parts joined.
+    // As `POST /v1/check/batch` does it, without HTTP: the values in chunks that the threads of a pool living
+    // across calls (the route uses tokio's blocking threads) take one after another, each chunk checked and written
+    // as JSON, the chunks joined in order.
     COUNTING.store(false, Ordering::Relaxed);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = values.len().div_ceil(threads).max(1);
+    // As the route's `BATCH_CHUNK_VALUES`: each thread takes the next chunk as it gets free.
+    const CHUNK_VALUES: usize = 250;
+    let chunks = values.len().div_ceil(CHUNK_VALUES);
+    let next_chunk = AtomicUsize::new(0);
     let mut split_ms = Vec::new();
     std::thread::scope(|scope| {
-        let (done_sender, done) = std::sync::mpsc::channel::<(usize, Vec<u8>)>();
-        let workers: Vec<std::sync::mpsc::Sender<(usize, &[String])>> = (0..threads)
+        let (done_sender, done) = std::sync::mpsc::channel::<Vec<(usize, Vec<u8>)>>();
+        let workers: Vec<std::sync::mpsc::Sender<()>> = (0..threads)
             .map(|_| {
-                let (sender, jobs) = std::sync::mpsc::channel::<(usize, &[String])>();
-                let done_sender = done_sender.clone();
+                let (sender, rounds) = std::sync::mpsc::channel::<()>();
+                let (done_sender, next_chunk, values) = (done_sender.clone(), &next_chunk, &values);
                 scope.spawn(move || {
-                    for (number, part) in jobs {
-                        let mut json = Vec::with_capacity(part.len() * 512);
-                        for (offset, value) in part.iter().enumerate() {
-                            if offset > 0 {
-                                json.push(b',');
+                    for () in rounds {
+                        let mut written = Vec::new();
+                        loop {
+                            let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
+                            if chunk >= chunks {
+                                break;
                             }
-                            if let Ok(identifier) = detect(value) {
-                                index.check(&identifier, NOW_MS).write_json(&mut json);
+                            let part = &values[chunk * CHUNK_VALUES..((chunk + 1) * CHUNK_VALUES).min(values.len())];
+                            let mut json = Vec::with_capacity(part.len() * 512);
+                            for (offset, value) in part.iter().enumerate() {
+                                if offset > 0 {
+                                    json.push(b',');
+                                }
+                                if let Ok(identifier) = detect(value) {
+                                    index.check(&identifier, NOW_MS).write_json(&mut json);
+                                }
                             }
+                            written.push((chunk, json));
                         }
-                        let _ = done_sender.send((number, json));
+                        let _ = done_sender.send(written);
                     }
                 });
                 sender
@@ -637,14 +649,17 @@ fn batch_check(index: &ReputationIndex, n: u64, options: &Options) -> Result<(),
             .collect();
         for _ in 0..options.rounds {
             let started = Instant::now();
-            let parts: Vec<&[String]> = values.chunks(chunk).collect();
-            for (number, part) in parts.iter().enumerate() {
-                let _ = workers[number % threads].send((number, part));
+            next_chunk.store(0, Ordering::Relaxed);
+            for worker in &workers {
+                let _ = worker.send(());
             }
-            let mut written: Vec<(usize, Vec<u8>)> = done.iter().take(parts.len()).collect();
+            let mut written: Vec<(usize, Vec<u8>)> = done.iter().take(threads).flatten().collect();
             written.sort_by_key(|(number, _)| *number);
-            let mut body = Vec::with_capacity(written.iter().map(|(_, json)| json.len()).sum::<usize>() + 2);
-            for (_, json) in &written {
+            let mut body = Vec::with_capacity(written.iter().map(|(_, json)| json.len() + 1).sum::<usize>() + 2);
+            for (number, (_, json)) in written.iter().enumerate() {
+                if number > 0 {
+                    body.push(b',');
+                }
                 body.extend_from_slice(json);
             }
             split_ms.push(ms(started.elapsed()));
@@ -654,7 +669,7 @@ fn batch_check(index: &ReputationIndex, n: u64, options: &Options) -> Result<(),
     });
     let split_min = split_ms.iter().copied().fold(f64::MAX, f64::min);
     println!(
-        "batch check of {} raw values on {threads} threads as the batch route splits it (detect, check, JSON): \
+        "batch check of {} raw values on {threads} threads in chunks of {CHUNK_VALUES} as the batch route shares them (detect, check, JSON): \
          median {:.2} ms (best {split_min:.2} ms) of {} rounds",
         options.batch,
         median(&mut split_ms),

@@ -17,9 +17,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Most values one `POST /v1/check/batch` may ask about.
 pub const MAX_BATCH_VALUES: usize = 10_000;
+/// Values a blocking thread checks at a time before it takes the next chunk of a batch.
+const BATCH_CHUNK_VALUES: usize = 250;
 /// Lines in a range answer: real suffixes padded with decoys up to this many (or the next multiple of it), so
 /// the size of the answer does not tell how many contacts share the prefix. At 10M listed contacts a prefix
 /// holds about 10.
@@ -122,44 +125,49 @@ pub async fn check_batch(
     let index = state.index_handle();
     let now = now_millis();
     let values: Arc<[String]> = request.values.into();
-    // Pure CPU work: off the async threads, so other requests keep being served, and spread over the cores, one
-    // part per core on tokio's blocking threads (kept between calls: a fresh thread per call would start with
-    // an empty allocator cache). Each part is checked and written as JSON on its thread; the answer is the parts
-    // side by side.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(values.len() / 64).max(1);
-    let chunk = values.len().div_ceil(threads).max(1);
-    const OPENING: &[u8] = b"{\"results\":[";
-    let parts: Vec<_> = (0..values.len())
-        .step_by(chunk)
-        .map(|first| {
-            let (index, values) = (index.clone(), values.clone());
+    // Pure CPU work: off the async threads, so other requests keep being served, and spread over the cores on
+    // tokio's blocking threads (kept between calls: a fresh thread per call would start with an empty allocator
+    // cache). The values go in chunks that each thread takes as it gets free: with one fixed part per core, the
+    // answer waited for the slower part (the kinds of values differ in cost, and a core may be busy elsewhere).
+    let chunks = values.len().div_ceil(BATCH_CHUNK_VALUES);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks).max(1);
+    let next_chunk = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let (index, values, next_chunk) = (index.clone(), values.clone(), next_chunk.clone());
             tokio::task::spawn_blocking(move || {
-                // The first part's buffer becomes the answer: it starts with the opening and has room for all.
-                let mut json = if first == 0 {
-                    let mut json = Vec::with_capacity(values.len() * 512 + OPENING.len() + 2);
-                    json.extend_from_slice(OPENING);
-                    json
-                } else {
-                    Vec::with_capacity(chunk * 512)
-                };
-                write_batch_part(&mut json, &index, now, first, &values[first..(first + chunk).min(values.len())]);
-                json
+                let mut written: Vec<(usize, Vec<u8>)> = Vec::new();
+                loop {
+                    let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
+                    if chunk >= chunks {
+                        return written;
+                    }
+                    let first = chunk * BATCH_CHUNK_VALUES;
+                    let part = &values[first..(first + BATCH_CHUNK_VALUES).min(values.len())];
+                    let mut json = Vec::with_capacity(part.len() * 512);
+                    write_batch_part(&mut json, &index, now, first, part);
+                    written.push((chunk, json));
+                }
             })
         })
         .collect();
-    let mut body: Vec<u8> = Vec::new();
-    for (number, part) in parts.into_iter().enumerate() {
-        // A part that panicked is a bug: the whole answer fails rather than come back short or out of order.
-        let json = part.await.map_err(|_| ApiError::from(Error::new(ErrorCode::Internal, "the batch check failed")))?;
-        if number == 0 {
-            body = json;
-        } else if !json.is_empty() {
-            body.push(b',');
-            body.extend_from_slice(&json);
-        }
+    let mut parts: Vec<(usize, Vec<u8>)> = Vec::with_capacity(chunks);
+    for worker in workers {
+        // A worker that panicked is a bug: the whole answer fails rather than come back short or out of order.
+        let written =
+            worker.await.map_err(|_| ApiError::from(Error::new(ErrorCode::Internal, "the batch check failed")))?;
+        parts.extend(written);
     }
-    if body.is_empty() {
-        body.extend_from_slice(OPENING);
+    parts.sort_unstable_by_key(|(chunk, _)| *chunk);
+    const OPENING: &[u8] = b"{\"results\":[";
+    let length = OPENING.len() + parts.iter().map(|(_, json)| json.len() + 1).sum::<usize>() + 2;
+    let mut body: Vec<u8> = Vec::with_capacity(length);
+    body.extend_from_slice(OPENING);
+    for (number, (_, json)) in parts.iter().enumerate() {
+        if number > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(json);
     }
     body.extend_from_slice(b"]}");
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())

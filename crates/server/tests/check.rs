@@ -465,15 +465,23 @@ mod scenarios {
             "{}",
             refused.text
         );
-        // Spread over threads, the answers still come back in order.
-        let many: Vec<String> = (0..300).map(|i| format!("0912 000 {i:03}")).collect();
+        // Spread over threads in chunks, the answers still come back in order, and a refused value far into the
+        // batch is named by its own position.
+        let mut many: Vec<String> = (0..1_300).map(|i| format!("0912 00{i:04}")).collect();
+        many[777] = "not a contact".into();
         let ordered =
             send(&p.app, post("/v1/check/batch", &json!({"values": many}), &[("authorization", &auth)])).await;
         let ordered = ordered.body["results"].as_array().unwrap().clone();
-        assert_eq!(ordered.len(), 300);
+        assert_eq!(ordered.len(), 1_300);
         for (i, result) in ordered.iter().enumerate() {
-            assert_eq!(result["canonical"], format!("+84912000{i:03}"));
+            if i == 777 {
+                assert_eq!(result["error"]["field"], "values[777]");
+            } else {
+                assert_eq!(result["canonical"], format!("+8491200{i:04}"));
+            }
         }
+        let empty = send(&p.app, post("/v1/check/batch", &json!({"values": []}), &[("authorization", &auth)])).await;
+        assert_eq!((empty.status, empty.text.as_str()), (StatusCode::OK, r#"{"results":[]}"#));
         let full = json!({"values": vec!["0912345678"; 10_000]});
         let ok = send(&p.app, post("/v1/check/batch", &full, &[("authorization", &auth)])).await;
         assert_eq!(ok.body["results"].as_array().unwrap().len(), 10_000);
