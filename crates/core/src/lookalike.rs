@@ -137,10 +137,11 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
     {
         return None;
     }
-    if !may_reach_a_brand(chosen_part(domain)?.chosen, all_keys) {
+    let part = chosen_part(domain)?;
+    if !may_reach_a_brand(part.chosen, all_keys) {
         return None;
     }
-    let mut name = Name::new(domain)?;
+    let mut name = Name::new(domain, part);
     let reachable = reachable_brands(&mut name, all_keys);
     if reachable.is_empty() {
         return None;
@@ -572,19 +573,20 @@ struct Label<'k> {
 }
 
 impl Name<'_> {
-    fn new(domain: &Domain) -> Option<Self> {
+    /// The name of `domain`, whose [`chosen_part`] is `part`.
+    fn new(domain: &Domain, part: ChosenPart) -> Self {
         let host = domain.canonical();
-        let ChosenPart { chosen, registrable, free_host } = chosen_part(domain)?;
+        let ChosenPart { chosen, registrable, free_host } = part;
         let labels = chosen.split('.').map(Label::new).collect();
         let tld = host.rsplit('.').next().unwrap_or_default().to_string();
         let unicode_host = if domain.is_idn() { domain.unicode().to_lowercase() } else { host.to_string() };
-        Some(Name {
+        Name {
             labels,
             registrable: registrable.to_string(),
             tld,
             free_host: free_host.map(str::to_string),
             host: unicode_host,
-        })
+        }
     }
 
     fn main_label(&self) -> usize {
@@ -1717,7 +1719,7 @@ mod tests {
             judged += 1;
             if !may_reach_a_brand(part.chosen, all_keys) {
                 screened_out += 1;
-                let mut name = Name::new(&domain).unwrap();
+                let mut name = Name::new(&domain, chosen_part(&domain).unwrap());
                 assert_eq!(reachable_brands(&mut name, all_keys), Vec::<u16>::new(), "{host}");
             }
         }
