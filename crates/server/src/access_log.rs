@@ -1,5 +1,7 @@
 //! The request log: one line per request (method, matched route, status, latency, the API key's public prefix,
-//! the error code; never the path, query or body), on stderr beside the rest of the log.
+//! the error code; never the path, query or body), on stderr beside the rest of the log. The latency runs from the
+//! request's arrival to its answer's head: for an answer sent while it is written (`POST /v1/check/batch`), the
+//! time to its first bytes.
 //!
 //! Written here rather than as a `tracing` event because at tens of thousands of requests a second the event cost
 //! as much as the look-up it logged (a span, a field visitor, a formatted timestamp: about 15,000 instructions) and

@@ -201,6 +201,12 @@ impl InOrderChunks {
                     self.waiting.insert(chunk, json);
                 }
                 None => {
+                    // The 200 and its request-log line are out already: this is what the log keeps of the fault.
+                    tracing::error!(
+                        chunk = self.next,
+                        chunks = self.chunks,
+                        "a batch check thread failed; the answer was cut short"
+                    );
                     self.next = self.chunks;
                     return Some(Err(std::io::Error::other("the batch check failed")));
                 }
@@ -374,4 +380,38 @@ fn list_body(index: &ReputationIndex, kind: IdentifierKind, since: Option<u64>, 
     let mut value = serde_json::to_value(&snapshot).unwrap_or(Value::Null);
     value["delta"] = Value::Bool(false);
     value.to_string().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks_of(sent: &[(usize, &str)], chunks: usize) -> Vec<Result<String, String>> {
+        let (written, arriving) = tokio::sync::mpsc::unbounded_channel();
+        for (chunk, text) in sent {
+            written.send((*chunk, text.as_bytes().to_vec())).unwrap();
+        }
+        drop(written);
+        let mut in_order = InOrderChunks { arriving, waiting: Default::default(), next: 0, chunks };
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let mut out = Vec::new();
+        while let Some(chunk) = runtime.block_on(in_order.next_chunk()) {
+            out.push(chunk.map(|bytes| String::from_utf8(bytes).unwrap()).map_err(|error| error.to_string()));
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_come_out_in_order_whatever_order_they_arrive_in() {
+        let ok = |text: &str| Ok(text.to_string());
+        assert_eq!(chunks_of(&[(2, "c"), (0, "a"), (1, "b")], 3), vec![ok("a"), ok("b"), ok("c")]);
+        assert_eq!(chunks_of(&[(0, "a")], 1), vec![ok("a")]);
+    }
+
+    #[test]
+    fn a_missing_chunk_ends_the_answer_in_an_error() {
+        // Chunk 1 never comes (its thread panicked): what came before it is sent, then an error, then nothing.
+        let answer = chunks_of(&[(0, "a"), (2, "c")], 3);
+        assert_eq!(answer, vec![Ok("a".to_string()), Err("the batch check failed".to_string())]);
+    }
 }
