@@ -209,23 +209,10 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
 /// fills in what each label holds on the way.
 fn reachable_brands<'k>(name: &mut Name<'k>, all_keys: &'k Keys) -> Vec<u16> {
     for label in &mut name.labels {
-        let mut present: Vec<&str> = all_keys
-            .finder
-            .find_overlapping_iter(label.text.as_str())
-            .map(|found| all_keys.patterns[found.pattern().as_usize()].as_str())
-            .collect();
-        present.sort();
-        present.dedup();
-        label.present_keys = present;
+        label.present_keys = patterns_in(&label.text, &all_keys.finder, &all_keys.patterns);
         if !label.plain_ascii {
-            let mut present: Vec<&str> = all_keys
-                .skeleton_finder
-                .find_overlapping_iter(label.skeleton.as_str())
-                .map(|found| all_keys.skeleton_patterns[found.pattern().as_usize()].as_str())
-                .collect();
-            present.sort();
-            present.dedup();
-            label.present_skeletons = present;
+            label.present_skeletons =
+                patterns_in(&label.skeleton, &all_keys.skeleton_finder, &all_keys.skeleton_patterns);
         }
         label.fuzzy_candidates = all_keys.fuzzy_candidates(label);
     }
@@ -245,6 +232,15 @@ fn reachable_brands<'k>(name: &mut Name<'k>, all_keys: &'k Keys) -> Vec<u16> {
     reachable.sort_unstable();
     reachable.dedup();
     reachable
+}
+
+/// The patterns `finder` finds in `text` (anywhere, overlapping), sorted, each once.
+fn patterns_in<'k>(text: &str, finder: &aho_corasick::AhoCorasick, patterns: &'k [String]) -> Vec<&'k str> {
+    let mut present: Vec<&str> =
+        finder.find_overlapping_iter(text).map(|found| patterns[found.pattern().as_usize()].as_str()).collect();
+    present.sort();
+    present.dedup();
+    present
 }
 
 fn parse_host(input: &str) -> Option<Domain> {
