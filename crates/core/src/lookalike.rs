@@ -637,20 +637,10 @@ fn may_reach_a_brand(chosen: &str, all_keys: &Keys) -> bool {
         if bytes.iter().any(u8::is_ascii_digit) || label.contains("rn") {
             let mut skeleton = [0u8; 2 * LONGEST_LABEL];
             let mut length = 0;
-            for &b in bytes {
-                // `push_skeleton_of_char` for `a-z0-9-`.
-                let (first, second) = match b {
-                    b'm' => (b'r', Some(b'n')),
-                    b'0' => (b'o', None),
-                    b'1' => (b'l', None),
-                    _ => (b, None),
-                };
-                skeleton[length] = first;
-                length += 1;
-                if let Some(second) = second {
-                    skeleton[length] = second;
-                    length += 1;
-                }
+            for &byte in bytes {
+                let piece = host_byte_skeleton(byte);
+                skeleton[length..length + piece.len()].copy_from_slice(piece);
+                length += piece.len();
             }
             if all_keys.skeleton_finder.is_match(&skeleton[..length]) {
                 return true;
@@ -720,11 +710,30 @@ fn push_skeleton_of_char(c: char, out: &mut String) {
     // The ASCII letters, digits and hyphen of host names, without the tables (the `ascii_fast_path` test checks
     // these against them).
     match c {
-        'm' => out.push_str("rn"),
-        '0' => out.push('o'),
-        '1' => out.push('l'),
-        'a'..='z' | '2'..='9' | '-' => out.push(c),
+        'a'..='z' | '0'..='9' | '-' => {
+            out.push_str(std::str::from_utf8(host_byte_skeleton(c as u8)).expect("ASCII"));
+        }
         _ => out.push_str(&skeleton_by_tables(c)),
+    }
+}
+
+/// The skeleton of a host name's letter, digit or hyphen (`a-z0-9-`): `m` → `rn`, `0` → `o`, `1` → `l`, the others
+/// themselves (what the tables say; the `ascii_fast_path` test checks).
+fn host_byte_skeleton(byte: u8) -> &'static [u8] {
+    static ASCII: [u8; 128] = {
+        let mut bytes = [0u8; 128];
+        let mut at = 0;
+        while at < 128 {
+            bytes[at] = at as u8;
+            at += 1;
+        }
+        bytes
+    };
+    match byte {
+        b'm' => b"rn",
+        b'0' => b"o",
+        b'1' => b"l",
+        _ => std::slice::from_ref(&ASCII[usize::from(byte & 0x7f)]),
     }
 }
 
