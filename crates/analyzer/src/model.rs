@@ -6,7 +6,7 @@
 //! File format (little-endian): `CGAM`, format version `u32`, header length `u32`, the header as JSON
 //! ([`ModelHeader`]), then each weight array as `i16` values scaled by the header's `scale` for that array.
 
-use crate::analyze::LINK_SIGNALS;
+use crate::analyze::SIGNALS_BESIDE_FLAGS;
 use crate::features::Features;
 use canhgiac_core::ScamType;
 use serde::{Deserialize, Serialize};
@@ -191,7 +191,7 @@ impl AnalyzerModel {
         if let Some((_, weight)) = combiner.senders.iter().find(|(kind, _)| kind == sender_kind) {
             logit += weight;
         }
-        let red = flags.iter().filter(|code| !LINK_SIGNALS.contains(code)).count();
+        let red = flags.iter().filter(|code| !SIGNALS_BESIDE_FLAGS.contains(code)).count();
         for &(at_least, weight) in &combiner.flag_counts {
             if red >= at_least {
                 logit += weight;

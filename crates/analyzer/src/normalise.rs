@@ -387,6 +387,13 @@ fn decode(original: &str, units: &mut Vec<Unit>) -> usize {
             let c = match b {
                 b'\n' => '\n',
                 _ if b.is_ascii_control() => ' ',
+                // A small `l` between capitals stands for an `I` (`TRAlNGHlEM`, `NGlN`): no word is written so.
+                b'l' if byte > 0
+                    && bytes[byte - 1].is_ascii_uppercase()
+                    && bytes.get(byte + 1).is_some_and(u8::is_ascii_uppercase) =>
+                {
+                    'i'
+                }
                 _ => b.to_ascii_lowercase() as char,
             };
             units.push(Unit { c, start: index, end: index + 1 });

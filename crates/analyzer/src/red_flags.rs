@@ -5,10 +5,11 @@
 //! `data/red_flag_codes.tsv`) matched with one Aho-Corasick automaton, whole words only, on the accent-free twin
 //! of [`NormalisedMessage`]: one entry catches a phrase written with diacritics, without, in teencode or
 //! obfuscated. Warning contexts in the same file cancel phrases that are advice rather than a request ("KHÔNG
-//! chia sẻ mã OTP cho bất kỳ ai"). Three flags are computed: `lookalike_domain` (core's look-alike judgement on
-//! every link and domain that `canhgiac_core::identifier::extract` finds), `shortened_link` (a link through a
-//! shortening service of `data/link_shorteners.txt`) and `personal_number_as_brand` (the message speaks for a
-//! bank, carrier or authority but the sender is a personal number).
+//! chia sẻ mã OTP cho bất kỳ ai"). Other flags are computed: `lookalike_domain` (core's look-alike judgement on
+//! every link and domain that `canhgiac_core::identifier::extract` finds, and on the links a link carries),
+//! `shortened_link` (a link through a shortening service of `data/link_shorteners.txt`), `cheap_domain_link`,
+//! `disguised_text`, `personal_number_as_brand` (the message speaks for a bank, carrier or authority but the
+//! sender is a personal number), `personal_contact_for_brand` (it gives a mobile number to call), and `gambling_terms` also for a host named like a betting site (`kwin668.com`).
 
 use crate::normalise::{NormalisedMessage, Span, normalise};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -42,9 +43,11 @@ pub struct RedFlag {
 pub const LOOKALIKE_DOMAIN: &str = "lookalike_domain";
 pub const SHORTENED_LINK: &str = "shortened_link";
 pub const PERSONAL_NUMBER_AS_BRAND: &str = "personal_number_as_brand";
+pub const PERSONAL_CONTACT_FOR_BRAND: &str = "personal_contact_for_brand";
 pub const LOGIN_OR_INSTALL_LINK: &str = "login_or_install_link";
 pub const CHEAP_DOMAIN_LINK: &str = "cheap_domain_link";
 pub const DISGUISED_TEXT: &str = "disguised_text";
+pub const GAMBLING_TERMS: &str = "gambling_terms";
 
 /// The codes whose presence means the message speaks for a bank, carrier or authority.
 const BRAND_CLAIM_CODES: &[&str] = &["impersonate_bank", "impersonate_authority", "impersonate_utility"];
@@ -53,12 +56,17 @@ const BRAND_CLAIM_CODES: &[&str] = &["impersonate_bank", "impersonate_authority"
 const LOOKALIKE_WEIGHT: f32 = 0.9;
 const SHORTENED_LINK_WEIGHT: f32 = 0.5;
 const PERSONAL_NUMBER_AS_BRAND_WEIGHT: f32 = 0.8;
+const PERSONAL_CONTACT_FOR_BRAND_WEIGHT: f32 = 0.7;
 const CHEAP_DOMAIN_WEIGHT: f32 = 0.6;
 /// Deep-link services whose subdomains belong to their business customers (`myvt.page.link` is Viettel's): their
 /// cheap-looking endings say nothing about the sender.
 const DEEP_LINK_SERVICES: &[&str] =
     &["page.link", "go.link", "app.link", "onelink.me", "onelink.to", "adj.st", "sng.link"];
 const DISGUISED_TEXT_WEIGHT: f32 = 0.8;
+/// A host named like a betting site (`kwin668.com`, `789club.top`): stems betting sites put beside a lucky number.
+const GAMBLING_HOST_STEMS: &[&str] =
+    &["bet", "win", "club", "casino", "slot", "vip", "cash", "nohu", "taixiu", "banca"];
+const GAMBLING_HOST_WEIGHT: f32 = 0.7;
 /// Disguised words a message needs before it is flagged: one odd character is a typo, three are a method.
 const MIN_DISGUISES: usize = 3;
 
@@ -83,10 +91,17 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
         if before_alphabetic && after_alphabetic {
             let symbol = match here {
                 // Between two words, a comma, semicolon or colon is a missing space ("red,red for blood",
-                // "Sender:Name", "H;C2" in a timetable); cutting a word, it leaves a single letter on one side
-                // and a lower-case one after it ("N,ha7n", "M:oj").
+                // "Sender:Name", "H;C2" in a timetable, "Blue;u put", "Red;i'm"); cutting a word, it leaves a
+                // single letter on one side and a lower-case one after it ("N,ha7n", "M:oj", "T,j,en").
                 ',' | ';' | ':' => {
-                    after.is_lowercase() && (letters_before == 1 || !chars.clone().next().is_some_and(is_alphabetic))
+                    let mut rest = chars.clone();
+                    let single_letter_after = match rest.next() {
+                        None => false,
+                        Some(next) if is_alphabetic(next) => false,
+                        // A one-letter word (`u`, `i'm`) ends at a space or an apostrophe.
+                        Some(next) => !next.is_whitespace() && !matches!(next, '\'' | '\u{2019}'),
+                    };
+                    after.is_lowercase() && (letters_before == 1 || single_letter_after)
                 }
                 // English contractions and possessives: don't, it's, we're, I'll, I'd, I'm, I've.
                 '\'' | '\u{2019}' => !is_contraction_ending(after, chars.clone()),
@@ -185,6 +200,16 @@ pub fn red_flags_with_found(
                 Some(detail),
             );
         }
+        if is_gambling_host(&link.host) {
+            lexicon.raise(
+                &mut accumulators,
+                lexicon.computed.gambling,
+                link.span,
+                GAMBLING_HOST_WEIGHT,
+                &[],
+                Some(link.host.clone()),
+            );
+        }
         if lexicon.is_shortener(&link.host) {
             lexicon.raise(&mut accumulators, lexicon.computed.shortened, link.span, SHORTENED_LINK_WEIGHT, &[], None);
         }
@@ -201,6 +226,29 @@ pub fn red_flags_with_found(
     if disguises.len() >= MIN_DISGUISES {
         for span in disguises {
             lexicon.raise(&mut accumulators, lexicon.computed.disguised, span, DISGUISED_TEXT_WEIGHT, &[], None);
+        }
+    }
+    // A bank, carrier or authority that gives a mobile number to call: their lines are hotlines and landlines.
+    let has_brand_claim = lexicon.computed.brand_claims.iter().any(|&i| accumulators[i].is_some());
+    if has_brand_claim {
+        for item in found {
+            let mobile = match &item.identifier {
+                Identifier::Phone(phone) => phone.phone_type() == PhoneType::Mobile,
+                // A Zalo account named by a phone number is a person's.
+                Identifier::Social(social) => social.canonical().starts_with("zalo:+84"),
+                _ => false,
+            };
+            let official = directory.official(&item.identifier.canonical()).is_some();
+            if mobile && !official && is_offered_as_contact(message, item.span) {
+                lexicon.raise(
+                    &mut accumulators,
+                    lexicon.computed.personal_contact,
+                    item.span,
+                    PERSONAL_CONTACT_FOR_BRAND_WEIGHT,
+                    &[],
+                    None,
+                );
+            }
         }
     }
     if personal_sender {
@@ -299,18 +347,78 @@ struct Link {
     span: Span,
 }
 
+/// The links and bare domains of the message, and the links a link carries in its query's values
+/// (`google.com/search?q=casino88.com`, `l.facebook.com/l.php?u=…`: redirects that hide where a link leads),
+/// which stand at the carrying link's span.
 fn find_links(found: &[canhgiac_core::identifier::Found]) -> Vec<Link> {
-    found
-        .iter()
-        .filter_map(|found| {
-            let host = match &found.identifier {
-                Identifier::Url(url) => url.host().to_string(),
-                Identifier::Domain(domain) => domain.canonical().to_string(),
-                _ => return None,
-            };
-            Some(Link { host, span: found.span })
-        })
-        .collect()
+    let mut links = Vec::new();
+    for item in found {
+        match &item.identifier {
+            Identifier::Url(url) => {
+                links.push(Link { host: url.host().to_string(), span: item.span });
+                let values = url.query().into_iter().flat_map(|query| query.split('&')).filter_map(|pair| {
+                    let value = pair.split_once('=').map_or(pair, |(_, value)| value);
+                    value.contains('.').then_some(value)
+                });
+                for value in values {
+                    for carried in canhgiac_core::identifier::extract(value) {
+                        let host = match &carried.identifier {
+                            Identifier::Url(inner) => inner.host().to_string(),
+                            Identifier::Domain(domain) => domain.canonical().to_string(),
+                            _ => continue,
+                        };
+                        if host != url.host() {
+                            links.push(Link { host, span: item.span });
+                        }
+                    }
+                }
+            }
+            Identifier::Domain(domain) => links.push(Link { host: domain.canonical().to_string(), span: item.span }),
+            _ => {}
+        }
+    }
+    links
+}
+
+/// Words that offer the number after them as the one to call or write to (`liên hệ: 09…`, `LH 09…`, `SĐT/Zalo`):
+/// a subscriber's own number in a carrier's notice (`Thuê bao 09… của Quý khách`) is not offered so.
+const CONTACT_CUES: &[&str] = &["lh", "lhe", "hotline", "sdt", "dt", "zalo", "goi", "call", "cskv", "he"];
+
+/// Whether one of the two words before `span` (in the original's characters) is a [`CONTACT_CUES`] word.
+fn is_offered_as_contact(message: &NormalisedMessage, span: Span) -> bool {
+    let before = message.tokens().iter().rev().skip_while(|token| token.span.1 > span.0).take(2);
+    before.into_iter().any(|token| CONTACT_CUES.contains(&message.token_text(token)))
+}
+
+/// Whether a label of `host` (its ending aside) puts a betting stem beside a number of two digits or more:
+/// `kwin668`, `cash288699`, `789club`, `go99club`, `79vip-abc`. A stem must touch the number, so `windows11`
+/// is not one.
+fn is_gambling_host(host: &str) -> bool {
+    let labels = host.rsplit_once('.').map_or("", |(head, _)| head);
+    labels.split(['.', '-']).any(|label| {
+        let bytes = label.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            if !bytes[at].is_ascii_digit() {
+                at += 1;
+                continue;
+            }
+            let digits_start = at;
+            while at < bytes.len() && bytes[at].is_ascii_digit() {
+                at += 1;
+            }
+            if at - digits_start < 2 {
+                continue;
+            }
+            let before = &label[..digits_start];
+            let after = &label[at..];
+            let letters_after = after.find(|c: char| !c.is_ascii_alphabetic()).map_or(after, |end| &after[..end]);
+            if GAMBLING_HOST_STEMS.iter().any(|stem| before.ends_with(stem) || letters_after.starts_with(stem)) {
+                return true;
+            }
+        }
+        false
+    })
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -361,9 +469,11 @@ struct ComputedCodes {
     lookalike: Option<usize>,
     shortened: Option<usize>,
     personal_number: Option<usize>,
+    personal_contact: Option<usize>,
     login: Option<usize>,
     cheap_domain: Option<usize>,
     disguised: Option<usize>,
+    gambling: Option<usize>,
     brand_claims: Vec<usize>,
 }
 
@@ -644,9 +754,11 @@ fn parse_lexicon() -> (Lexicon, Vec<String>) {
         lookalike: index(LOOKALIKE_DOMAIN),
         shortened: index(SHORTENED_LINK),
         personal_number: index(PERSONAL_NUMBER_AS_BRAND),
+        personal_contact: index(PERSONAL_CONTACT_FOR_BRAND),
         login: index(LOGIN_OR_INSTALL_LINK),
         cheap_domain: index(CHEAP_DOMAIN_LINK),
         disguised: index(DISGUISED_TEXT),
+        gambling: index(GAMBLING_TERMS),
         brand_claims: BRAND_CLAIM_CODES.iter().filter_map(|code| index(code)).collect(),
     };
     (Lexicon { codes, entries, pattern_entries, matcher, shorteners, computed }, problems)
@@ -659,6 +771,18 @@ mod tests {
     #[test]
     fn lexicon_is_well_formed() {
         assert_eq!(lexicon_problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn gambling_hosts() {
+        for host in
+            ["kwin668.com", "c19.kwin668.com", "cash288699.com", "789club.top", "go99club.vip", "79vip-abc.tech"]
+        {
+            assert!(is_gambling_host(host), "{host}");
+        }
+        for host in ["windows11.com", "win.vn", "club.vn", "vietcombank.com.vn", "bet365", "a1club.vn", "mb24h.vn"] {
+            assert!(!is_gambling_host(host), "{host}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! scored by a text model that never saw it), so that the final probability is calibrated on messages the text
 //! model did not learn by heart. Deterministic: the same examples and options give the same bytes.
 
-use crate::analyze::{LINK_SIGNALS, link_signals};
+use crate::analyze::{SIGNALS_BESIDE_FLAGS, combiner_signals};
 use crate::features::Features;
 use crate::model::{AnalyzerModel, Combiner, FLAG_COUNTS, LinearModel, sigmoid, softmax};
 use crate::normalise::normalise;
@@ -20,7 +20,11 @@ use canhgiac_core::trust::trust_directory;
 pub const FLAG_WEIGHT_FLOORS: &[(&str, f32)] = &[
     ("lookalike_domain", 2.5),
     ("personal_number_as_brand", 1.5),
+    // The corpus masks its phone numbers (`09xx xxx 214`), so it cannot teach what a mobile number to call does.
+    ("personal_contact_for_brand", 1.0),
     ("disguised_text", 3.0),
+    // Five disguised words or more: the whole message is written to slip past filters (on top of the flag's floor).
+    ("heavily_disguised", 2.0),
     ("credential_request", 1.0),
     ("threat", 1.0),
     ("secrecy", 1.0),
@@ -104,19 +108,14 @@ pub fn train(examples: &[Example], options: &TrainOptions) -> (AnalyzerModel, Tr
             let mut features = Features::new();
             features.fill(message.tokens().iter().map(|token| message.token_text(token)), options.scam_bits);
             let found = extract(&example.text);
-            let mut flags: Vec<&'static str> = red_flags_with_found(
+            let red_flags = red_flags_with_found(
                 &message,
                 &example.text,
                 example.sender.as_deref().is_some_and(is_personal_number),
                 &found,
                 trust_directory(),
-            )
-            .iter()
-            .map(|flag| flag.code)
-            .collect();
-            flags.extend(link_signals(&found, trust_directory()));
-            flags.sort_unstable();
-            flags.dedup();
+            );
+            let flags = combiner_signals(&red_flags, &found, trust_directory());
             Prepared {
                 features,
                 flags,
@@ -148,7 +147,7 @@ pub fn train(examples: &[Example], options: &TrainOptions) -> (AnalyzerModel, Tr
     let type_model = train_type_model(&prepared, &all, scam_types.len(), options);
 
     let flag_codes: Vec<&'static str> =
-        red_flag_codes().map(|(code, ..)| code).chain(LINK_SIGNALS.iter().copied()).collect();
+        red_flag_codes().map(|(code, ..)| code).chain(SIGNALS_BESIDE_FLAGS.iter().copied()).collect();
     let mut combiner = train_combiner(&prepared, &out_of_fold, &flag_codes);
     // Floors from what the flags mean, for signs too rare in the corpus to be weighed by it.
     for &(code, floor) in FLAG_WEIGHT_FLOORS {
@@ -280,7 +279,7 @@ fn train_combiner(prepared: &[Prepared], text_scores: &[f32], flag_codes: &[&'st
                 }
             }
             // The sender's columns stay empty: its weights are set from facts, not learned (see SENDER_LOG_ODDS).
-            let red = p.flags.iter().filter(|code| !LINK_SIGNALS.contains(code)).count();
+            let red = p.flags.iter().filter(|code| !SIGNALS_BESIDE_FLAGS.contains(code)).count();
             for (position, &(_, at_least)) in FLAG_COUNTS.iter().enumerate() {
                 if red >= at_least {
                     row[2 + flag_codes.len() + SENDER_KINDS.len() + position] = 1.0;

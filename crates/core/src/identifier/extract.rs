@@ -154,7 +154,11 @@ impl NormalisedText {
             {
                 end = scheme;
             }
-            if let Some((identifier, from, to)) = self.token_identifier(i, end) {
+            let identified = match self.link_broken_by_a_space(i, end) {
+                Some(joined) => Some(joined),
+                None => self.token_identifier(i, end),
+            };
+            if let Some((identifier, from, to)) = identified {
                 claimed.push((from, to));
                 found.push(Found { identifier, span: self.span(from, to) });
                 i = to.max(i + 1);
@@ -162,6 +166,44 @@ impl NormalisedText {
                 i = end;
             }
         }
+    }
+
+    /// A link whose host is cut by one space after a `-` or `.` to slip past filters (`https://svip- scb.com`,
+    /// `https://vcb-digibank. top`), read as one link spanning both pieces.
+    fn link_broken_by_a_space(&self, start: usize, end: usize) -> Option<(Identifier, usize, usize)> {
+        let cut = *self.chars.get(end.checked_sub(1)?)?;
+        if !matches!(cut, '-' | '.') || self.chars.get(end) != Some(&' ') {
+            return None;
+        }
+        let head = self.string(start, end);
+        let lower = head.to_ascii_lowercase();
+        let host = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"))?;
+        // The cut is in the host: no path has started, and the host has begun.
+        if host.len() < 2 || host.contains('/') {
+            return None;
+        }
+        let tail_start = end + 1;
+        let mut tail_end = self.next_with(tail_start, self.chars.len(), SEPARATOR);
+        while tail_end > tail_start && is_trailing_punctuation(self.chars[tail_end - 1]) {
+            tail_end -= 1;
+        }
+        let tail = self.string(tail_start, tail_end);
+        let host_tail = tail.split(['/', '?', '#']).next().unwrap_or_default();
+        let host_tail_ok = host_tail.len() >= 2
+            && host_tail.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+            && host_tail.as_bytes()[0].is_ascii_alphanumeric();
+        // After a `-` the rest of the host still holds its ending (`scb.com`). After a `.` the host must have no
+        // ending yet (`vcb-digibank.`): `https://vietcombank.com.vn.` ends a sentence, and the next word
+        // (`de`, `cam`) may well spell an ending too.
+        let continues = match cut {
+            '-' => host_tail.contains('.'),
+            _ => !host[..host.len() - 1].contains('.'),
+        };
+        if !host_tail_ok || !continues {
+            return None;
+        }
+        let url = Url::parse(&format!("{head}{tail}")).ok()?;
+        Some((Identifier::Url(url), start, tail_end))
     }
 
     /// Where `http://` or `https://` starts inside `[start, end)`, after its first character.
@@ -242,6 +284,15 @@ impl NormalisedText {
         if is_crypto_uri(&lower) {
             return CryptoAddress::parse(&token).ok().map(|c| (Identifier::Crypto(c), from, to));
         }
+        // `https//host`: a scheme without its colon, written so to slip past filters.
+        let (token, lower) = match ["https//", "http//"].iter().find(|scheme| lower.starts_with(**scheme)) {
+            Some(scheme) => {
+                let repaired = format!("{}://{}", &scheme[..scheme.len() - 2], &token[scheme.len()..]);
+                let lower = repaired.to_ascii_lowercase();
+                (repaired, lower)
+            }
+            None => (token, lower),
+        };
         let has_scheme = lower.starts_with("http://") || lower.starts_with("https://");
         if !has_scheme && !lower.contains('.') {
             return None;
@@ -885,6 +936,32 @@ mod tests {
         assert_eq!(
             kinds_and_canonicals("stk 0912345678 MB Bank"),
             vec![("bank_account".into(), "bank:970422:0912345678".into())]
+        );
+    }
+
+    #[test]
+    fn links_written_to_slip_past_filters() {
+        assert_eq!(
+            kinds_and_canonicals("vui long nhan vao https://svip- scb.com de huy"),
+            vec![("url".to_string(), "https://svip-scb.com/".to_string())]
+        );
+        assert_eq!(spans("vao https://svip- scb.com/x de huy"), vec!["https://svip- scb.com/x"]);
+        assert_eq!(
+            kinds_and_canonicals("dang nhap https://vcb-digibank. top ngay"),
+            vec![("url".to_string(), "https://vcb-digibank.top/".to_string())]
+        );
+        assert_eq!(
+            kinds_and_canonicals("truy cap https//vcb-online.xyz/login"),
+            vec![("url".to_string(), "https://vcb-online.xyz/login".to_string())]
+        );
+        // A link at the end of a sentence is not joined to the next one.
+        assert_eq!(
+            kinds_and_canonicals("Xem tai https://vietcombank.com.vn. Tran trong"),
+            vec![("url".to_string(), "https://vietcombank.com.vn/".to_string())]
+        );
+        assert_eq!(
+            kinds_and_canonicals("Xem tai https://vietcombank.com.vn. cam on"),
+            vec![("url".to_string(), "https://vietcombank.com.vn/".to_string())]
         );
     }
 
