@@ -4,7 +4,7 @@
 use crate::features::Features;
 use crate::model::{AnalyzerModel, ModelError, sigmoid, softmax};
 use crate::normalise::NormalisedMessage;
-use crate::red_flags::{DISGUISED_TEXT, RedFlag, is_personal_number, red_flags_with_found};
+use crate::red_flags::{DISGUISED_TEXT, PERSONAL_NUMBER_AS_BRAND, RedFlag, is_personal_number, red_flags_with_found};
 use crate::sender::sender_kind;
 use canhgiac_core::identifier::{Found, Identifier, IdentifierKind, extract};
 use canhgiac_core::trust::{TrustDirectory, trust_directory};
@@ -310,7 +310,7 @@ impl Analyzer {
             None => message.sender.is_some_and(is_personal_number),
         };
         let flags = red_flags_with_found(&scratch.message, message.text, personal_sender, found, directory);
-        let codes = combiner_signals(&flags, found, directory);
+        let codes = combiner_signals(message.text, &flags, found, directory);
         let kind = message.sender_kind.unwrap_or_else(|| sender_kind(message.sender));
         (self.model.combine(text_logit, &codes, kind), flags)
     }
@@ -374,20 +374,38 @@ impl Analyzer {
 
 /// What the combiner reads beside the red flags (not red flags themselves: they are not shown, nor counted among
 /// the flags): every link goes to an official domain of the trust directory (`official_links_only`), or some link
-/// does not (`unofficial_link`); the message disguises many words (`heavily_disguised`).
-pub const SIGNALS_BESIDE_FLAGS: &[&str] = &["official_links_only", "unofficial_link", HEAVILY_DISGUISED];
+/// does not (`unofficial_link`); the message disguises many words (`heavily_disguised`); a personal number sent a
+/// message that opens with a bank's, carrier's or authority's name, as their own SMS do (`brand_header_from_person`:
+/// the format copied, not a person mentioning where they work).
+pub const SIGNALS_BESIDE_FLAGS: &[&str] =
+    &["official_links_only", "unofficial_link", HEAVILY_DISGUISED, BRAND_HEADER_FROM_PERSON];
 pub const HEAVILY_DISGUISED: &str = "heavily_disguised";
+pub const BRAND_HEADER_FROM_PERSON: &str = "brand_header_from_person";
 /// Disguised words that make a message heavily disguised: three are a method, five a whole message written to
 /// slip past filters (no legitimate message of the UCI or UIT IE403 sets, 6,222 in all, has more than three).
 const HEAVY_DISGUISES: usize = 5;
 
 /// The combiner's input for one message: the codes of its red flags and the signals beside them, sorted.
-pub fn combiner_signals(flags: &[RedFlag], found: &[Found], directory: &TrustDirectory) -> Vec<&'static str> {
+pub fn combiner_signals(
+    text: &str,
+    flags: &[RedFlag],
+    found: &[Found],
+    directory: &TrustDirectory,
+) -> Vec<&'static str> {
     let mut codes: Vec<&'static str> = flags.iter().map(|flag| flag.code).collect();
     codes.extend(link_signals(found, directory));
     let disguises = flags.iter().find(|flag| flag.code == DISGUISED_TEXT).map_or(0, |flag| flag.spans.len());
     if disguises >= HEAVY_DISGUISES {
         codes.push(HEAVILY_DISGUISED);
+    }
+    // The claim starts at the message's first letter or digit (`(TPBank) Tu 01/07…`, `Vietcombank: …`).
+    let opening = text.chars().position(char::is_alphanumeric);
+    let headed = flags
+        .iter()
+        .find(|flag| flag.code == PERSONAL_NUMBER_AS_BRAND)
+        .is_some_and(|flag| flag.spans.iter().any(|span| Some(span.0) == opening));
+    if headed {
+        codes.push(BRAND_HEADER_FROM_PERSON);
     }
     codes.sort_unstable();
     codes.dedup();

@@ -85,3 +85,25 @@ fn probabilities_are_probabilities_and_channels_parse() {
     let empty = Analyzer::shipped().analyze(&Message { text: " ", ..Message::default() }, None, 0).unwrap_err();
     assert_eq!(empty.field.as_deref(), Some("text"));
 }
+
+#[test]
+fn a_bank_notice_headed_with_its_name_from_a_personal_number_is_a_copied_format() {
+    use canhgiac_analyzer::analyze::{BRAND_HEADER_FROM_PERSON, combiner_signals};
+    use canhgiac_analyzer::red_flags::red_flags_of_text;
+    use canhgiac_core::identifier::extract;
+    use canhgiac_core::trust::trust_directory;
+    let signals = |text: &str, sender: &str| {
+        let flags = red_flags_of_text(text, Some(sender));
+        combiner_signals(text, &flags, &extract(text), trust_directory())
+    };
+    let notice = "(TPBank) Tu 01/12, TPBank dieu chinh phi dich vu SMS Banking. Chi tiet lien he tong dai 1900 6036.";
+    assert!(signals(notice, "0912345678").contains(&BRAND_HEADER_FROM_PERSON));
+    assert!(!signals(notice, "TPBank").contains(&BRAND_HEADER_FROM_PERSON));
+    // The bank named further in, as an employee writing from her own phone would.
+    let mentioned = "Chao chi, em la nhan vien TPBank. Tu 01/12 ngan hang dieu chinh phi dich vu SMS Banking a.";
+    assert!(!signals(mentioned, "0912345678").contains(&BRAND_HEADER_FROM_PERSON));
+    // And the weight it carries: the same notice is judged likelier a scam from a personal number.
+    let from_the_bank = analyse(notice, Some("TPBank")).scam_probability;
+    let from_a_person = analyse(notice, Some("0912345678")).scam_probability;
+    assert!(from_a_person > from_the_bank + 0.3, "{from_a_person} vs {from_the_bank}");
+}
