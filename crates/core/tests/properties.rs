@@ -22,6 +22,14 @@ proptest! {
     }
 
     #[test]
+    fn links_cut_by_a_space_or_missing_a_colon_keep_the_invariants(
+        input in "[a-z ]{0,6}(https?://|https?//|HTTPS://)[a-z0-9.-]{0,12}[-.]{1,2} [a-zA-Z0-9./?=& -]{0,16}",
+    ) {
+        check_detect(&input);
+        check_extract(&input);
+    }
+
+    #[test]
     fn no_parser_panics_on_identifier_like_strings(input in INTERESTING) {
         for &kind in IdentifierKind::ALL {
             check_parser(kind, &input);
