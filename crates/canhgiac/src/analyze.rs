@@ -138,11 +138,10 @@ fn analyse_lines(analyzer: &Analyzer, index: Option<&ReputationIndex>, now: i64)
         if line.trim().is_empty() {
             continue;
         }
-        let answer = serde_json::from_str::<LineRequest>(&line)
-            .map_err(|e| {
-                Error::new(ErrorCode::InvalidRequest, format!("not a JSON object with text, sender, channel: {e}"))
-                    .with_field("text")
-            })
+        // Read as the API reads a body, so a bad line gets the API's error: `missing_field`, `unknown_field`,
+        // `invalid_type` with the field named, `invalid_request` for what is not a JSON object.
+        let answer = canhgiac_server::from_json_slice::<LineRequest>(line.as_bytes())
+            .map_err(|rejection| rejection.error().clone())
             .and_then(|request| {
                 let channel = request.channel.as_deref().map(Channel::parse).transpose()?.unwrap_or_default();
                 let message =

@@ -77,10 +77,13 @@ fn analyze_jsonl_answers_every_line_in_order_and_names_bad_lines() {
     let directory = tempfile::tempdir().unwrap();
     let place = Place::new(directory.path(), None);
     let input = format!(
-        "{}\n{}\nnot json\n\n{}\n",
+        "{}\n{}\nnot json\n\n{}\n{}\n{}\n{}\n",
         json!({"text": SCAM, "sender": "0912345678"}),
         json!({"text": OTP, "sender": "Vietcombank", "channel": "sms"}),
         json!({"text": "Chào bạn", "channel": "carrier-pigeon"}),
+        json!({"text": "Chào bạn", "label": "scam"}),
+        json!({"sender": "0912345678"}),
+        json!({"text": 5}),
     );
     let mut child = place
         .command(&["analyze", "--jsonl", "--no-contacts"])
@@ -93,7 +96,7 @@ fn analyze_jsonl_answers_every_line_in_order_and_names_bad_lines() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let lines: Vec<Value> = String::from_utf8(output.stdout).unwrap().lines().map(json_of).collect();
-    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.len(), 7);
     assert_eq!(lines[0]["verdict"], "scam");
     assert_eq!(lines[1]["verdict"], "safe");
     assert_eq!(lines[1]["channel"], "sms");
@@ -101,6 +104,11 @@ fn analyze_jsonl_answers_every_line_in_order_and_names_bad_lines() {
     assert_eq!(lines[2]["error"]["code"], "invalid_request");
     assert_eq!(lines[3]["error"]["line"], 5);
     assert_eq!(lines[3]["error"]["field"], "channel");
+    // The API's answers to the same bodies: the field at fault is named.
+    assert_eq!((&lines[4]["error"]["code"], &lines[4]["error"]["field"]), (&json!("unknown_field"), &json!("label")));
+    assert_eq!((&lines[5]["error"]["code"], &lines[5]["error"]["field"]), (&json!("missing_field"), &json!("text")));
+    assert_eq!((&lines[6]["error"]["code"], &lines[6]["error"]["field"]), (&json!("invalid_type"), &json!("text")));
+    assert_eq!(lines[6]["error"]["line"], 8);
 }
 
 #[test]
