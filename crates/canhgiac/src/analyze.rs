@@ -6,7 +6,7 @@ use crate::admin::{StoreArgs, fail, with_platform};
 use canhgiac_analyzer::analyze::{Analyzer, Channel, Message, Scratch, check_message};
 use canhgiac_analyzer::corpus::{Labelled, read_corpus_jsonl, read_labelled, read_uci_split};
 use canhgiac_analyzer::eval::{Evaluation, evaluate};
-use canhgiac_analyzer::train::{Example, TrainOptions, train};
+use canhgiac_analyzer::train::{Calibration, Example, TrainOptions, train};
 use canhgiac_core::{Error, ErrorCode};
 use canhgiac_index::ReputationIndex;
 use canhgiac_server::reputation::{build_index, load_trust_directory};
@@ -347,7 +347,12 @@ pub fn train_command(args: TrainArgs) -> ExitCode {
         );
     }
     let options = TrainOptions {
-        trained_on: format!("canhgiac train-analyzer --scam-share {}: {sources}", args.scam_share),
+        trained_on: format!(
+            "canhgiac train-analyzer --scam-share {}, log-odds calibrated as {}·x{:+}: {sources}",
+            args.scam_share,
+            Calibration::REAL_SMS.scale,
+            Calibration::REAL_SMS.shift
+        ),
         deployment_scam_share: Some(args.scam_share),
         l2: args.l2.unwrap_or(TrainOptions::default().l2),
         epochs: args.epochs.unwrap_or(TrainOptions::default().epochs),
