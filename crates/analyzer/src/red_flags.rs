@@ -9,7 +9,8 @@
 //! every link and domain that `canhgiac_core::identifier::extract` finds, and on the links a link carries),
 //! `shortened_link` (a link through a shortening service of `data/link_shorteners.txt`), `cheap_domain_link`,
 //! `disguised_text`, `personal_number_as_brand` (the message speaks for a bank, carrier or authority but the
-//! sender is a personal number), `personal_contact_for_brand` (it gives a mobile number to call), and `gambling_terms` also for a host named like a betting site (`kwin668.com`).
+//! sender is a personal number), `personal_contact_for_brand` (it gives a mobile number to call), and
+//! `gambling_terms` also for a host named like a betting site (`kwin668.com`).
 
 use crate::normalise::{NormalisedMessage, Span, normalise};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -382,6 +383,7 @@ fn find_links(found: &[canhgiac_core::identifier::Found]) -> Vec<Link> {
 
 /// Words that offer the number after them as the one to call or write to (`liên hệ: 09…`, `LH 09…`, `SĐT/Zalo`):
 /// a subscriber's own number in a carrier's notice (`Thuê bao 09… của Quý khách`) is not offered so.
+/// (`he` ends `liên hệ`.)
 const CONTACT_CUES: &[&str] = &["lh", "lhe", "hotline", "sdt", "dt", "zalo", "goi", "call", "cskv", "he"];
 
 /// Whether one of the two words before `span` (in the original's characters) is a [`CONTACT_CUES`] word.
@@ -775,12 +777,18 @@ mod tests {
 
     #[test]
     fn gambling_hosts() {
-        for host in
-            ["kwin668.com", "c19.kwin668.com", "cash288699.com", "789club.top", "go99club.vip", "79vip-abc.tech"]
-        {
+        for host in [
+            "kwin668.com",
+            "c19.kwin668.com",
+            "cash288699.com",
+            "789club.top",
+            "go99club.vip",
+            "79vip-abc.tech",
+            "bet365.com",
+        ] {
             assert!(is_gambling_host(host), "{host}");
         }
-        for host in ["windows11.com", "win.vn", "club.vn", "vietcombank.com.vn", "bet365", "a1club.vn", "mb24h.vn"] {
+        for host in ["windows11.com", "win.vn", "club.vn", "vietcombank.com.vn", "a1club.vn", "mb24h.vn", "365bet"] {
             assert!(!is_gambling_host(host), "{host}");
         }
     }

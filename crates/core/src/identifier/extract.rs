@@ -1,7 +1,8 @@
 //! Finds every identifier inside free Vietnamese text (an SMS, a report narrative), with its span in
 //! characters of the original text, including the forms scammers use to slip past filters: digits
-//! split by spaces, dots or dashes, full-width digits, invisible characters, defanged links, and
-//! "stk"/"số tài khoản" next to a bank name in either order.
+//! split by spaces, dots or dashes, full-width digits, invisible characters, defanged links, links cut by a
+//! space or written without the scheme's colon (`https://svip- scb.com`, `https//…`), and "stk"/"số tài khoản"
+//! next to a bank name in either order.
 //!
 //! The text is first mapped to a normalised character buffer (`buffer`) that remembers, for every
 //! character, its classes (separator, mark, digit, word character) and where it came from; every
