@@ -214,3 +214,70 @@ fn batches_follow_updates_only_in_later_snapshots() {
 fn trust_contacts_in(queries: &[&str]) -> usize {
     queries.iter().filter(|q| trust_directory().contacts().iter().any(|c| c.canonical == **q)).count()
 }
+
+/// Parsed contacts of every kind the test index holds, hits and misses, with parts that are looked up too (a
+/// link's host and registrable domain, an e-mail's domain) and values that are no contact left out.
+fn identifiers(texts: &[String]) -> Vec<canhgiac_core::identifier::Identifier> {
+    texts.iter().filter_map(|text| canhgiac_core::identifier::detect(text).ok()).collect()
+}
+
+fn checked_one_at_a_time(
+    index: &ReputationIndex,
+    identifiers: &[canhgiac_core::identifier::Identifier],
+) -> Vec<canhgiac_index::CheckAnswer> {
+    identifiers.iter().map(|identifier| index.check(identifier, NOW)).collect()
+}
+
+fn checked_many(
+    index: &ReputationIndex,
+    snapshot: &IndexSnapshot,
+    identifiers: &[canhgiac_core::identifier::Identifier],
+) -> Vec<canhgiac_index::CheckAnswer> {
+    let mut answers = Vec::new();
+    index.check_many(snapshot, identifiers, NOW, |number, answer| {
+        assert_eq!(number, answers.len(), "answers come in order");
+        answers.push(answer);
+    });
+    answers
+}
+
+#[test]
+fn check_many_answers_as_check() {
+    let mut texts: Vec<String> = (0..400).map(|i| contact(i * 7919 % (2 * CONTACTS)).1).collect();
+    texts.extend(
+        [
+            "vietcombank.com.vn",
+            "https://vietcombank.com.vn/khach-hang",
+            "https://vay3.vip/pay?stk=0011004123456",
+            "https://m.vay8.vip/",
+            "ho.tro@vay13.vip",
+            "vietcombank-xacthuc.com",
+            "not a contact",
+            "",
+        ]
+        .map(String::from),
+    );
+    let identifiers = identifiers(&texts);
+    assert!(identifiers.len() > 400);
+    let expected = checked_one_at_a_time(index(), &identifiers);
+    assert!(expected.iter().filter(|a| a.verdict > VerdictLevel::NoData).count() > 100, "hits among them");
+    let snapshot = index().snapshot();
+    assert_eq!(checked_many(index(), &snapshot, &identifiers), expected);
+    assert_eq!(checked_many(index(), &snapshot, &identifiers[..1]), expected[..1]);
+    assert!(checked_many(index(), &snapshot, &[]).is_empty());
+}
+
+#[test]
+fn check_many_sees_changes_published_after_its_snapshot() {
+    let index = ReputationIndex::build(Arc::new(trust_directory().clone()), (0..1000).map(record), NOW);
+    let stale = index.snapshot();
+    let mut changes: Vec<ContactRecord> =
+        (0..1000).step_by(3).map(|i| ContactRecord { signals: ContactSignals::default(), ..record(i) }).collect();
+    changes.extend((1000..2000).map(record));
+    index.upsert(changes, NOW);
+    let identifiers = identifiers(&(0..2000).map(|i| contact(i).1).collect::<Vec<_>>());
+    let expected = checked_one_at_a_time(&index, &identifiers);
+    assert_eq!(checked_many(&index, &stale, &identifiers), expected);
+    // Contacts added after the snapshot are among the answers compared, and found.
+    assert!(expected[1000..].iter().any(|a| a.verdict > VerdictLevel::NoData));
+}

@@ -10,9 +10,9 @@ use crate::json::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use canhgiac_core::identifier::IdentifierKind;
+use canhgiac_core::identifier::{Identifier, IdentifierKind};
 use canhgiac_core::{Error, ErrorCode, detect};
-use canhgiac_index::{CheckAnswer, RANGE_PREFIX_HEX, ReputationIndex, level_digit};
+use canhgiac_index::{IndexSnapshot, RANGE_PREFIX_HEX, ReputationIndex, level_digit};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -48,16 +48,15 @@ fn query_value(query: Option<&str>) -> Result<Option<String>, ApiError> {
     Ok(found)
 }
 
-/// The explained answer for one value; a value that is no contact gets an error without a field (the caller names it).
-fn check_value(index: &ReputationIndex, value: &str, now: i64) -> Result<CheckAnswer, Error> {
-    let identifier = detect(value).map_err(|error| {
+/// The contact a value is; a value that is no contact gets an error without a field (the caller names it).
+fn detect_value(value: &str) -> Result<Identifier, Error> {
+    detect(value).map_err(|error| {
         let message = format!(
             "{} (expected a phone number, a bank account, a card, an e-wallet, a link, a domain, an e-mail, an IP address, a social account, a crypto wallet or a VietQR payload)",
             error.message
         );
         Error::new(error.code, message)
-    })?;
-    Ok(index.check(&identifier, now))
+    })
 }
 
 /// The answer of a batch in place of a value that is no contact (the others are [`CheckAnswer`]s).
@@ -89,7 +88,7 @@ pub(crate) fn check_response(state: &AppState, query: Option<&str>) -> Result<Re
         .with_field("q")
         .into());
     };
-    let answer = check_value(state.index(), &value, now_millis()).map_err(|e| e.with_field("q"))?;
+    let answer = state.index().check(&detect_value(&value).map_err(|e| e.with_field("q"))?, now_millis());
     // Written straight from the answer by its own JSON writer (the derived serialisation's bytes, faster).
     Ok((
         [
@@ -146,6 +145,7 @@ pub async fn check_batch(
     for _ in 0..threads {
         let (index, values, next_chunk, written) = (index.clone(), values.clone(), next_chunk.clone(), written.clone());
         tokio::task::spawn_blocking(move || {
+            let snapshot = index.snapshot();
             loop {
                 let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
                 if chunk >= chunks {
@@ -155,7 +155,7 @@ pub async fn check_batch(
                 let part = &values[first..(first + BATCH_CHUNK_VALUES).min(values.len())];
                 let mut json = Vec::with_capacity(part.len() * 512 + OPENING.len() + CLOSING.len());
                 json.extend_from_slice(if chunk == 0 { OPENING } else { b"," });
-                write_batch_part(&mut json, &index, now, first, part);
+                write_batch_part(&mut json, &index, &snapshot, now, first, part);
                 if chunk + 1 == chunks {
                     json.extend_from_slice(CLOSING);
                 }
@@ -216,28 +216,57 @@ impl InOrderChunks {
 }
 
 /// The answers to `values` (which start at position `first` of the batch) as JSON, separated by commas, after what
-/// `json` holds.
-fn write_batch_part(json: &mut Vec<u8>, index: &ReputationIndex, now: i64, first: usize, values: &[String]) {
+/// `json` holds. The values are all detected first, then checked together ([`ReputationIndex::check_many`]).
+fn write_batch_part(
+    json: &mut Vec<u8>,
+    index: &ReputationIndex,
+    snapshot: &IndexSnapshot,
+    now: i64,
+    first: usize,
+    values: &[String],
+) {
+    let mut identifiers = Vec::with_capacity(values.len());
+    // The position in `values` of each identifier, and the values refused, by position.
+    let mut positions = Vec::with_capacity(values.len());
+    let mut refused = Vec::new();
     for (offset, value) in values.iter().enumerate() {
-        if offset > 0 {
-            json.push(b',');
-        }
-        match check_value(index, value, now) {
-            Ok(answer) => answer.write_json(json),
-            // The field is named only for a refused value, not formatted for every one.
-            Err(error) => {
-                let refused = RefusedValue {
-                    error: BatchError {
-                        code: error.code.as_str(),
-                        message: error.message,
-                        field: Some(format!("values[{}]", first + offset)),
-                    },
-                };
-                // Writing to a Vec fails only when a value cannot be serialised, which ours always can.
-                let _ = serde_json::to_writer(&mut *json, &refused);
+        match detect_value(value) {
+            Ok(identifier) => {
+                identifiers.push(identifier);
+                positions.push(offset);
             }
+            Err(error) => refused.push((offset, error)),
         }
     }
+    let mut refused = refused.into_iter().peekable();
+    // Every answer writes something, so an answer follows another exactly when `json` grew.
+    let start = json.len();
+    let separate = |json: &mut Vec<u8>| {
+        if json.len() > start {
+            json.push(b',');
+        }
+    };
+    let mut write_refused_before = |json: &mut Vec<u8>, position: usize| {
+        while let Some((offset, error)) = refused.next_if(|(offset, _)| *offset < position) {
+            separate(json);
+            // The field is named only for a refused value, not formatted for every one.
+            let refused = RefusedValue {
+                error: BatchError {
+                    code: error.code.as_str(),
+                    message: error.message,
+                    field: Some(format!("values[{}]", first + offset)),
+                },
+            };
+            // Writing to a Vec fails only when a value cannot be serialised, which ours always can.
+            let _ = serde_json::to_writer(&mut *json, &refused);
+        }
+    };
+    index.check_many(snapshot, &identifiers, now, |number, answer| {
+        write_refused_before(json, positions[number]);
+        separate(json);
+        answer.write_json(json);
+    });
+    write_refused_before(json, usize::MAX);
 }
 
 fn parse_prefix(prefix: &str) -> Result<u32, Error> {

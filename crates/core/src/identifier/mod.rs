@@ -187,18 +187,23 @@ impl Identifier {
 
     /// The canonical string form: the key everything after intake works on.
     pub fn canonical(&self) -> String {
+        self.canonical_str().to_string()
+    }
+
+    /// [`Identifier::canonical`] without a copy.
+    pub fn canonical_str(&self) -> &str {
         match self {
-            Identifier::Phone(x) => x.canonical().to_string(),
-            Identifier::BankAccount(x) => x.canonical().to_string(),
-            Identifier::Card(x) => x.canonical().to_string(),
-            Identifier::Ewallet(x) => x.canonical().to_string(),
-            Identifier::Url(x) => x.canonical().to_string(),
-            Identifier::Domain(x) => x.canonical().to_string(),
-            Identifier::Email(x) => x.canonical().to_string(),
-            Identifier::Ip(x) => x.canonical().to_string(),
-            Identifier::Social(x) => x.canonical().to_string(),
-            Identifier::Crypto(x) => x.canonical().to_string(),
-            Identifier::Vietqr(x) => x.canonical().to_string(),
+            Identifier::Phone(x) => x.canonical(),
+            Identifier::BankAccount(x) => x.canonical(),
+            Identifier::Card(x) => x.canonical(),
+            Identifier::Ewallet(x) => x.canonical(),
+            Identifier::Url(x) => x.canonical(),
+            Identifier::Domain(x) => x.canonical(),
+            Identifier::Email(x) => x.canonical(),
+            Identifier::Ip(x) => x.canonical(),
+            Identifier::Social(x) => x.canonical(),
+            Identifier::Crypto(x) => x.canonical(),
+            Identifier::Vietqr(x) => x.canonical(),
         }
     }
 
