@@ -229,8 +229,9 @@ fn replay_in_chunks(
             .map_err(write_error);
     };
     // In runs, the replay's way (`screen_many`): the same decisions as `screen` for each in turn.
-    for chunk in &chunks {
-        screener.screen_many(chunk, asker, index, &mut remarks, &mut write_decision);
+    // Each chunk is let go once screened: the windows, which grow as accounts appear, reuse its memory.
+    for chunk in chunks {
+        screener.screen_many(&chunk, asker, index, &mut remarks, &mut write_decision);
     }
     written?;
     writer.flush().map_err(|e| Error::new(ErrorCode::Internal, format!("the output cannot be written: {e}")))?;
