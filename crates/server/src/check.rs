@@ -21,6 +21,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Most values one `POST /v1/check/batch` may ask about.
 pub const MAX_BATCH_VALUES: usize = 10_000;
+/// From this many values a batch is checked with [`ReputationIndex::check_many`]: each thread then takes a snapshot of
+/// the index (about 135 µs, a reference to each of its 4,096 shards) and saves about 0.2-0.4 µs a value (10M
+/// contacts: 25.4 → 21.7 ms for 10,000 values on one thread), so a small batch is checked one value at a time.
+const CHECK_MANY_FROM_VALUES: usize = 2_000;
 /// Values a blocking thread checks at a time before it takes the next chunk of a batch.
 const BATCH_CHUNK_VALUES: usize = 250;
 /// Lines in a range answer: real suffixes padded with decoys up to this many (or the next multiple of it), so
@@ -145,7 +149,8 @@ pub async fn check_batch(
     for _ in 0..threads {
         let (index, values, next_chunk, written) = (index.clone(), values.clone(), next_chunk.clone(), written.clone());
         tokio::task::spawn_blocking(move || {
-            let snapshot = index.snapshot();
+            // Taken when the batch is large enough to repay it (see `CHECK_MANY_FROM_VALUES`).
+            let snapshot = (values.len() >= CHECK_MANY_FROM_VALUES).then(|| index.snapshot());
             loop {
                 let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
                 if chunk >= chunks {
@@ -155,7 +160,7 @@ pub async fn check_batch(
                 let part = &values[first..(first + BATCH_CHUNK_VALUES).min(values.len())];
                 let mut json = Vec::with_capacity(part.len() * 512 + OPENING.len() + CLOSING.len());
                 json.extend_from_slice(if chunk == 0 { OPENING } else { b"," });
-                write_batch_part(&mut json, &index, &snapshot, now, first, part);
+                write_batch_part(&mut json, &index, snapshot.as_ref(), now, first, part);
                 if chunk + 1 == chunks {
                     json.extend_from_slice(CLOSING);
                 }
@@ -216,11 +221,12 @@ impl InOrderChunks {
 }
 
 /// The answers to `values` (which start at position `first` of the batch) as JSON, separated by commas, after what
-/// `json` holds. The values are all detected first, then checked together ([`ReputationIndex::check_many`]).
+/// `json` holds. The values are all detected first, then checked together ([`ReputationIndex::check_many`]) when
+/// there is a snapshot, one by one otherwise.
 fn write_batch_part(
     json: &mut Vec<u8>,
     index: &ReputationIndex,
-    snapshot: &IndexSnapshot,
+    snapshot: Option<&IndexSnapshot>,
     now: i64,
     first: usize,
     values: &[String],
@@ -261,11 +267,19 @@ fn write_batch_part(
             let _ = serde_json::to_writer(&mut *json, &refused);
         }
     };
-    index.check_many(snapshot, &identifiers, now, |number, answer| {
+    let mut write_answer = |number: usize, answer: canhgiac_index::CheckAnswer| {
         write_refused_before(json, positions[number]);
         separate(json);
         answer.write_json(json);
-    });
+    };
+    match snapshot {
+        Some(snapshot) => index.check_many(snapshot, &identifiers, now, write_answer),
+        None => {
+            for (number, identifier) in identifiers.iter().enumerate() {
+                write_answer(number, index.check(identifier, now));
+            }
+        }
+    }
     write_refused_before(json, usize::MAX);
 }
 

@@ -466,21 +466,24 @@ mod scenarios {
             refused.text
         );
         // Spread over threads in chunks, the answers still come back in order, and a refused value far into the
-        // batch is named by its own position.
-        let mut many: Vec<String> = (0..1_300).map(|i| format!("0912 00{i:04}")).collect();
-        let refused_at = [0, 249, 250, 251, 777, 778, 1_299];
-        for at in refused_at {
-            many[at] = "not a contact".into();
-        }
-        let ordered =
-            send(&p.app, post("/v1/check/batch", &json!({"values": many}), &[("authorization", &auth)])).await;
-        let ordered = ordered.body["results"].as_array().unwrap().clone();
-        assert_eq!(ordered.len(), 1_300);
-        for (i, result) in ordered.iter().enumerate() {
-            if refused_at.contains(&i) {
-                assert_eq!(result["error"]["field"], format!("values[{i}]"));
-            } else {
-                assert_eq!(result["canonical"], format!("+8491200{i:04}"));
+        // batch is named by its own position: in a batch checked one value at a time and in one large enough to be
+        // checked with its look-ups made together.
+        for size in [1_300, 2_600] {
+            let mut many: Vec<String> = (0..size).map(|i| format!("0912 00{i:04}")).collect();
+            let refused_at = [0, 249, 250, 251, 777, 778, size - 501, size - 500, size - 1];
+            for at in refused_at {
+                many[at] = "not a contact".into();
+            }
+            let ordered =
+                send(&p.app, post("/v1/check/batch", &json!({"values": many}), &[("authorization", &auth)])).await;
+            let ordered = ordered.body["results"].as_array().unwrap().clone();
+            assert_eq!(ordered.len(), size);
+            for (i, result) in ordered.iter().enumerate() {
+                if refused_at.contains(&i) {
+                    assert_eq!(result["error"]["field"], format!("values[{i}]"));
+                } else {
+                    assert_eq!(result["canonical"], format!("+8491200{i:04}"));
+                }
             }
         }
         let empty = send(&p.app, post("/v1/check/batch", &json!({"values": []}), &[("authorization", &auth)])).await;
