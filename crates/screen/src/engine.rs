@@ -227,7 +227,7 @@ impl Screener {
             payees.clear();
             payers.clear();
             if let Some(index) = index {
-                // A snapshot costs tens of microseconds (a reference to each of the index's shards): one serves
+                // A snapshot costs about 135 µs (a reference to each of the index's 4,096 shards): one serves
                 // SNAPSHOT_RUNS runs, so that a long replay still sees the index's changes within a fraction of a
                 // second.
                 if number % SNAPSHOT_RUNS == 0 {
