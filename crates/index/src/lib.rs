@@ -333,9 +333,10 @@ impl ReputationIndex {
 
     /// A view of every shard as it is now, for many look-ups in a row (a batch, a screening run). Taking it costs
     /// one reference count per shard and a 96 KiB array of what batched look-ups need of each shard (about
-    /// 135 µs, measured at 1M and 10M contacts: worth it for a few hundred look-ups or more); a look-up through it then does no atomic operation, so the processor overlaps the memory
-    /// reads of consecutive look-ups, and [`IndexSnapshot::lookup_many`] overlaps them on purpose. Changes
-    /// published after it was taken are not seen through it.
+    /// 135 µs, measured at 1M and 10M contacts: worth it for a thousand look-ups or more); a look-up through it
+    /// then does no atomic operation, so the processor overlaps the memory reads of consecutive look-ups, and
+    /// [`IndexSnapshot::lookup_many`] overlaps them on purpose. Changes published after it was taken are not seen
+    /// through it.
     pub fn snapshot(&self) -> IndexSnapshot {
         let shards: Box<[Arc<Shard>]> = self.shards.iter().map(|shard| shard.load_full()).collect();
         let views = shards.iter().map(|shard| shard.view()).collect();
