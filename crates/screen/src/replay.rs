@@ -190,8 +190,8 @@ fn replay_in_chunks(
             }
         }
     }
-    // In time order, ties in file order (a stable sort); a file already in order, as exports usually are, is
-    // screened chunk by chunk as read.
+    // In time order, ties in file order (a stable sort); a file already in order, as exports usually are, keeps
+    // its chunks and is not sorted.
     if !in_time_order {
         let mut transfers = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
         for chunk in chunks.drain(..) {
