@@ -16,8 +16,9 @@ use crate::check;
 use crate::middleware::{self, DirectRoute};
 use crate::{AppState, access_log};
 use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
-use axum::http::{Method, header};
+use axum::http::{HeaderValue, Method, Version, header};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::serve::IncomingStream;
@@ -27,6 +28,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 use tokio::net::TcpListener;
@@ -111,6 +114,49 @@ impl App {
     }
 }
 
+/// Whether the request says it has a body (one that is not empty).
+fn has_body(request: &Request) -> bool {
+    let headers = request.headers();
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length.to_str().ok().and_then(|text| text.trim().parse::<u64>().ok()) != Some(0))
+}
+
+/// A request body that records whether it was read to its end. An answer made before its request's body was read
+/// (401 before it, 413 on its length, a timeout) leaves the rest of the body on the connection: hyper then
+/// closes the connection, without saying so in the answer, and a client that kept it for its next request (a
+/// bank's pooled HTTP client) saw that request fail. Such an answer now says `Connection: close`.
+struct BodyReadToEnd {
+    inner: Body,
+    read_to_end: Arc<AtomicBool>,
+}
+
+impl http_body::Body for BodyReadToEnd {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || this.inner.is_end_stream() {
+            this.read_to_end.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// A look-up the router would send to the check handler with nothing to authenticate and no body to limit.
 fn is_anonymous_check(request: &Request) -> bool {
     let headers = request.headers();
@@ -133,10 +179,31 @@ impl Service<Request> for App {
         Service::<Request>::poll_ready(&mut self.router, cx)
     }
 
-    fn call(&mut self, mut request: Request) -> AppFuture {
+    fn call(&mut self, request: Request) -> AppFuture {
         if is_anonymous_check(&request) {
             return AppFuture::Answered { inner: std::future::ready(Ok(self.answer_check(&request))) };
         }
+        if !has_body(&request) || request.version() > Version::HTTP_11 {
+            return self.route(request);
+        }
+        let read_to_end = Arc::new(AtomicBool::new(false));
+        let request = request.map(|body| Body::new(BodyReadToEnd { inner: body, read_to_end: read_to_end.clone() }));
+        let answer = self.route(request);
+        AppFuture::Direct {
+            inner: Box::pin(async move {
+                let Ok(mut response) = answer.await;
+                if !read_to_end.load(Ordering::Relaxed) {
+                    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+                }
+                Ok(response)
+            }),
+        }
+    }
+}
+
+impl App {
+    /// The answer to a request that is not an anonymous look-up: the direct route's or the router's.
+    fn route(&mut self, mut request: Request) -> AppFuture {
         if request.method() == Method::POST && request.uri().path() == SCREEN_TRANSFER_ROUTE {
             request.extensions_mut().insert(DirectRoute(SCREEN_TRANSFER_ROUTE));
             return AppFuture::Direct { inner: self.screen_transfer.call(request) };

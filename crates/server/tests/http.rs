@@ -375,3 +375,83 @@ async fn run_reports_a_port_in_use_and_a_bad_data_dir() {
     let result = canhgiac_server::run(config, std::future::pending()).await;
     assert!(matches!(result, Err(ServeError::DataDir { .. })), "{result:?}");
 }
+
+// ---- an answer made before its request's body was read says that the connection closes ----
+
+/// Reads one HTTP/1.1 answer from `stream` (head and `Content-Length` body): the head, lowercased, and the body.
+async fn read_answer(stream: &mut TcpStream) -> (String, String) {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&received[..end]).to_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map_or(0, |value| value.trim().parse().unwrap());
+            if received.len() >= end + 4 + length {
+                let body = String::from_utf8_lossy(&received[end + 4..end + 4 + length]).into_owned();
+                return (head, body);
+            }
+        }
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer)).await.unwrap().unwrap();
+        assert!(read > 0, "the connection closed before a whole answer: {:?}", String::from_utf8_lossy(&received));
+        received.extend_from_slice(&buffer[..read]);
+    }
+}
+
+#[tokio::test]
+async fn an_answer_made_before_the_body_was_read_closes_the_connection_and_says_so() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, app(), async move {
+        let _ = shutdown_rx.await;
+    }));
+
+    // A body announced larger than the limit, of which the client has sent the first kilobyte: 413 at once.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let announced = HttpLimits::DEFAULT_BODY_LIMIT * 4;
+    let head = format!(
+        "POST /v1/identifiers/extract HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {announced}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&[b' '; 1024]).await.unwrap();
+    let (head, body) = read_answer(&mut stream).await;
+    assert!(head.starts_with("http/1.1 413"), "{head}");
+    assert!(head.contains("\r\nconnection: close"), "{head}");
+    assert!(body.contains("payload_too_large"), "{body}");
+    // ...and the server closes it, as it said.
+    let mut rest = Vec::new();
+    let _end_or_reset = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest))
+        .await
+        .expect("the server closes the connection");
+
+    // A body read to its end keeps the connection for the next request.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let json = r#"{"text": "goi 0912345678"}"#;
+    for _ in 0..2 {
+        let request = format!(
+            "POST /v1/identifiers/extract HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{json}",
+            json.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let (head, _) = read_answer(&mut stream).await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(!head.contains("connection: close"), "{head}");
+    }
+
+    // Refused before its body is read (no API key): the answer says so too.
+    let batch = json!({"values": ["0912345678"]}).to_string();
+    let request = Request::post("/v1/check/batch")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, batch.len())
+        .body(Body::from(batch))
+        .unwrap();
+    let answer = send(app(), request).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
+    assert_eq!(answer.headers.get(header::CONNECTION).map(|v| v.to_str().unwrap()), Some("close"));
+
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+}
