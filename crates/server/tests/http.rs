@@ -33,6 +33,15 @@ fn post_json(uri: &str, body: &Value) -> Request<Body> {
     post(uri, Some("application/json"), body.to_string())
 }
 
+/// A JSON POST that says its length (`Content-Length`), as a client on a socket does.
+fn post_json_with_length(uri: &str, body: String) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap()
+}
+
 fn get_req(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
 }
@@ -115,11 +124,7 @@ fn oversize_body() -> String {
 #[tokio::test]
 async fn oversize_body_with_content_length_is_413() {
     let body = oversize_body();
-    let request = Request::post("/v1/identifiers/extract")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::CONTENT_LENGTH, body.len())
-        .body(Body::from(body))
-        .unwrap();
+    let request = post_json_with_length("/v1/identifiers/extract", body);
     let answer = send(app(), request).await;
     assert_error(&answer, 413, "payload_too_large", None);
 }
@@ -136,11 +141,7 @@ async fn body_just_under_the_limit_is_accepted() {
     let text = "xin chào ".repeat((HttpLimits::DEFAULT_BODY_LIMIT - 100) / "xin chào ".len());
     let body = json!({ "text": text }).to_string();
     assert!(body.len() < HttpLimits::DEFAULT_BODY_LIMIT);
-    let request = Request::post("/v1/identifiers/extract")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::CONTENT_LENGTH, body.len())
-        .body(Body::from(body))
-        .unwrap();
+    let request = post_json_with_length("/v1/identifiers/extract", body);
     let answer = send(app(), request).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
@@ -443,11 +444,7 @@ async fn an_answer_made_before_the_body_was_read_closes_the_connection_and_says_
 
     // Refused before its body is read (no API key): the answer says so too.
     let batch = json!({"values": ["0912345678"]}).to_string();
-    let request = Request::post("/v1/check/batch")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::CONTENT_LENGTH, batch.len())
-        .body(Body::from(batch))
-        .unwrap();
+    let request = post_json_with_length("/v1/check/batch", batch);
     let answer = send(app(), request).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
     assert_eq!(answer.headers.get(header::CONNECTION).map(|v| v.to_str().unwrap()), Some("close"));
