@@ -11,6 +11,9 @@
 //! instead of found and copied for every request; the route's template travels as [`DirectRoute`] where the router
 //! would have put its `MatchedPath`. Every other request, and a look-up with a key (which must be checked), goes
 //! through the router unchanged.
+//!
+//! A request with a body has its body watched ([`BodyReadToEnd`]): an answer made before the body was read to its
+//! end says `Connection: close`, since hyper will not keep that connection.
 
 use crate::check;
 use crate::middleware::{self, DirectRoute};
@@ -216,7 +219,8 @@ impl App {
 }
 
 pin_project! {
-    /// [`App`]'s future: an answer already made, the direct route's, or the router's.
+    /// [`App`]'s future: an answer already made; a boxed one (the direct route's, or any answer to a request with a
+    /// body, watched for `Connection: close`); or the router's.
     #[project = AppFutureProjection]
     pub enum AppFuture {
         Answered { #[pin] inner: std::future::Ready<Result<Response, Infallible>> },
