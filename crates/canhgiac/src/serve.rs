@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// rate limits count that address. Never set it when clients reach the server directly (they could forge it).
     #[arg(long, env = "CANHGIAC_BEHIND_PROXY")]
     behind_proxy: bool,
+    /// Most connections served at once (fewer when the open-file limit is lower); the next wait until one closes.
+    #[arg(long, value_name = "N", env = "CANHGIAC_MAX_CONNECTIONS", default_value_t = canhgiac_server::HttpLimits::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -50,6 +53,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         .saturating_mul(1 << 20)
         .saturating_mul(args.max_files.max(1))
         .saturating_add(1 << 20);
+    config.limits.max_connections = connections_within_open_file_limit(args.max_connections);
     let result = runtime.block_on(async {
         // Installed before binding, so that a signal sent once the port answers is never missed.
         let shutdown = install_shutdown_signal().map_err(|err| format!("cannot install signal handlers: {err}"))?;
@@ -65,6 +69,40 @@ pub fn run(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Open files kept for the store, the evidence files and the logs beside the connections.
+const FILES_BESIDE_CONNECTIONS: u64 = 256;
+
+/// Raises the soft limit on open files to the hard one (as Go and nginx do: the soft default, often 1,024, is
+/// below what a server's connections need) and returns `wanted`, or fewer if the limit would not leave
+/// [`FILES_BESIDE_CONNECTIONS`] files for the rest once every connection is open.
+fn connections_within_open_file_limit(wanted: usize) -> usize {
+    let wanted = wanted.max(1);
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `limit` is a valid rlimit for getrlimit and setrlimit to read and write.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return wanted;
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit = raised;
+        }
+    }
+    if limit.rlim_cur == libc::RLIM_INFINITY {
+        return wanted;
+    }
+    let room = limit.rlim_cur.saturating_sub(FILES_BESIDE_CONNECTIONS).max(16);
+    if (wanted as u64) <= room {
+        return wanted;
+    }
+    tracing::warn!(
+        open_file_limit = limit.rlim_cur,
+        max_connections = room,
+        "the open-file limit allows fewer connections than asked for; raise it (ulimit -n) to serve more at once"
+    );
+    room as usize
 }
 
 /// Logs to stderr; `RUST_LOG` is respected, `info` by default.

@@ -279,3 +279,45 @@ fn serve_on_a_port_in_use_fails_with_exit_1() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("cannot listen on"), "{}", stderr(&output));
 }
+
+#[test]
+fn serve_raises_its_open_file_limit_and_serves_fewer_connections_when_the_limit_is_low() {
+    use std::os::unix::process::CommandExt;
+    let temp = tempfile::tempdir().unwrap();
+    let log = temp.path().join("server.log");
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_canhgiac"));
+    command
+        .args(["serve", "--listen", &addr.to_string(), "--max-connections", "5000", "--data-dir"])
+        .arg(temp.path().join("data"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    // SAFETY: setrlimit(2) between fork and exec, on a valid rlimit; it allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            let low = libc::rlimit { rlim_cur: 300, rlim_max: 400 };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &low) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut server = Server(command.spawn().expect("the binary runs"));
+    assert_eq!(wait_for_health(&mut server, addr, &log)["status"], "ok");
+
+    // The soft limit was raised to the hard one...
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.0.id())).unwrap();
+    let open_files = limits.lines().find(|line| line.starts_with("Max open files")).unwrap();
+    assert_eq!(open_files.split_whitespace().skip(3).take(2).collect::<Vec<_>>(), ["400", "400"], "{open_files}");
+    // ...and the connections kept within it, leaving 256 files for the rest, with a warning that says so.
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log_text.contains("open_file_limit=400") && log_text.contains("max_connections=144"),
+        "the log says how many connections the limit allows: {log_text}"
+    );
+
+    // SAFETY: kill(2) on the child's own pid.
+    assert_eq!(unsafe { libc::kill(server.0.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    assert_eq!(wait_for_exit(&mut server, Duration::from_secs(5)).code(), Some(0));
+}

@@ -24,7 +24,6 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, Method, Version, header};
 use axum::response::IntoResponse;
 use axum::response::Response;
-use axum::serve::IncomingStream;
 use pin_project_lite::pin_project;
 use std::convert::Infallible;
 use std::future::Future;
@@ -35,7 +34,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
-use tokio::net::TcpListener;
 use tower::util::BoxCloneSyncService;
 use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -98,9 +96,23 @@ impl App {
         App { router, screen_transfer, state, peer: None }
     }
 
-    /// The per-connection service factory [`axum::serve`] takes.
-    pub fn into_make_service(self) -> MakeApp {
-        MakeApp { app: self }
+    /// The same application for one connection from `peer`.
+    pub(crate) fn for_peer(&self, peer: SocketAddr) -> App {
+        App { peer: Some(peer), ..self.clone() }
+    }
+
+    pub(crate) fn limits(&self) -> crate::HttpLimits {
+        self.state.limits()
+    }
+
+    /// The answer to `request`, without the `&mut` a tower service's call takes: an anonymous look-up is answered
+    /// from `self` (no copy of the application per look-up); any other request goes to a copy. No `poll_ready`
+    /// first: the router and the direct route's layers are always ready (see `poll_ready`).
+    pub(crate) fn answer(&self, request: Request) -> AppFuture {
+        if is_anonymous_check(&request) {
+            return AppFuture::Answered { inner: std::future::ready(Ok(self.answer_check(&request))) };
+        }
+        self.clone().answer_other(request)
     }
 
     fn answer_check(&self, request: &Request) -> Response {
@@ -186,6 +198,13 @@ impl Service<Request> for App {
         if is_anonymous_check(&request) {
             return AppFuture::Answered { inner: std::future::ready(Ok(self.answer_check(&request))) };
         }
+        self.answer_other(request)
+    }
+}
+
+impl App {
+    /// The answer to a request that is not an anonymous look-up; one with a body has it watched.
+    fn answer_other(&mut self, request: Request) -> AppFuture {
         if !has_body(&request) || request.version() > Version::HTTP_11 {
             return self.route(request);
         }
@@ -202,9 +221,7 @@ impl Service<Request> for App {
             }),
         }
     }
-}
 
-impl App {
     /// The answer to a request that is not an anonymous look-up: the direct route's or the router's.
     fn route(&mut self, mut request: Request) -> AppFuture {
         if request.method() == Method::POST && request.uri().path() == SCREEN_TRANSFER_ROUTE {
@@ -238,27 +255,5 @@ impl Future for AppFuture {
             AppFutureProjection::Direct { inner } => inner.poll(cx),
             AppFutureProjection::Routed { inner } => inner.poll(cx),
         }
-    }
-}
-
-/// Makes one [`App`] per connection, knowing the peer's address.
-#[derive(Clone)]
-pub struct MakeApp {
-    app: App,
-}
-
-impl Service<IncomingStream<'_, TcpListener>> for MakeApp {
-    type Response = App;
-    type Error = Infallible;
-    type Future = std::future::Ready<Result<App, Infallible>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, connection: IncomingStream<'_, TcpListener>) -> Self::Future {
-        let mut app = self.app.clone();
-        app.peer = Some(*connection.remote_addr());
-        std::future::ready(Ok(app))
     }
 }

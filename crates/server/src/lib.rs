@@ -12,6 +12,7 @@ mod app;
 mod appeals;
 mod auth;
 pub mod check;
+mod connections;
 mod error;
 pub mod intake;
 mod json;
@@ -23,7 +24,7 @@ pub mod reputation;
 mod routes;
 pub mod screen;
 
-pub use app::{App, MakeApp};
+pub use app::App;
 pub use auth::{PARTNER_ROUTES, required_action};
 pub use error::{ApiError, ErrorCodeExtension, status_for};
 pub use json::{ApiJson, from_json_slice};
@@ -249,8 +250,7 @@ pub async fn serve(
     tracing::info!(%address, "listening");
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    // The peer's address reaches the handlers (`ConnectInfo`): the portal's rate limits are per client.
-    let server = axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
+    let server = connections::serve_connections(listener, app, async move {
         shutdown.await;
         tracing::info!("shutting down: no new connections; waiting for requests in flight");
         let _ = signalled_tx.send(());
@@ -264,7 +264,7 @@ pub async fn serve(
         }
     };
     tokio::select! {
-        result = server.into_future() => result.map_err(ServeError::Serve)?,
+        () = server => {}
         () = grace_over => {
             tracing::warn!(grace_s = SHUTDOWN_GRACE.as_secs(), "requests still in flight after the grace period; stopping anyway");
         }

@@ -45,6 +45,13 @@ pub struct HttpLimits {
     pub report_body_limit: usize,
     /// Largest body of bulk partner calls (listings, 5656 batches).
     pub bulk_body_limit: usize,
+    /// Longest a connection may take to send a request's head, counted from the end of the answer before (or
+    /// from the connection's start): a connection idle for longer, or one sending its head byte by byte, is
+    /// closed, so that neither holds a connection forever.
+    pub header_read_timeout: Duration,
+    /// Most connections served at once; the next one waits in the kernel's queue until one closes. It keeps the
+    /// process's open files for its store and evidence when clients open connections without end.
+    pub max_connections: usize,
 }
 
 impl HttpLimits {
@@ -55,6 +62,9 @@ impl HttpLimits {
     pub const DEFAULT_REPORT_BODY_LIMIT: usize = 20 * 10 * 1024 * 1024 + 1024 * 1024;
     /// 10,000 listings of about 1 KB.
     pub const DEFAULT_BULK_BODY_LIMIT: usize = 16 * 1024 * 1024;
+    /// hyper's own default; a pooled client's idle connection lives as long.
+    pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
     /// The routes that take uploads, and so the longer timeout (the portal's report form and QR upload too).
     pub fn is_upload_route(route: &str) -> bool {
@@ -70,6 +80,8 @@ impl Default for HttpLimits {
             body_limit: Self::DEFAULT_BODY_LIMIT,
             report_body_limit: Self::DEFAULT_REPORT_BODY_LIMIT,
             bulk_body_limit: Self::DEFAULT_BULK_BODY_LIMIT,
+            header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
         }
     }
 }

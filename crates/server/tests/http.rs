@@ -452,3 +452,94 @@ async fn an_answer_made_before_the_body_was_read_closes_the_connection_and_says_
     shutdown_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
 }
+
+// ---- the connections' limits: a time limit on a request's head, and a limit on connections served at once ----
+
+/// Serves `limits` on a loopback port; returns the address, the shutdown sender and the server's task.
+async fn serve_with_limits(
+    limits: HttpLimits,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<Result<(), ServeError>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, whole_app(AppState::with_limits("unused", limits)), async move {
+        let _ = shutdown_rx.await;
+    }));
+    (addr, shutdown_tx, server)
+}
+
+const HEALTHZ: &str = "GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n";
+
+/// Waits (at most 5 s) for the server to close `stream`: end of file or a reset, with nothing more to read.
+async fn closed_by_the_server(stream: &mut TcpStream) -> bool {
+    let mut rest = Vec::new();
+    match tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await {
+        Ok(_end_or_reset) => rest.is_empty(),
+        Err(_still_open) => false,
+    }
+}
+
+#[tokio::test]
+async fn a_connection_slow_to_send_its_head_or_idle_is_closed_after_the_header_read_timeout() {
+    let timeout = Duration::from_millis(400);
+    let (addr, shutdown_tx, server) =
+        serve_with_limits(HttpLimits { header_read_timeout: timeout, ..HttpLimits::default() }).await;
+    let started = std::time::Instant::now();
+
+    // Half a head, then nothing.
+    let mut half_head = TcpStream::connect(addr).await.unwrap();
+    half_head.write_all(b"GET /healthz HTTP/1.1\r\nhost:").await.unwrap();
+    // Nothing at all.
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    // One request answered, then idle.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    idle.write_all(HEALTHZ.as_bytes()).await.unwrap();
+    let (head, _) = read_answer(&mut idle).await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    // A head sent in three pieces within the time limit is answered, and its connection kept.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    for piece in HEALTHZ.as_bytes().chunks(12) {
+        slow.write_all(piece).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    let (head, _) = read_answer(&mut slow).await;
+    assert!(head.starts_with("http/1.1 200") && !head.contains("connection: close"), "{head}");
+
+    for (name, stream) in [("half a head", &mut half_head), ("silent", &mut silent), ("idle", &mut idle)] {
+        assert!(closed_by_the_server(stream).await, "the {name} connection is closed");
+    }
+    assert!(started.elapsed() >= timeout, "not before the time limit: {:?}", started.elapsed());
+
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_until_one_closes() {
+    let (addr, shutdown_tx, server) =
+        serve_with_limits(HttpLimits { max_connections: 2, ..HttpLimits::default() }).await;
+    let mut served = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(HEALTHZ.as_bytes()).await.unwrap();
+        let (head, _) = read_answer(&mut stream).await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        served.push(stream);
+    }
+
+    // The third connection is in the kernel's queue: its request is not read while two are open...
+    let mut waiting = TcpStream::connect(addr).await.unwrap();
+    waiting.write_all(HEALTHZ.as_bytes()).await.unwrap();
+    let mut byte = [0u8; 1];
+    let unanswered = tokio::time::timeout(Duration::from_millis(300), waiting.read(&mut byte)).await;
+    assert!(unanswered.is_err(), "answered beyond the limit: {unanswered:?}");
+    // ...and is answered once one of them closes.
+    drop(served.pop());
+    let (head, _) = read_answer(&mut waiting).await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+
+    // Shutting down closes the idle connections at once rather than waiting for their time limit.
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
+    assert!(closed_by_the_server(&mut waiting).await);
+}

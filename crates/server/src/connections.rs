@@ -1,0 +1,112 @@
+//! Accepting connections and serving HTTP/1.1 on them, with the two limits a server open to the public needs.
+//!
+//! `axum::serve` reads a request's head without a time limit, and so did its connections: one that sent half a
+//! head, or nothing at all, stayed open until the client went away, and a client opening connections without end
+//! took the process's open files (its store and evidence files included). Here each connection has hyper's
+//! header-read timeout ([`crate::HttpLimits::header_read_timeout`]: from the connection's start or the end of the answer
+//! before to the end of the next request's head), and at most [`crate::HttpLimits::max_connections`] are served at once:
+//! the next one is accepted when one closes, and waits in the kernel's queue till then.
+//!
+//! HTTP/1.1 only, as before (axum's `http2` feature was never on); hyper's own HTTP/1 connection, without the
+//! protocol sniffing of hyper-util's `auto` builder, whose first read had no timeout.
+
+use crate::app::App;
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+/// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, asks every connection to finish its
+/// request in flight and close, and returns once all have closed.
+pub(crate) async fn serve_connections(listener: TcpListener, app: App, shutdown: impl Future<Output = ()>) {
+    let limits = app.limits();
+    let max_connections = limits.max_connections.clamp(1, u32::MAX as usize);
+    let open_connections = Arc::new(Semaphore::new(max_connections));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    // Connections wait on `closed()` of this sender; dropping the receiver tells them to finish.
+    let (stop_sender, stop_receiver) = watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut warned_full = false;
+    loop {
+        let permit = match open_connections.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if !warned_full {
+                    warned_full = true;
+                    tracing::warn!(max_connections, "connection limit reached: new connections wait until one closes");
+                }
+                tokio::select! {
+                    permit = open_connections.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+                    () = &mut shutdown => break,
+                }
+            }
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    wait_after_accept_error(error).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        if open_connections.available_permits() > max_connections / 2 {
+            warned_full = false;
+        }
+        let connection = http.serve_connection(TokioIo::new(stream), ConnectionService { app: app.for_peer(peer) });
+        let stop = stop_sender.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                // A connection's end, with or without an error (the peer left, a bad request head, a timeout), is
+                // the client's business: hyper has answered what could be answered.
+                _ = connection.as_mut() => {}
+                () = stop.closed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    drop(stop_receiver);
+    // Every connection holds a permit until it has closed.
+    let _all_closed = open_connections.acquire_many(max_connections as u32).await;
+}
+
+/// What an accept error means: one about the connection (the peer gave up while it waited) is no reason to pause;
+/// any other (out of open files or memory) would come back at once, so accepting pauses for a second.
+async fn wait_after_accept_error(error: io::Error) {
+    if matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "cannot accept a connection; accepting again in a second");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// One connection's [`App`], as a hyper service.
+struct ConnectionService {
+    app: App,
+}
+
+impl hyper::service::Service<hyper::Request<Incoming>> for ConnectionService {
+    type Response = axum::response::Response;
+    type Error = Infallible;
+    type Future = crate::app::AppFuture;
+
+    fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
+        self.app.answer(request.map(Body::new))
+    }
+}
