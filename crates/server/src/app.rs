@@ -108,14 +108,19 @@ impl App {
     /// The answer to `request`, without the `&mut` a tower service's call takes: an anonymous look-up is answered
     /// from `self` (no copy of the application per look-up); any other request goes to a copy. No `poll_ready`
     /// first: the router and the direct route's layers are always ready (see `poll_ready`).
-    pub(crate) fn answer(&self, request: Request) -> AppFuture {
+    /// The body is boxed into axum's `Body` only for a request that goes further than the look-up.
+    pub(crate) fn answer<B>(&self, request: axum::http::Request<B>) -> AppFuture
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
         if is_anonymous_check(&request) {
             return AppFuture::Answered { inner: std::future::ready(Ok(self.answer_check(&request))) };
         }
-        self.clone().answer_other(request)
+        self.clone().answer_other(request.map(Body::new))
     }
 
-    fn answer_check(&self, request: &Request) -> Response {
+    fn answer_check<B>(&self, request: &axum::http::Request<B>) -> Response {
         let started = Instant::now();
         let answered =
             std::panic::catch_unwind(AssertUnwindSafe(|| check::check_response(&self.state, request.uri().query())));
@@ -173,7 +178,7 @@ impl http_body::Body for BodyReadToEnd {
 }
 
 /// A look-up the router would send to the check handler with nothing to authenticate and no body to limit.
-fn is_anonymous_check(request: &Request) -> bool {
+fn is_anonymous_check<B>(request: &axum::http::Request<B>) -> bool {
     let headers = request.headers();
     request.method() == Method::GET
         && request.uri().path() == CHECK_ROUTE

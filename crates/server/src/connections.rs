@@ -11,7 +11,6 @@
 //! protocol sniffing of hyper-util's `auto` builder, whose first read had no timeout.
 
 use crate::app::App;
-use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
@@ -107,6 +106,6 @@ impl hyper::service::Service<hyper::Request<Incoming>> for ConnectionService {
     type Future = crate::app::AppFuture;
 
     fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
-        self.app.answer(request.map(Body::new))
+        self.app.answer(request)
     }
 }
