@@ -106,9 +106,9 @@ impl App {
     }
 
     /// The answer to `request`, without the `&mut` a tower service's call takes: an anonymous look-up is answered
-    /// from `self` (no copy of the application per look-up); any other request goes to a copy. No `poll_ready`
-    /// first: the router and the direct route's layers are always ready (see `poll_ready`).
-    /// The body is boxed into axum's `Body` only for a request that goes further than the look-up.
+    /// from `self`; any other request goes to a copy of the one service that answers it (the router, or the direct
+    /// route's stack). No `poll_ready` first: both are always ready (see `poll_ready`). The body is boxed into
+    /// axum's `Body` only for a request that goes further than the look-up.
     pub(crate) fn answer<B>(&self, request: axum::http::Request<B>) -> AppFuture
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -117,7 +117,7 @@ impl App {
         if is_anonymous_check(&request) {
             return AppFuture::Answered { inner: std::future::ready(Ok(self.answer_check(&request))) };
         }
-        self.clone().answer_other(request.map(Body::new))
+        self.answer_other(request.map(Body::new))
     }
 
     fn answer_check<B>(&self, request: &axum::http::Request<B>) -> Response {
@@ -209,7 +209,7 @@ impl Service<Request> for App {
 
 impl App {
     /// The answer to a request that is not an anonymous look-up; one with a body has it watched.
-    fn answer_other(&mut self, request: Request) -> AppFuture {
+    fn answer_other(&self, request: Request) -> AppFuture {
         if !has_body(&request) || request.version() > Version::HTTP_11 {
             return self.route(request);
         }
@@ -228,15 +228,15 @@ impl App {
     }
 
     /// The answer to a request that is not an anonymous look-up: the direct route's or the router's.
-    fn route(&mut self, mut request: Request) -> AppFuture {
+    fn route(&self, mut request: Request) -> AppFuture {
         if request.method() == Method::POST && request.uri().path() == SCREEN_TRANSFER_ROUTE {
             request.extensions_mut().insert(DirectRoute(SCREEN_TRANSFER_ROUTE));
-            return AppFuture::Direct { inner: self.screen_transfer.call(request) };
+            return AppFuture::Direct { inner: self.screen_transfer.clone().call(request) };
         }
         if let Some(peer) = self.peer {
             request.extensions_mut().insert(ConnectInfo(peer));
         }
-        AppFuture::Routed { inner: self.router.call(request) }
+        AppFuture::Routed { inner: self.router.clone().call(request) }
     }
 }
 

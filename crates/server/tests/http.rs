@@ -481,7 +481,7 @@ async fn closed_by_the_server(stream: &mut TcpStream) -> bool {
 
 #[tokio::test]
 async fn a_connection_slow_to_send_its_head_or_idle_is_closed_after_the_header_read_timeout() {
-    let timeout = Duration::from_millis(400);
+    let timeout = Duration::from_millis(1000);
     let (addr, shutdown_tx, server) =
         serve_with_limits(HttpLimits { header_read_timeout: timeout, ..HttpLimits::default() }).await;
     let started = std::time::Instant::now();
@@ -500,7 +500,7 @@ async fn a_connection_slow_to_send_its_head_or_idle_is_closed_after_the_header_r
     let mut slow = TcpStream::connect(addr).await.unwrap();
     for piece in HEALTHZ.as_bytes().chunks(12) {
         slow.write_all(piece).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (head, _) = read_answer(&mut slow).await;
     assert!(head.starts_with("http/1.1 200") && !head.contains("connection: close"), "{head}");
