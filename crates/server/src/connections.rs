@@ -1,11 +1,13 @@
-//! Accepting connections and serving HTTP/1.1 on them, with the two limits a server open to the public needs.
+//! Accepting connections and serving HTTP/1.1 on them, with the limits a server open to the public needs.
 //!
 //! `axum::serve` reads a request's head without a time limit, and so did its connections: one that sent half a
 //! head, or nothing at all, stayed open until the client went away, and a client opening connections without end
 //! took the process's open files (its store and evidence files included). Here each connection has hyper's
 //! header-read timeout ([`crate::HttpLimits::header_read_timeout`]: from the connection's start or the end of the answer
 //! before to the end of the next request's head), and at most [`crate::HttpLimits::max_connections`] are served at once:
-//! the next one is accepted when one closes, and waits in the kernel's queue till then.
+//! the next one is accepted when one closes, and waits in the kernel's queue till then. A connection buffers at most
+//! [`crate::HttpLimits::max_request_head_bytes`] (hyper's default, about 400 KB, let 1,000 unfinished heads hold
+//! 517 MiB).
 //!
 //! HTTP/1.1 only, as before (axum's `http2` feature was never on); hyper's own HTTP/1 connection, without the
 //! protocol sniffing of hyper-util's `auto` builder, whose first read had no timeout.
@@ -28,7 +30,10 @@ pub(crate) async fn serve_connections(listener: TcpListener, app: App, shutdown:
     let max_connections = limits.max_connections.clamp(1, u32::MAX as usize);
     let open_connections = Arc::new(Semaphore::new(max_connections));
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        // hyper refuses less than 8 KiB.
+        .max_buf_size(limits.max_request_head_bytes.max(8 * 1024));
     // Connections wait on `closed()` of this sender; dropping the receiver tells them to finish.
     let (stop_sender, stop_receiver) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);

@@ -49,6 +49,9 @@ pub struct HttpLimits {
     /// from the connection's start): a connection idle for longer, or one sending its head byte by byte, is
     /// closed, so that neither holds a connection forever.
     pub header_read_timeout: Duration,
+    /// Largest request head (request line and headers), in bytes; a larger one is answered 431 by hyper. It is
+    /// also the most a connection buffers of a body at once, so it bounds what each connection holds in memory.
+    pub max_request_head_bytes: usize,
     /// Most connections served at once; the next one waits in the kernel's queue until one closes. It keeps the
     /// process's open files for its store and evidence when clients open connections without end.
     pub max_connections: usize,
@@ -65,6 +68,9 @@ impl HttpLimits {
     /// hyper's own default; a pooled client's idle connection lives as long.
     pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
     pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+    /// Room for the longest value a look-up takes in its query string (4,096 characters, percent-encoded) and a
+    /// browser's headers; hyper's default (about 400 KB) let 10,000 unfinished heads hold 4 GB.
+    pub const DEFAULT_MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
 
     /// The routes that take uploads, and so the longer timeout (the portal's report form and QR upload too).
     pub fn is_upload_route(route: &str) -> bool {
@@ -81,6 +87,7 @@ impl Default for HttpLimits {
             report_body_limit: Self::DEFAULT_REPORT_BODY_LIMIT,
             bulk_body_limit: Self::DEFAULT_BULK_BODY_LIMIT,
             header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT,
+            max_request_head_bytes: Self::DEFAULT_MAX_REQUEST_HEAD_BYTES,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
         }
     }

@@ -543,3 +543,31 @@ async fn connections_beyond_the_limit_wait_until_one_closes() {
     tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
     assert!(closed_by_the_server(&mut waiting).await);
 }
+
+#[tokio::test]
+async fn a_request_head_larger_than_the_limit_is_431_and_one_within_it_is_answered() {
+    let (addr, shutdown_tx, server) = serve_with_limits(HttpLimits::default()).await;
+    let header = |bytes: usize| format!("x-filler: {}\r\n", "a".repeat(bytes));
+
+    // 40 KiB of headers (a long look-up URL and a browser's cookies fit in less): answered.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head = format!("GET /healthz HTTP/1.1\r\nhost: x\r\n{}\r\n", header(40 * 1024));
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let (answer, _) = read_answer(&mut stream).await;
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
+
+    // More than the limit, unfinished: refused as soon as the limit is passed, and closed.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let head =
+        format!("GET /healthz HTTP/1.1\r\nhost: x\r\n{}", header(HttpLimits::DEFAULT_MAX_REQUEST_HEAD_BYTES + 1024));
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut received = Vec::new();
+    let _end_or_reset = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received))
+        .await
+        .expect("the server closes the connection");
+    let received = String::from_utf8_lossy(&received);
+    assert!(received.starts_with("HTTP/1.1 431"), "{received}");
+
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+}
