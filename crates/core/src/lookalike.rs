@@ -163,7 +163,7 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
         .filter(|(number, _)| reachable.binary_search(&(*number as u16)).is_ok())
         .filter_map(|(number, brand)| best_hit(&name, number, brand, all_keys).map(|hit| (brand, hit)))
         .collect();
-    let mut best: Option<(Scored, &ProtectedBrand)> = None;
+    let mut best: Option<(Scored, &ProtectedBrand, &Hit)> = None;
     for (brand, hit) in &hits {
         // A brand whose name is inside another's, where the other's is found (`shopee` in `shopeepay`, `viettel`
         // in `viettelpost`), is not the one imitated.
@@ -181,15 +181,15 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
         let scored = score(&name, brand, hit, all_keys);
         let better = match &best {
             None => true,
-            Some((current, _)) => {
+            Some((current, _, _)) => {
                 (scored.score, scored.base, scored.closeness) > (current.score, current.base, current.closeness)
             }
         };
         if better {
-            best = Some((scored, brand));
+            best = Some((scored, brand, hit));
         }
     }
-    let (scored, brand) = best?;
+    let (scored, brand, hit) = best?;
     let score = scored.score.clamp(0, 100) as u8;
     if score < SUSPICIOUS_SCORE {
         return None;
@@ -201,7 +201,7 @@ fn judge_with_keys(domain: &Domain, brands: &[ProtectedBrand], all_keys: &Keys) 
         official_domain: brand.main_domain().map(str::to_string),
         level,
         score,
-        reasons: scored.reasons,
+        reasons: reasons(&name, brand, hit, scored.parts),
     })
 }
 
@@ -1459,90 +1459,117 @@ struct Scored {
     /// Ties between brands go to the closer spelling (`vietimbank` is one letter from `vietinbank`, two from
     /// `vietcombank`).
     closeness: i32,
-    reasons: Vec<LookalikeReason>,
+    /// What made the score besides the hit, in the order the reasons list them.
+    parts: Vec<(Part, i32)>,
 }
 
 fn reason(code: &'static str, weight: i32, vi: String, en: String) -> LookalikeReason {
     LookalikeReason { code, weight: weight as i16, vi, en }
 }
 
-fn score(name: &Name, brand: &ProtectedBrand, hit: &Hit, all_keys: &Keys) -> Scored {
-    let looks_like = brand.main_domain().unwrap_or(&brand.name).to_string();
-    let label_text = &name.labels[hit.label].text;
-    let mut reasons = vec![main_reason(brand, &looks_like, label_text, hit)];
-    let mut total = hit.base;
+/// What added to (or took from) a score, kept without its texts until the brand imitated is chosen: most hosts
+/// weighed are let go, and writing every weighed brand's reasons cost more than weighing them.
+enum Part {
+    LureWords(Vec<String>),
+    AbusedTld,
+    FreeHosting,
+    BrandInSubdomainOfOtherDomain,
+    OfficialDomainInName(String),
+    ForeignCountryDomain,
+}
 
+fn score(name: &Name, brand: &ProtectedBrand, hit: &Hit, all_keys: &Keys) -> Scored {
+    let mut parts: Vec<(Part, i32)> = Vec::new();
     let lures = lure_words(name, brand, hit, all_keys);
-    if !lures.is_empty() {
+    let no_lures = lures.is_empty();
+    if !no_lures {
         let weight = (20 + 10 * (lures.len() as i32 - 1)).min(30);
-        total += weight;
-        let list = lures.join(", ");
-        reasons.push(reason(
-            "brand_with_lure_word",
-            weight,
-            format!("kèm từ hay dùng để dụ dỗ: {list}"),
-            format!("with words scams use as bait: {list}"),
-        ));
+        parts.push((Part::LureWords(lures), weight));
     }
     let tld = name.tld.as_str();
     if name.free_host.is_none() && ABUSED_TLDS.contains(&tld) {
-        total += 15;
-        reasons.push(reason(
-            "abused_tld",
-            15,
-            format!("đuôi .{tld} rẻ và bị lạm dụng nhiều cho lừa đảo"),
-            format!("the .{tld} ending is cheap and widely abused by scams"),
-        ));
+        parts.push((Part::AbusedTld, 15));
     }
-    if let Some(free) = &name.free_host {
-        total += 15;
-        reasons.push(reason(
-            "free_hosting",
-            15,
-            format!("đặt trên dịch vụ lưu trữ miễn phí {free}, {} không dùng dịch vụ này", brand.name),
-            format!("hosted on the free hosting service {free}, which {} does not use", brand.name),
-        ));
+    if name.free_host.is_some() {
+        parts.push((Part::FreeHosting, 15));
     }
     let main = name.main_label();
     let brand_in_main = brand.keys.iter().any(|key| name.labels[main].skeleton.contains(key.skeleton()));
     if name.free_host.is_none() && hit.label != main && !brand_in_main {
-        total += 10;
-        let registrable = &name.registrable;
-        reasons.push(reason(
-            "brand_in_subdomain_of_other_domain",
-            10,
-            format!("tên thương hiệu nằm ở tên miền con của {registrable}, không thuộc {}", brand.name),
-            format!("the brand name is in a subdomain of {registrable}, which does not belong to {}", brand.name),
-        ));
+        parts.push((Part::BrandInSubdomainOfOtherDomain, 10));
     }
     if let Some((embedded, weight)) = embedded_official(name, brand, hit) {
-        total += weight;
-        reasons.push(reason(
-            "official_domain_in_name",
-            weight,
-            format!("chèn '{embedded}' vào tên để giả tên miền chính thức"),
-            format!("writes '{embedded}' into the name to pass for the official domain"),
-        ));
+        parts.push((Part::OfficialDomainInName(embedded), weight));
     }
-    if lures.is_empty()
+    if no_lures
         && name.free_host.is_none()
         && tld.len() == 2
         && !GENERIC_CCTLDS.contains(&tld)
         && !ABUSED_TLDS.contains(&tld)
     {
-        total -= 20;
-        reasons.push(reason(
-            "foreign_country_domain",
-            -20,
-            format!("đuôi .{tld} là tên miền của nước khác, nơi dễ có tổ chức trùng tên"),
-            format!("under .{tld}, another country's domain, where a namesake is likelier"),
-        ));
+        parts.push((Part::ForeignCountryDomain, -20));
     }
     let closeness = match &hit.kind {
         HitKind::EditDistance { distance, .. } => -(*distance as i32),
         _ => 0,
     };
-    Scored { score: total, base: hit.base, closeness, reasons }
+    let total = hit.base + parts.iter().map(|(_, weight)| weight).sum::<i32>();
+    Scored { score: total, base: hit.base, closeness, parts }
+}
+
+/// The reasons of a score, in Vietnamese and English: the hit's, then each part's.
+fn reasons(name: &Name, brand: &ProtectedBrand, hit: &Hit, parts: Vec<(Part, i32)>) -> Vec<LookalikeReason> {
+    let looks_like = brand.main_domain().unwrap_or(&brand.name);
+    let tld = name.tld.as_str();
+    let mut reasons = vec![main_reason(brand, looks_like, &name.labels[hit.label].text, hit)];
+    for (part, weight) in parts {
+        let (code, vi, en) = match part {
+            Part::LureWords(lures) => {
+                let list = lures.join(", ");
+                (
+                    "brand_with_lure_word",
+                    format!("kèm từ hay dùng để dụ dỗ: {list}"),
+                    format!("with words scams use as bait: {list}"),
+                )
+            }
+            Part::AbusedTld => (
+                "abused_tld",
+                format!("đuôi .{tld} rẻ và bị lạm dụng nhiều cho lừa đảo"),
+                format!("the .{tld} ending is cheap and widely abused by scams"),
+            ),
+            Part::FreeHosting => {
+                let free = name.free_host.as_deref().unwrap_or_default();
+                (
+                    "free_hosting",
+                    format!("đặt trên dịch vụ lưu trữ miễn phí {free}, {} không dùng dịch vụ này", brand.name),
+                    format!("hosted on the free hosting service {free}, which {} does not use", brand.name),
+                )
+            }
+            Part::BrandInSubdomainOfOtherDomain => {
+                let registrable = &name.registrable;
+                (
+                    "brand_in_subdomain_of_other_domain",
+                    format!("tên thương hiệu nằm ở tên miền con của {registrable}, không thuộc {}", brand.name),
+                    format!(
+                        "the brand name is in a subdomain of {registrable}, which does not belong to {}",
+                        brand.name
+                    ),
+                )
+            }
+            Part::OfficialDomainInName(embedded) => (
+                "official_domain_in_name",
+                format!("chèn '{embedded}' vào tên để giả tên miền chính thức"),
+                format!("writes '{embedded}' into the name to pass for the official domain"),
+            ),
+            Part::ForeignCountryDomain => (
+                "foreign_country_domain",
+                format!("đuôi .{tld} là tên miền của nước khác, nơi dễ có tổ chức trùng tên"),
+                format!("under .{tld}, another country's domain, where a namesake is likelier"),
+            ),
+        };
+        reasons.push(reason(code, weight, vi, en));
+    }
+    reasons
 }
 
 /// An official domain written into the name (`vietcombank.com.vn.xyz`: +30), or the key followed by a label that
