@@ -30,8 +30,9 @@ pub struct ServeArgs {
     #[arg(long, env = "CANHGIAC_BEHIND_PROXY")]
     behind_proxy: bool,
     /// Most connections served at once (fewer when the open-file limit is lower); the next wait until one closes.
-    #[arg(long, value_name = "N", env = "CANHGIAC_MAX_CONNECTIONS", default_value_t = canhgiac_server::HttpLimits::DEFAULT_MAX_CONNECTIONS)]
-    max_connections: usize,
+    #[arg(long, value_name = "N", env = "CANHGIAC_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -53,7 +54,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         .saturating_mul(1 << 20)
         .saturating_mul(args.max_files.max(1))
         .saturating_add(1 << 20);
-    config.limits.max_connections = connections_within_open_file_limit(args.max_connections);
+    config.limits.max_connections = connections_within_open_file_limit(args.max_connections as usize);
     let result = runtime.block_on(async {
         // Installed before binding, so that a signal sent once the port answers is never missed.
         let shutdown = install_shutdown_signal().map_err(|err| format!("cannot install signal handlers: {err}"))?;
@@ -71,6 +72,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
+const DEFAULT_MAX_CONNECTIONS: u32 = canhgiac_server::HttpLimits::DEFAULT_MAX_CONNECTIONS as u32;
+
 /// Open files kept for the store, the evidence files and the logs beside the connections.
 const FILES_BESIDE_CONNECTIONS: u64 = 256;
 
@@ -78,7 +81,6 @@ const FILES_BESIDE_CONNECTIONS: u64 = 256;
 /// below what a server's connections need) and returns `wanted`, or fewer if the limit would not leave
 /// [`FILES_BESIDE_CONNECTIONS`] files for the rest once every connection is open.
 fn connections_within_open_file_limit(wanted: usize) -> usize {
-    let wanted = wanted.max(1);
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: `limit` is a valid rlimit for getrlimit and setrlimit to read and write.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
@@ -86,6 +88,7 @@ fn connections_within_open_file_limit(wanted: usize) -> usize {
     }
     if limit.rlim_cur < limit.rlim_max {
         let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+        // SAFETY: as above; raising the soft limit up to the hard one needs no privilege.
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
             limit = raised;
         }

@@ -321,3 +321,16 @@ fn serve_raises_its_open_file_limit_and_serves_fewer_connections_when_the_limit_
     assert_eq!(unsafe { libc::kill(server.0.id() as libc::pid_t, libc::SIGTERM) }, 0);
     assert_eq!(wait_for_exit(&mut server, Duration::from_secs(5)).code(), Some(0));
 }
+
+#[test]
+fn serve_refuses_a_connection_limit_that_is_not_a_positive_number() {
+    for bad in ["0", "-5", "lots"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_canhgiac"))
+            .args(["serve", "--listen", "127.0.0.1:0", &format!("--max-connections={bad}")])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--max-connections") && stderr.contains(bad), "{bad}: {stderr}");
+    }
+}

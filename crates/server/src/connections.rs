@@ -3,11 +3,11 @@
 //! `axum::serve` reads a request's head without a time limit, and so did its connections: one that sent half a
 //! head, or nothing at all, stayed open until the client went away, and a client opening connections without end
 //! took the process's open files (its store and evidence files included). Here each connection has hyper's
-//! header-read timeout ([`crate::HttpLimits::header_read_timeout`]: from the connection's start or the end of the answer
-//! before to the end of the next request's head), and at most [`crate::HttpLimits::max_connections`] are served at once:
-//! the next one is accepted when one closes, and waits in the kernel's queue till then. A connection buffers at most
-//! [`crate::HttpLimits::max_request_head_bytes`] (hyper's default, about 400 KB, let 1,000 unfinished heads hold
-//! 517 MiB).
+//! header-read timeout ([`crate::HttpLimits::header_read_timeout`]: from the connection's start or the end of the
+//! answer before to the end of the next request's head); at most [`crate::HttpLimits::max_connections`] are served
+//! at once (the next one is accepted when one closes, and waits in the kernel's queue till then); and a connection
+//! buffers at most [`crate::HttpLimits::max_request_head_bytes`] (hyper's default, about 400 KB, let 1,000
+//! unfinished heads hold 517 MiB).
 //!
 //! HTTP/1.1 only, as before (axum's `http2` feature was never on); hyper's own HTTP/1 connection, without the
 //! protocol sniffing of hyper-util's `auto` builder, whose first read had no timeout.
