@@ -1468,7 +1468,7 @@ fn reason(code: &'static str, weight: i32, vi: String, en: String) -> LookalikeR
 }
 
 /// What added to (or took from) a score, kept without its texts until the brand imitated is chosen: most hosts
-/// weighed are let go, and writing every weighed brand's reasons cost more than weighing them.
+/// weighed are let go, and writing the reasons of every brand weighed was about a tenth of the judgement's work.
 enum Part {
     LureWords(Vec<String>),
     AbusedTld,
