@@ -571,3 +571,25 @@ async fn a_request_head_larger_than_the_limit_is_431_and_one_within_it_is_answer
     shutdown_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn handlers_behind_the_router_see_the_peer_address_of_a_served_connection() {
+    use axum::extract::ConnectInfo;
+    let peer_route = Router::new().route(
+        "/peer",
+        get(|ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>| async move { peer.ip().to_string() }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, app_with(AppState::new("unused"), peer_route), async move {
+        let _ = shutdown_rx.await;
+    }));
+
+    // The portal's rate limits count clients by this address; without it every client would share one count.
+    let (status, body) = http(addr, "GET", "/peer").await;
+    assert_eq!((status, body.as_str()), (200, "127.0.0.1"));
+
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+}
