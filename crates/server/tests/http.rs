@@ -276,6 +276,20 @@ async fn extract_on_plain_text_gives_an_empty_list() {
 
 // ---- serving over a socket ----
 
+/// A server on a loopback port: its address, the sender that stops it and its task.
+type Served = (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<Result<(), ServeError>>);
+
+/// Serves `app` on a free loopback port until the returned sender sends (or is dropped).
+async fn serve_on_loopback(app: App) -> Served {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, app, async move {
+        let _ = shutdown_rx.await;
+    }));
+    (addr, shutdown_tx, server)
+}
+
 /// Sends one HTTP/1.1 request with `Connection: close` and returns the status and body.
 async fn http(addr: std::net::SocketAddr, method: &str, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
@@ -304,12 +318,7 @@ async fn graceful_shutdown_lets_the_request_in_flight_finish() {
         }),
     );
     let app = app_with(AppState::new("unused"), slow);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, app, async move {
-        let _ = shutdown_rx.await;
-    }));
+    let (addr, shutdown_tx, server) = serve_on_loopback(app).await;
 
     let (status, _) = http(addr, "GET", "/healthz").await;
     assert_eq!(status, 200);
@@ -403,12 +412,7 @@ async fn read_answer(stream: &mut TcpStream) -> (String, String) {
 
 #[tokio::test]
 async fn an_answer_made_before_the_body_was_read_closes_the_connection_and_says_so() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, app(), async move {
-        let _ = shutdown_rx.await;
-    }));
+    let (addr, shutdown_tx, server) = serve_on_loopback(app()).await;
 
     // A body announced larger than the limit, of which the client has sent the first kilobyte: 413 at once.
     let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -455,17 +459,9 @@ async fn an_answer_made_before_the_body_was_read_closes_the_connection_and_says_
 
 // ---- the connections' limits: a time limit on a request's head, and a limit on connections served at once ----
 
-/// Serves `limits` on a loopback port; returns the address, the shutdown sender and the server's task.
-async fn serve_with_limits(
-    limits: HttpLimits,
-) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<Result<(), ServeError>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, whole_app(AppState::with_limits("unused", limits)), async move {
-        let _ = shutdown_rx.await;
-    }));
-    (addr, shutdown_tx, server)
+/// Serves `limits` on a loopback port (see [`serve_on_loopback`]).
+async fn serve_with_limits(limits: HttpLimits) -> Served {
+    serve_on_loopback(whole_app(AppState::with_limits("unused", limits))).await
 }
 
 const HEALTHZ: &str = "GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n";
@@ -579,12 +575,7 @@ async fn handlers_behind_the_router_see_the_peer_address_of_a_served_connection(
         "/peer",
         get(|ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>| async move { peer.ip().to_string() }),
     );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, app_with(AppState::new("unused"), peer_route), async move {
-        let _ = shutdown_rx.await;
-    }));
+    let (addr, shutdown_tx, server) = serve_on_loopback(app_with(AppState::new("unused"), peer_route)).await;
 
     // The portal's rate limits count clients by this address; without it every client would share one count.
     let (status, body) = http(addr, "GET", "/peer").await;
