@@ -27,7 +27,27 @@ const FLUSH_BYTES: usize = 32 * 1024;
 
 /// Logs one answered request (the edge layer in `middleware.rs` calls it).
 pub(crate) fn log_request(method: &str, route: &str, response: &Response, latency: Duration) {
-    let failed = response.status().is_server_error();
+    log_answer(
+        method,
+        route,
+        response.status().as_u16(),
+        // The key's public prefix says which partner called; the key itself is never logged.
+        response.extensions().get::<CallerLabel>().map(|label| label.0.as_str()),
+        response.extensions().get::<ErrorCodeExtension>().map(|code| code.0.as_str()),
+        latency,
+    );
+}
+
+/// Logs one answered request from its parts: the look-ups answered before hyper have no `Response`.
+pub(crate) fn log_answer(
+    method: &str,
+    route: &str,
+    status: u16,
+    key: Option<&str>,
+    code: Option<&str>,
+    latency: Duration,
+) {
+    let failed = status >= 500;
     let enabled = if failed {
         tracing::enabled!(target: "canhgiac_server::access", tracing::Level::ERROR)
     } else {
@@ -36,16 +56,7 @@ pub(crate) fn log_request(method: &str, route: &str, response: &Response, latenc
     if !enabled {
         return;
     }
-    let line = RequestLine {
-        method,
-        route,
-        status: response.status().as_u16(),
-        latency,
-        // The key's public prefix says which partner called; the key itself is never logged.
-        key: response.extensions().get::<CallerLabel>().map(|label| label.0.as_str()),
-        code: response.extensions().get::<ErrorCodeExtension>().map(|code| code.0.as_str()),
-        failed,
-    };
+    let line = RequestLine { method, route, status, latency, key, code, failed };
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let wake_writer = {
         let mut log = LOG.lock();

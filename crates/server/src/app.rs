@@ -101,6 +101,10 @@ impl App {
         App { peer: Some(peer), ..self.clone() }
     }
 
+    pub(crate) fn state(&self) -> &AppState {
+        &self.state
+    }
+
     pub(crate) fn limits(&self) -> crate::HttpLimits {
         self.state.limits()
     }

@@ -84,6 +84,22 @@ pub async fn check(State(state): State<AppState>, uri: Uri) -> Result<Response, 
 /// The answer of `GET /v1/check` for its query string. Synchronous: [`crate::App`] calls it without the router for
 /// an anonymous look-up.
 pub(crate) fn check_response(state: &AppState, query: Option<&str>) -> Result<Response, ApiError> {
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CACHE_CONTROL, HeaderValue::from_static(CHECK_CACHE_CONTROL)),
+        ],
+        check_json(state, query)?,
+    )
+        .into_response())
+}
+
+/// How long clients may keep a look-up's answer: a verdict may change with the next report.
+pub(crate) const CHECK_CACHE_CONTROL: &str = "private, max-age=60";
+
+/// The JSON body of `GET /v1/check`'s answer for its query string, or the error the look-up is answered with. The
+/// look-ups answered on the connection before hyper (`crate::lookup_connection`) use it directly.
+pub(crate) fn check_json(state: &AppState, query: Option<&str>) -> Result<Vec<u8>, ApiError> {
     let Some(value) = query_value(query)?.filter(|q| !q.trim().is_empty()) else {
         return Err(Error::new(
             ErrorCode::EmptyInput,
@@ -94,15 +110,7 @@ pub(crate) fn check_response(state: &AppState, query: Option<&str>) -> Result<Re
     };
     let answer = state.index().check(&detect_value(&value).map_err(|e| e.with_field("q"))?, now_millis());
     // Written straight from the answer by its own JSON writer (the derived serialisation's bytes, faster).
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            // A verdict may change with the next report: clients may keep it a minute.
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60")),
-        ],
-        answer.to_json(),
-    )
-        .into_response())
+    Ok(answer.to_json())
 }
 
 #[derive(Debug, Deserialize)]

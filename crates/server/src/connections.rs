@@ -13,6 +13,7 @@
 //! protocol sniffing of hyper-util's `auto` builder, whose first read had no timeout.
 
 use crate::app::App;
+use crate::lookup_connection::{self, HandedOffStream, LookupsEnded};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
@@ -65,16 +66,25 @@ pub(crate) async fn serve_connections(listener: TcpListener, app: App, shutdown:
         if open_connections.available_permits() > max_connections / 2 {
             warned_full = false;
         }
-        let connection = http.serve_connection(TokioIo::new(stream), ConnectionService { app: app.for_peer(peer) });
+        let app = app.for_peer(peer);
+        let http = http.clone();
         let stop = stop_sender.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            let mut connection = std::pin::pin!(connection);
+            let mut stream = stream;
+            let mut stopped = std::pin::pin!(stop.closed());
+            // Anonymous look-ups are answered before hyper; the connection is hyper's from its first other request.
+            let unread = match lookup_connection::answer_lookups(&mut stream, &app, stopped.as_mut()).await {
+                LookupsEnded::Closed => return,
+                LookupsEnded::HandedOff(unread) => unread,
+            };
+            let stream = TokioIo::new(HandedOffStream::new(unread, stream));
+            let mut connection = std::pin::pin!(http.serve_connection(stream, ConnectionService { app }));
             tokio::select! {
                 // A connection's end, with or without an error (the peer left, a bad request head, a timeout), is
                 // the client's business: hyper has answered what could be answered.
                 _ = connection.as_mut() => {}
-                () = stop.closed() => {
+                () = stopped => {
                     connection.as_mut().graceful_shutdown();
                     let _ = connection.await;
                 }

@@ -16,6 +16,7 @@ mod connections;
 mod error;
 pub mod intake;
 mod json;
+mod lookup_connection;
 mod middleware;
 mod openapi;
 pub mod platform;

@@ -16,6 +16,7 @@ use std::time::Duration;
 use support::{Answer, send};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
 
 fn app() -> App {
     whole_app(AppState::new("unused-data-dir"))
@@ -389,25 +390,23 @@ async fn run_reports_a_port_in_use_and_a_bad_data_dir() {
 // ---- an answer made before its request's body was read says that the connection closes ----
 
 /// Reads one HTTP/1.1 answer from `stream` (head and `Content-Length` body): the head, lowercased, and the body.
+/// Reads no byte past the answer, so that answers sent together are read one at a time.
 async fn read_answer(stream: &mut TcpStream) -> (String, String) {
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&received[..end]).to_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|line| line.strip_prefix("content-length:"))
-                .map_or(0, |value| value.trim().parse().unwrap());
-            if received.len() >= end + 4 + length {
-                let body = String::from_utf8_lossy(&received[end + 4..end + 4 + length]).into_owned();
-                return (head, body);
-            }
-        }
-        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer)).await.unwrap().unwrap();
-        assert!(read > 0, "the connection closed before a whole answer: {:?}", String::from_utf8_lossy(&received));
-        received.extend_from_slice(&buffer[..read]);
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut byte)).await.unwrap().unwrap();
+        assert!(read > 0, "the connection closed before a whole answer: {:?}", String::from_utf8_lossy(&head));
+        head.push(byte[0]);
     }
+    let head = String::from_utf8_lossy(&head[..head.len() - 4]).to_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .map_or(0, |value| value.trim().parse().unwrap());
+    let mut body = vec![0u8; length];
+    tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut body)).await.unwrap().unwrap();
+    (head, String::from_utf8_lossy(&body).into_owned())
 }
 
 #[tokio::test]
@@ -492,6 +491,13 @@ async fn a_connection_slow_to_send_its_head_or_idle_is_closed_after_the_header_r
     idle.write_all(HEALTHZ.as_bytes()).await.unwrap();
     let (head, _) = read_answer(&mut idle).await;
     assert!(head.starts_with("http/1.1 200"), "{head}");
+    // The same with look-ups, which are answered before hyper: half a head; one answered, then idle.
+    let mut half_look_up = TcpStream::connect(addr).await.unwrap();
+    half_look_up.write_all(b"GET /v1/check?q=0912345678 HTTP/1.1\r\nhost:").await.unwrap();
+    let mut idle_after_look_up = TcpStream::connect(addr).await.unwrap();
+    idle_after_look_up.write_all(b"GET /v1/check?q=0912345678 HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let (head, _) = read_answer(&mut idle_after_look_up).await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
     // A head sent in three pieces within the time limit is answered, and its connection kept.
     let mut slow = TcpStream::connect(addr).await.unwrap();
     for piece in HEALTHZ.as_bytes().chunks(12) {
@@ -501,7 +507,13 @@ async fn a_connection_slow_to_send_its_head_or_idle_is_closed_after_the_header_r
     let (head, _) = read_answer(&mut slow).await;
     assert!(head.starts_with("http/1.1 200") && !head.contains("connection: close"), "{head}");
 
-    for (name, stream) in [("half a head", &mut half_head), ("silent", &mut silent), ("idle", &mut idle)] {
+    for (name, stream) in [
+        ("half a head", &mut half_head),
+        ("silent", &mut silent),
+        ("idle", &mut idle),
+        ("half a look-up", &mut half_look_up),
+        ("idle after a look-up", &mut idle_after_look_up),
+    ] {
         assert!(closed_by_the_server(stream).await, "the {name} connection is closed");
     }
     assert!(started.elapsed() >= timeout, "not before the time limit: {:?}", started.elapsed());
@@ -552,17 +564,30 @@ async fn a_request_head_larger_than_the_limit_is_431_and_one_within_it_is_answer
     let (answer, _) = read_answer(&mut stream).await;
     assert!(answer.starts_with("http/1.1 200"), "{answer}");
 
-    // More than the limit, unfinished: refused as soon as the limit is passed, and closed.
+    // The same for a look-up, answered before hyper (after another, to fill a connection's buffer from within).
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let head =
-        format!("GET /healthz HTTP/1.1\r\nhost: x\r\n{}", header(HttpLimits::DEFAULT_MAX_REQUEST_HEAD_BYTES + 1024));
-    let _ = stream.write_all(head.as_bytes()).await;
-    let mut received = Vec::new();
-    let _end_or_reset = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received))
-        .await
-        .expect("the server closes the connection");
-    let received = String::from_utf8_lossy(&received);
-    assert!(received.starts_with("HTTP/1.1 431"), "{received}");
+    let head = format!("GET /v1/check?q=0912345678 HTTP/1.1\r\nhost: x\r\n{}\r\n", header(40 * 1024));
+    stream.write_all(head.repeat(2).as_bytes()).await.unwrap();
+    for _ in 0..2 {
+        let (answer, body) = read_answer(&mut stream).await;
+        assert!(answer.starts_with("http/1.1 200") && body.contains("+84912345678"), "{answer}");
+    }
+
+    // More than the limit, unfinished: refused as soon as the limit is passed, and closed.
+    for target in ["/healthz", "/v1/check?q=0912345678"] {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "GET {target} HTTP/1.1\r\nhost: x\r\n{}",
+            header(HttpLimits::DEFAULT_MAX_REQUEST_HEAD_BYTES + 1024)
+        );
+        let _ = stream.write_all(head.as_bytes()).await;
+        let mut received = Vec::new();
+        let _end_or_reset = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received))
+            .await
+            .expect("the server closes the connection");
+        let received = String::from_utf8_lossy(&received);
+        assert!(received.starts_with("HTTP/1.1 431"), "{target}: {received}");
+    }
 
     shutdown_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
@@ -583,4 +608,107 @@ async fn handlers_behind_the_router_see_the_peer_address_of_a_served_connection(
 
     shutdown_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+}
+
+// ---- anonymous look-ups answered on the connection, before hyper ----
+
+/// One HTTP/1.1 request head on a kept-alive connection.
+fn request_head(method: &str, target: &str) -> String {
+    format!("{method} {target} HTTP/1.1\r\nhost: x\r\n\r\n")
+}
+
+#[tokio::test]
+async fn look_ups_answered_on_the_connection_are_the_answers_the_app_gives() {
+    let app = app();
+    let (addr, shutdown_tx, server) = serve_on_loopback(app.clone()).await;
+    let long_value = format!("q={}", "9".repeat(5000));
+    let queries = [
+        "?q=0912345678",
+        "?q=https%3A%2F%2Fvietcombank.com.vn%2F",
+        "?q=vietcombank-xacthuc.com",
+        "?q=%E2%80%8B0912%20345+678",
+        "?q=0912345678#a-fragment",
+        "?q=",
+        "",
+        "?other=1",
+        "?q=hello+there",
+        "?q=%ZZ",
+        "?q=0912345678&q=0987654321",
+        long_value.as_str(),
+    ];
+    // One connection, kept alive, as a client's pool keeps it.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    for query in queries {
+        let target = if query.starts_with('q') { format!("/v1/check?{query}") } else { format!("/v1/check{query}") };
+        stream.write_all(request_head("GET", &target).as_bytes()).await.unwrap();
+        let (head, body) = read_answer(&mut stream).await;
+
+        let expected = app.clone().oneshot(get_req(&target)).await.unwrap();
+        let status = expected.status();
+        let headers = expected.headers().clone();
+        let expected_body = axum::body::to_bytes(expected.into_body(), 1 << 20).await.unwrap();
+        assert_eq!(body.as_bytes(), &expected_body[..], "{target}");
+        let mut lines = head.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            format!("http/1.1 {} {}", status.as_str(), status.canonical_reason().unwrap()).to_lowercase(),
+            "{target}"
+        );
+        let mut received: Vec<&str> = lines.filter(|line| !line.starts_with("date: ")).collect();
+        let mut wanted: Vec<String> =
+            headers.iter().map(|(name, value)| format!("{name}: {}", value.to_str().unwrap()).to_lowercase()).collect();
+        received.sort_unstable();
+        wanted.sort_unstable();
+        assert_eq!(received, wanted, "{target}");
+        assert_eq!(head.lines().filter(|line| line.starts_with("date: ")).count(), 1, "{head}");
+    }
+
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn look_ups_and_other_requests_sent_together_are_answered_in_order_on_one_connection() {
+    let (addr, shutdown_tx, server) = serve_on_loopback(app()).await;
+    let look_up = |phone: &str| request_head("GET", &format!("/v1/check?q={phone}"));
+    let json = r#"{"text": "goi 0911111111"}"#;
+    let extract = format!(
+        "POST /v1/identifiers/extract HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{json}",
+        json.len()
+    );
+    // Look-ups, then requests hyper answers (the connection is handed to it), then look-ups again, in one write.
+    let sent = [
+        look_up("0912000001"),
+        look_up("0912000002"),
+        request_head("GET", "/healthz"),
+        look_up("0912000003"),
+        extract,
+        "GET /v1/check?q=0912000004 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".to_owned(),
+    ]
+    .concat();
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(sent.as_bytes()).await.unwrap();
+    for expected in ["+84912000001", "+84912000002", "healthz", "+84912000003", "+84911111111", "+84912000004"] {
+        let (head, body) = read_answer(&mut stream).await;
+        assert!(head.starts_with("http/1.1 200"), "{expected}: {head}");
+        match expected {
+            "healthz" => assert!(body.contains("ok"), "{body}"),
+            phone => assert!(body.contains(phone), "{expected}: {body}"),
+        }
+    }
+    assert!(closed_by_the_server(&mut stream).await, "closed after the answer to `connection: close`");
+
+    // A look-up's head in pieces is answered whole, and the connection kept.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    for piece in look_up("0912000005").as_bytes().chunks(7) {
+        stream.write_all(piece).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (head, body) = read_answer(&mut stream).await;
+    assert!(head.starts_with("http/1.1 200") && body.contains("+84912000005"), "{head}{body}");
+
+    // Shutting down closes a connection idle after look-ups at once.
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
+    assert!(closed_by_the_server(&mut stream).await);
 }

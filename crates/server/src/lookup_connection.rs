@@ -1,0 +1,353 @@
+//! Anonymous look-ups answered on the connection itself, before hyper.
+//!
+//! `GET /v1/check` without a key is nearly all of the server's traffic: every citizen's app, browser and telecom
+//! asks it, a request at a time on kept-alive connections. Through hyper's connection a look-up paid about as much
+//! CPU again for HTTP as for the check (perf, 1M contacts: hyper, the `http` types, tokio's timer and the answer's
+//! header maps and encoding about a fifth of the server's CPU). So a connection is read here first: each request
+//! head is parsed with `httparse` (the parser hyper itself uses), and an anonymous look-up over HTTP/1.1 is answered
+//! with the bytes hyper would have written for [`App`]'s answer (same status, headers, body and request-log line).
+//! At the first request that is anything else (a key, a body, another route or method, HTTP/1.0, a `Connection`
+//! other than `keep-alive`, a target `http::Uri` would refuse), at a head `httparse` refuses and at an unfinished head
+//! that reaches the size limit, the connection is handed to hyper for good with the bytes read and not yet answered;
+//! hyper then answers them exactly as it did before this module existed (its 400s and 431s included).
+//!
+//! The limits are hyper's: a head must be complete [`crate::HttpLimits::header_read_timeout`] after the connection
+//! opened or the answer before was written (else the connection is closed without an answer, as hyper does), and
+//! at most [`crate::HttpLimits::max_request_head_bytes`] are read for one. Instead of a timer per request, one timer
+//! per connection is moved only when it fires early.
+
+use crate::app::App;
+use crate::check;
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use std::cell::RefCell;
+use std::future::Future;
+use std::io;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+
+/// The route answered here.
+const CHECK_PATH: &str = "/v1/check";
+/// Headers read from one request head before it is left to hyper (which takes up to 100).
+const MAX_HEADERS: usize = 32;
+/// What a connection reads at a time while its heads are short.
+const READ_CHUNK_BYTES: usize = 4096;
+
+/// How [`answer_lookups`] left the connection.
+pub(crate) enum LookupsEnded {
+    /// Closed, or to be closed: the peer left, a head took too long, writing failed, or the server is stopping.
+    Closed,
+    /// A request that is not an anonymous look-up: hyper serves the connection from here, starting with these bytes
+    /// (read from the connection, not answered).
+    HandedOff(Vec<u8>),
+}
+
+/// Answers the anonymous look-ups that `stream` sends, in order, until it sends something else, closes, or
+/// `stopped` resolves while no request is complete.
+pub(crate) async fn answer_lookups(
+    stream: &mut TcpStream,
+    app: &App,
+    mut stopped: Pin<&mut impl Future<Output = ()>>,
+) -> LookupsEnded {
+    let limits = app.limits();
+    let max_head_bytes = limits.max_request_head_bytes.max(8 * 1024);
+    let head_time = limits.header_read_timeout;
+    let mut unread: Vec<u8> = Vec::with_capacity(READ_CHUNK_BYTES);
+    let mut answers: Vec<u8> = Vec::new();
+    // When the head now awaited began to be awaited: the connection's start, then the end of each answer.
+    let mut head_awaited_since = tokio::time::Instant::now();
+    let timer = tokio::time::sleep_until(head_awaited_since + head_time);
+    let mut timer = std::pin::pin!(timer);
+    loop {
+        // Answer every complete look-up read so far (a client may send several before reading an answer).
+        let mut answered_bytes = 0;
+        loop {
+            match next_request(&unread[answered_bytes..]) {
+                NextRequest::Lookup { head_bytes, query } => {
+                    write_lookup_answer(app, query, &mut answers);
+                    answered_bytes += head_bytes;
+                }
+                NextRequest::Incomplete => break,
+                NextRequest::Other => {
+                    if !answers.is_empty() && stream.write_all(&answers).await.is_err() {
+                        return LookupsEnded::Closed;
+                    }
+                    unread.drain(..answered_bytes);
+                    return LookupsEnded::HandedOff(unread);
+                }
+            }
+        }
+        if answered_bytes > 0 {
+            unread.drain(..answered_bytes);
+            if stream.write_all(&answers).await.is_err() {
+                return LookupsEnded::Closed;
+            }
+            answers.clear();
+            head_awaited_since = tokio::time::Instant::now();
+        }
+        if unread.len() >= max_head_bytes {
+            // Hyper reads the same bytes, finds its buffer full without a head, and answers 431.
+            return LookupsEnded::HandedOff(unread);
+        }
+        if unread.capacity() - unread.len() < READ_CHUNK_BYTES / 4 {
+            unread.reserve(READ_CHUNK_BYTES.min(max_head_bytes - unread.len()));
+        }
+        tokio::select! {
+            biased;
+            read = stream.read_buf(&mut unread) => match read {
+                Ok(0) | Err(_) => return LookupsEnded::Closed,
+                Ok(_) => {}
+            },
+            () = &mut timer => {
+                let deadline = head_awaited_since + head_time;
+                if tokio::time::Instant::now() >= deadline {
+                    return LookupsEnded::Closed;
+                }
+                // The timer was set for an earlier head: moved only now, not on every answer.
+                timer.as_mut().reset(deadline);
+            }
+            () = stopped.as_mut() => return LookupsEnded::Closed,
+        }
+    }
+}
+
+/// The first request in a connection's unanswered bytes.
+#[derive(Debug, PartialEq)]
+enum NextRequest<'a> {
+    /// An anonymous look-up over HTTP/1.1 whose head is `head_bytes` long, with its target's query (`None` without a
+    /// `?`), fragment cut off as `http::Uri` cuts it.
+    Lookup { head_bytes: usize, query: Option<&'a str> },
+    /// Not a whole head yet.
+    Incomplete,
+    /// Anything else: hyper's to answer.
+    Other,
+}
+
+fn next_request(bytes: &[u8]) -> NextRequest<'_> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    let head_bytes = match request.parse(bytes) {
+        Ok(httparse::Status::Complete(head_bytes)) => head_bytes,
+        Ok(httparse::Status::Partial) => return NextRequest::Incomplete,
+        Err(_) => return NextRequest::Other,
+    };
+    if request.method != Some("GET") || request.version != Some(1) {
+        return NextRequest::Other;
+    }
+    let Some(query) = request.path.and_then(lookup_query) else {
+        return NextRequest::Other;
+    };
+    let anonymous_without_body = request.headers.iter().all(|header| {
+        let name = header.name;
+        if name.eq_ignore_ascii_case("connection") {
+            return header.value.trim_ascii().eq_ignore_ascii_case(b"keep-alive");
+        }
+        // What `App` checks before answering a look-up without the router, and what hyper itself acts on.
+        !(name.eq_ignore_ascii_case("authorization")
+            || name.eq_ignore_ascii_case("x-api-key")
+            || name.eq_ignore_ascii_case("content-length")
+            || name.eq_ignore_ascii_case("transfer-encoding")
+            || name.eq_ignore_ascii_case("expect")
+            || name.eq_ignore_ascii_case("upgrade"))
+    });
+    if !anonymous_without_body {
+        return NextRequest::Other;
+    }
+    NextRequest::Lookup { head_bytes, query }
+}
+
+/// The query of a request target that is `/v1/check` (`Some(None)` without one), or `None` for any other target and
+/// for one that `http::Uri` would refuse or read differently: only the bytes it takes in a query (printable ASCII but
+/// `"`, `<`, `>`), up to a fragment, which it drops.
+fn lookup_query(target: &str) -> Option<Option<&str>> {
+    const MAX_TARGET_BYTES: usize = u16::MAX as usize - 1;
+    let rest = target.strip_prefix(CHECK_PATH)?;
+    if target.len() > MAX_TARGET_BYTES {
+        return None;
+    }
+    if rest.is_empty() || rest.starts_with('#') {
+        return Some(None);
+    }
+    let query = rest.strip_prefix('?')?;
+    let query = query.split_once('#').map_or(query, |(query, _fragment)| query);
+    let takes = |byte: u8| matches!(byte, 0x21 | 0x24..=0x3B | 0x3D | 0x3F..=0x7E);
+    query.bytes().all(takes).then_some(Some(query))
+}
+
+/// Appends the answer to a look-up: what hyper writes for [`App`]'s answer (status line, `content-type`,
+/// `cache-control` on a verdict, `content-length`, `date`, the JSON), and logs the request.
+fn write_lookup_answer(app: &App, query: Option<&str>, answers: &mut Vec<u8>) {
+    let started = Instant::now();
+    let answered = std::panic::catch_unwind(AssertUnwindSafe(|| check::check_json(app.state(), query)));
+    let (status, body, error_code) = match answered {
+        Ok(Ok(body)) => (StatusCode::OK, body, None),
+        Ok(Err(error)) => error_answer(error),
+        Err(_payload) => {
+            tracing::error!("a request handler panicked");
+            error_answer(ApiError::internal())
+        }
+    };
+    answers.extend_from_slice(b"HTTP/1.1 ");
+    answers.extend_from_slice(status.as_str().as_bytes());
+    answers.push(b' ');
+    answers.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    answers.extend_from_slice(b"\r\ncontent-type: application/json\r\n");
+    if status == StatusCode::OK {
+        answers.extend_from_slice(b"cache-control: ");
+        answers.extend_from_slice(check::CHECK_CACHE_CONTROL.as_bytes());
+        answers.extend_from_slice(b"\r\n");
+    }
+    answers.extend_from_slice(b"content-length: ");
+    answers.extend_from_slice(itoa::Buffer::new().format(body.len()).as_bytes());
+    answers.extend_from_slice(b"\r\ndate: ");
+    append_http_date(answers);
+    answers.extend_from_slice(b"\r\n\r\n");
+    answers.extend_from_slice(&body);
+    crate::access_log::log_answer(
+        "GET",
+        CHECK_PATH,
+        status.as_u16(),
+        None,
+        error_code.map(|code: canhgiac_core::ErrorCode| code.as_str()),
+        started.elapsed(),
+    );
+}
+
+/// An error's status, its JSON body (as `ApiError`'s response has it) and its code.
+fn error_answer(error: ApiError) -> (StatusCode, Vec<u8>, Option<canhgiac_core::ErrorCode>) {
+    let body = serde_json::to_vec(&error.body()).unwrap_or_else(|_| b"{}".to_vec());
+    (error.status(), body, Some(error.code()))
+}
+
+/// Appends the `date` header's value (RFC 9110's IMF-fixdate), formatted once a second per thread, as hyper does.
+fn append_http_date(answers: &mut Vec<u8>) {
+    thread_local! {
+        static CACHED: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let now = SystemTime::now();
+    let second = now.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
+    CACHED.with_borrow_mut(|(cached_second, text)| {
+        if *cached_second != second {
+            *cached_second = second;
+            *text = httpdate::fmt_http_date(now);
+        }
+        answers.extend_from_slice(text.as_bytes());
+    });
+}
+
+/// A connection handed to hyper: the bytes read before the hand-off, then the connection.
+pub(crate) struct HandedOffStream {
+    unread: Vec<u8>,
+    read_from: usize,
+    stream: TcpStream,
+}
+
+impl HandedOffStream {
+    pub(crate) fn new(unread: Vec<u8>, stream: TcpStream) -> Self {
+        HandedOffStream { unread, read_from: 0, stream }
+    }
+}
+
+impl AsyncRead for HandedOffStream {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.read_from < this.unread.len() {
+            let take = buf.remaining().min(this.unread.len() - this.read_from);
+            buf.put_slice(&this.unread[this.read_from..this.read_from + take]);
+            this.read_from += take;
+            if this.read_from == this.unread.len() {
+                this.unread = Vec::new();
+                this.read_from = 0;
+            }
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for HandedOffStream {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_look_up_head_is_taken_and_its_query_read_as_http_uri_reads_it() {
+        let head = b"GET /v1/check?q=0912345678#frag HTTP/1.1\r\nHost: x\r\nConnection: Keep-Alive\r\n\r\nGET";
+        assert_eq!(next_request(head), NextRequest::Lookup { head_bytes: head.len() - 3, query: Some("q=0912345678") });
+        assert_eq!(
+            next_request(b"GET /v1/check HTTP/1.1\r\n\r\n"),
+            NextRequest::Lookup { head_bytes: 26, query: None }
+        );
+        assert_eq!(next_request(b"GET /v1/check?q=1 HTTP/1.1\r\nHost: x\r\n"), NextRequest::Incomplete);
+    }
+
+    #[test]
+    fn everything_but_an_anonymous_http_1_1_look_up_is_left_to_hyper() {
+        for head in [
+            "GET /v1/check?q=1 HTTP/1.0\r\n\r\n",
+            "POST /v1/check?q=1 HTTP/1.1\r\n\r\n",
+            "GET /v1/checks?q=1 HTTP/1.1\r\n\r\n",
+            "GET /v1/check/batch HTTP/1.1\r\n\r\n",
+            "GET http://host/v1/check?q=1 HTTP/1.1\r\n\r\n",
+            "GET /v1/check?q=\"1\" HTTP/1.1\r\n\r\n",
+            "GET /v1/check?q=<1> HTTP/1.1\r\n\r\n",
+            "GET /v1/check?q=1 HTTP/1.1\r\nAuthorization: Bearer k\r\n\r\n",
+            "GET /v1/check?q=1 HTTP/1.1\r\nX-API-Key: k\r\n\r\n",
+            "GET /v1/check?q=1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+            "GET /v1/check?q=1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "GET /v1/check?q=1 HTTP/1.1\r\nConnection: close\r\n\r\n",
+            "GET /v1/check?q=1 HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+            "GET /v1/check?q=1 HTTP/1.1\r\nExpect: 100-continue\r\n\r\n",
+            "GET /v1/check?q=1 HTTP/1.1\r\nBad Header: x\r\n\r\n",
+            "NOT HTTP\r\n\r\n",
+        ] {
+            assert_eq!(next_request(head.as_bytes()), NextRequest::Other, "{head:?}");
+        }
+        let many_headers = format!("GET /v1/check?q=1 HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(MAX_HEADERS + 1));
+        assert_eq!(next_request(many_headers.as_bytes()), NextRequest::Other);
+    }
+
+    #[test]
+    fn the_query_bytes_taken_are_those_http_uri_takes() {
+        let mut refused = Vec::new();
+        for byte in 0x21u8..=0x7E {
+            let target = format!("/v1/check?q={}", byte as char);
+            let ours = lookup_query(&target).is_some();
+            let http_takes = target.parse::<axum::http::uri::PathAndQuery>().is_ok();
+            assert_eq!(ours, http_takes, "{:?}", byte as char);
+            if !ours {
+                refused.push(byte as char);
+            }
+        }
+        assert_eq!(refused, ['"', '<', '>']);
+    }
+}
