@@ -36,6 +36,8 @@ const CHECK_PATH: &str = "/v1/check";
 const MAX_HEADERS: usize = 32;
 /// What a connection reads at a time while its heads are short.
 const READ_CHUNK_BYTES: usize = 4096;
+/// Answers to look-ups sent together are written out once they pass this size.
+const MAX_ANSWER_BYTES_HELD: usize = 64 * 1024;
 
 /// How [`answer_lookups`] left the connection.
 pub(crate) enum LookupsEnded {
@@ -70,6 +72,14 @@ pub(crate) async fn answer_lookups(
                 NextRequest::Lookup { head_bytes, query } => {
                     write_lookup_answer(app, query, &mut answers);
                     answered_bytes += head_bytes;
+                    // A client that sends look-ups without reading the answers waits for them here, as it would
+                    // with hyper, rather than have them pile up in memory.
+                    if answers.len() >= MAX_ANSWER_BYTES_HELD {
+                        if stream.write_all(&answers).await.is_err() {
+                            return LookupsEnded::Closed;
+                        }
+                        answers.clear();
+                    }
                 }
                 NextRequest::Incomplete => break,
                 NextRequest::Other => {
@@ -87,6 +97,11 @@ pub(crate) async fn answer_lookups(
                 return LookupsEnded::Closed;
             }
             answers.clear();
+            // An idle connection keeps a few kilobytes, whatever its longest head was.
+            if unread.capacity() > 4 * READ_CHUNK_BYTES && unread.len() < READ_CHUNK_BYTES {
+                unread.shrink_to(READ_CHUNK_BYTES);
+            }
+            answers.shrink_to(MAX_ANSWER_BYTES_HELD);
             head_awaited_since = tokio::time::Instant::now();
         }
         if unread.len() >= max_head_bytes {

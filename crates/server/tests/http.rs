@@ -712,3 +712,47 @@ async fn look_ups_and_other_requests_sent_together_are_answered_in_order_on_one_
     tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
     assert!(closed_by_the_server(&mut stream).await);
 }
+
+#[tokio::test]
+async fn thousands_of_look_ups_sent_at_once_are_all_answered_in_order() {
+    let (addr, shutdown_tx, server) = serve_on_loopback(app()).await;
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut reading, mut writing) = stream.into_split();
+    // About 300 KB of heads: read in many pieces, heads cut at every place, answers written out as they pile up.
+    const LOOK_UPS: u32 = 5_000;
+    let writer = tokio::spawn(async move {
+        let heads: String = (0..LOOK_UPS).map(|n| request_head("GET", &format!("/v1/check?q=09{n:08}"))).collect();
+        writing.write_all(heads.as_bytes()).await.unwrap();
+        writing
+    });
+    let mut received = Vec::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut answered = 0;
+    while answered < LOOK_UPS {
+        let read = tokio::time::timeout(Duration::from_secs(10), reading.read(&mut buffer)).await.unwrap().unwrap();
+        assert!(read > 0, "closed after {answered} answers");
+        received.extend_from_slice(&buffer[..read]);
+        // Take every whole answer received so far.
+        while let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&received[..end]).into_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length: "))
+                .map(|value| value.parse().unwrap())
+                .unwrap();
+            if received.len() < end + 4 + length {
+                break;
+            }
+            let body = String::from_utf8_lossy(&received[end + 4..end + 4 + length]).into_owned();
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            assert!(body.contains(&format!("\"+849{answered:08}\"")), "answer {answered}: {body}");
+            received.drain(..end + 4 + length);
+            answered += 1;
+        }
+    }
+    assert!(received.is_empty());
+    drop(writer.await.unwrap());
+
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+}
