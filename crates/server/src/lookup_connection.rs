@@ -64,11 +64,23 @@ pub(crate) async fn answer_lookups(
     let mut head_awaited_since = tokio::time::Instant::now();
     let timer = tokio::time::sleep_until(head_awaited_since + head_time);
     let mut timer = std::pin::pin!(timer);
+    // How much of an unfinished head was read when it was last parsed: the next read is parsed again only if it may
+    // have finished the head (parsing from the start on every read of a head sent a byte at a time took time that
+    // grew with the square of its length).
+    let mut unfinished_head_bytes: Option<usize> = None;
     loop {
         // Answer every complete look-up read so far (a client may send several before reading an answer).
         let mut answered_bytes = 0;
         loop {
-            match next_request(&unread[answered_bytes..]) {
+            let bytes = &unread[answered_bytes..];
+            if let Some(read_before) = unfinished_head_bytes
+                && !may_end_a_head(bytes, read_before)
+            {
+                unfinished_head_bytes = Some(bytes.len());
+                break;
+            }
+            unfinished_head_bytes = None;
+            match next_request(bytes) {
                 NextRequest::Lookup { head_bytes, query } => {
                     write_lookup_answer(app, query, &mut answers);
                     answered_bytes += head_bytes;
@@ -81,7 +93,10 @@ pub(crate) async fn answer_lookups(
                         answers.clear();
                     }
                 }
-                NextRequest::Incomplete => break,
+                NextRequest::Incomplete => {
+                    unfinished_head_bytes = Some(unread.len() - answered_bytes);
+                    break;
+                }
                 NextRequest::Other => {
                     if !answers.is_empty() && stream.write_all(&answers).await.is_err() {
                         return LookupsEnded::Closed;
@@ -128,6 +143,13 @@ pub(crate) async fn answer_lookups(
             () = stopped.as_mut() => return LookupsEnded::Closed,
         }
     }
+}
+
+/// Whether the bytes read after the first `read_before` of an unfinished head may end it (a blank line: `\n\n` or
+/// `\n\r\n`, looked for from three bytes before them), as hyper checks before parsing a head again.
+fn may_end_a_head(bytes: &[u8], read_before: usize) -> bool {
+    let new = &bytes[read_before.saturating_sub(3).min(bytes.len())..];
+    new.windows(2).any(|pair| pair == b"\n\n") || new.windows(3).any(|three| three == b"\n\r\n")
 }
 
 /// The first request in a connection's unanswered bytes.
@@ -323,6 +345,20 @@ mod tests {
             NextRequest::Lookup { head_bytes: 26, query: None }
         );
         assert_eq!(next_request(b"GET /v1/check?q=1 HTTP/1.1\r\nHost: x\r\n"), NextRequest::Incomplete);
+    }
+
+    #[test]
+    fn an_unfinished_head_is_parsed_again_only_when_what_was_read_after_it_may_end_it() {
+        let head = b"GET /v1/check?q=1 HTTP/1.1\r\nhost: x\r\n\r\n";
+        // Every place the head may have been cut before: the rest is found to end it.
+        for cut in 0..head.len() {
+            assert!(may_end_a_head(head, cut), "cut at {cut}");
+        }
+        assert!(may_end_a_head(b"GET / HTTP/1.1\n\n", 14));
+        assert!(!may_end_a_head(&head[..head.len() - 1], 10));
+        assert!(!may_end_a_head(b"GET /v1/check?q=1 HTTP/1.1\r\nhost: x\r\n", 30));
+        // Nothing new read: no blank line in the last three bytes already seen.
+        assert!(!may_end_a_head(b"GET /\r\n", 7));
     }
 
     #[test]
