@@ -94,7 +94,8 @@ pub(crate) async fn answer_lookups(
                     }
                 }
                 NextRequest::Incomplete => {
-                    unfinished_head_bytes = Some(unread.len() - answered_bytes);
+                    // Nothing left (the usual end after an answer) is no unfinished head: the next read is parsed.
+                    unfinished_head_bytes = Some(unread.len() - answered_bytes).filter(|&read| read > 0);
                     break;
                 }
                 NextRequest::Other => {
@@ -148,8 +149,15 @@ pub(crate) async fn answer_lookups(
 /// Whether the bytes read after the first `read_before` of an unfinished head may end it (a blank line: `\n\n` or
 /// `\n\r\n`, looked for from three bytes before them), as hyper checks before parsing a head again.
 fn may_end_a_head(bytes: &[u8], read_before: usize) -> bool {
-    let new = &bytes[read_before.saturating_sub(3).min(bytes.len())..];
-    new.windows(2).any(|pair| pair == b"\n\n") || new.windows(3).any(|three| three == b"\n\r\n")
+    let mut from = read_before.saturating_sub(3).min(bytes.len());
+    while let Some(offset) = bytes[from..].iter().position(|&byte| byte == b'\n') {
+        let after = &bytes[from + offset + 1..];
+        if after.starts_with(b"\n") || after.starts_with(b"\r\n") {
+            return true;
+        }
+        from += offset + 1;
+    }
+    false
 }
 
 /// The first request in a connection's unanswered bytes.
@@ -165,9 +173,13 @@ enum NextRequest<'a> {
 }
 
 fn next_request(bytes: &[u8]) -> NextRequest<'_> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut headers);
-    let head_bytes = match request.parse(bytes) {
+    if bytes.is_empty() {
+        return NextRequest::Incomplete;
+    }
+    // Left uninitialised: httparse fills the ones it uses (32 empty headers are a kilobyte to set out per head).
+    let mut headers = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut []);
+    let head_bytes = match request.parse_with_uninit_headers(bytes, &mut headers) {
         Ok(httparse::Status::Complete(head_bytes)) => head_bytes,
         Ok(httparse::Status::Partial) => return NextRequest::Incomplete,
         Err(_) => return NextRequest::Other,
