@@ -62,7 +62,7 @@ pub(crate) async fn answer_lookups(
     let mut answers: Vec<u8> = Vec::new();
     // When the head now awaited began to be awaited: the connection's start, then the end of each answer.
     let mut head_awaited_since = tokio::time::Instant::now();
-    let timer = tokio::time::sleep_until(head_awaited_since + head_time);
+    let timer = tokio::time::sleep_until(head_deadline(head_awaited_since, head_time));
     let mut timer = std::pin::pin!(timer);
     // How much of an unfinished head was read when it was last parsed: the next read is parsed again only if it may
     // have finished the head (parsing from the start on every read of a head sent a byte at a time took time that
@@ -134,7 +134,7 @@ pub(crate) async fn answer_lookups(
                 Ok(_) => {}
             },
             () = &mut timer => {
-                let deadline = head_awaited_since + head_time;
+                let deadline = head_deadline(head_awaited_since, head_time);
                 if tokio::time::Instant::now() >= deadline {
                     return LookupsEnded::Closed;
                 }
@@ -144,6 +144,11 @@ pub(crate) async fn answer_lookups(
             () = stopped.as_mut() => return LookupsEnded::Closed,
         }
     }
+}
+
+/// When a head awaited since `since` is too late; a limit too long to add (`Duration::MAX`) is a year.
+fn head_deadline(since: tokio::time::Instant, limit: std::time::Duration) -> tokio::time::Instant {
+    since.checked_add(limit).unwrap_or_else(|| since + std::time::Duration::from_secs(365 * 24 * 3600))
 }
 
 /// Whether the bytes read after the first `read_before` of an unfinished head may end it (a blank line: `\n\n` or
@@ -371,6 +376,14 @@ mod tests {
         assert!(!may_end_a_head(b"GET /v1/check?q=1 HTTP/1.1\r\nhost: x\r\n", 30));
         // Nothing new read: no blank line in the last three bytes already seen.
         assert!(!may_end_a_head(b"GET /\r\n", 7));
+    }
+
+    #[test]
+    fn a_head_time_limit_too_long_to_add_is_a_year() {
+        let now = tokio::time::Instant::now();
+        let second = std::time::Duration::from_secs(1);
+        assert_eq!(head_deadline(now, second), now + second);
+        assert!(head_deadline(now, std::time::Duration::MAX) > now + 364 * 24 * 3600 * second);
     }
 
     #[test]
