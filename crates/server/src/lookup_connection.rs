@@ -378,6 +378,44 @@ mod tests {
         assert!(!may_end_a_head(b"GET /\r\n", 7));
     }
 
+    /// The server's and the client's ends of a loopback connection.
+    async fn connected() -> (TcpStream, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (server, client)
+    }
+
+    #[tokio::test]
+    async fn look_ups_are_answered_here_and_the_first_other_request_is_handed_on_unread() {
+        let app = crate::app(crate::AppState::new("unused"));
+        let (mut server, mut client) = connected().await;
+        let look_up = "GET /v1/check?q=0912345678 HTTP/1.1\r\nhost: x\r\n\r\n";
+        let other = "POST /v1/identifiers/extract HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\n\r\nab";
+        client.write_all(format!("{look_up}{look_up}{other}").as_bytes()).await.unwrap();
+        let stopped = std::pin::pin!(std::future::pending::<()>());
+        let ended = answer_lookups(&mut server, &app, stopped).await;
+        // The POST's head and what of its body was read with it (all of it, when it came in one piece), unanswered.
+        let LookupsEnded::HandedOff(unread) = ended else { panic!("not handed on") };
+        let unread = String::from_utf8(unread).unwrap();
+        assert!(other.starts_with(&unread) && unread.contains("\r\n\r\n"), "{unread:?}");
+        // Both look-ups answered, and nothing else written.
+        drop(server);
+        let mut answers = String::new();
+        client.read_to_string(&mut answers).await.unwrap();
+        assert_eq!(answers.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{answers}");
+        assert_eq!(answers.matches("\"canonical\":\"+84912345678\"").count(), 2, "{answers}");
+
+        // A connection closed by its client, and one open when the server stops: closed here, nothing handed on.
+        let (mut server, client) = connected().await;
+        drop(client);
+        let stopped = std::pin::pin!(std::future::pending::<()>());
+        assert!(matches!(answer_lookups(&mut server, &app, stopped).await, LookupsEnded::Closed));
+        let (mut server, _client) = connected().await;
+        let stopped = std::pin::pin!(std::future::ready(()));
+        assert!(matches!(answer_lookups(&mut server, &app, stopped).await, LookupsEnded::Closed));
+    }
+
     #[test]
     fn a_head_time_limit_too_long_to_add_is_a_year() {
         let now = tokio::time::Instant::now();
