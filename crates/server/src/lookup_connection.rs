@@ -1,15 +1,16 @@
 //! Anonymous look-ups answered on the connection itself, before hyper.
 //!
-//! `GET /v1/check` without a key is nearly all of the server's traffic: every citizen's app, browser and telecom
-//! asks it, a request at a time on kept-alive connections. Through hyper's connection a look-up paid about as much
-//! CPU again for HTTP as for the check (perf, 1M contacts: hyper, the `http` types, tokio's timer and the answer's
-//! header maps and encoding about a fifth of the server's CPU). So a connection is read here first: each request
-//! head is parsed with `httparse` (the parser hyper itself uses), and an anonymous look-up over HTTP/1.1 is answered
-//! with the bytes hyper would have written for [`App`]'s answer (same status, headers, body and request-log line).
-//! At the first request that is anything else (a key, a body, another route or method, HTTP/1.0, a `Connection`
-//! other than `keep-alive`, a target `http::Uri` would refuse), at a head `httparse` refuses and at an unfinished head
-//! that reaches the size limit, the connection is handed to hyper for good with the bytes read and not yet answered;
-//! hyper then answers them exactly as it did before this module existed (its 400s and 431s included).
+//! `GET /v1/check` without a key is nearly all of the server's traffic: every citizen's app, browser and telecom asks
+//! it, a request at a time on kept-alive connections. Through hyper's connection, hyper, the `http` types, `bytes` and
+//! axum's response types took 11 % of the server's CPU for a look-up (perf, 1M contacts: a fifth of what the program
+//! itself spent), and a look-up cost about 30 % more server CPU than it does here (bench/RESULTS.md, issue 4's
+//! thirteenth run). So a connection is read here first: each request head is parsed with `httparse` (the parser hyper
+//! itself uses), and an anonymous look-up over HTTP/1.1 is answered with the bytes hyper would have written for
+//! [`App`]'s answer (same status, headers, body and request-log line). At the first request that is anything else (a
+//! key, a body, another route or method, HTTP/1.0, a `Connection` other than `keep-alive`, a target `http::Uri` would
+//! refuse), at a head `httparse` refuses and at an unfinished head that reaches the size limit, the connection is
+//! handed to hyper for good with the bytes read and not yet answered; hyper then answers them exactly as it did before
+//! this module existed (its 400s and 431s included).
 //!
 //! The limits are hyper's: a head must be complete [`crate::HttpLimits::header_read_timeout`] after the connection
 //! opened or the answer before was written (else the connection is closed without an answer, as hyper does), and
