@@ -10,7 +10,9 @@
 //! unfinished heads hold 517 MiB).
 //!
 //! HTTP/1.1 only, as before (axum's `http2` feature was never on); hyper's own HTTP/1 connection, without the
-//! protocol sniffing of hyper-util's `auto` builder, whose first read had no timeout.
+//! protocol sniffing of hyper-util's `auto` builder, whose first read had no timeout. Each connection is read first
+//! by [`crate::lookup_connection`], which answers anonymous look-ups itself under the same two head limits and
+//! hands the connection to hyper at its first other request.
 
 use crate::app::App;
 use crate::lookup_connection::{self, HandedOffStream, LookupsEnded};
@@ -33,8 +35,9 @@ pub(crate) async fn serve_connections(listener: TcpListener, app: App, shutdown:
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        // hyper refuses less than 8 KiB.
-        .max_buf_size(limits.max_request_head_bytes.max(8 * 1024));
+        .max_buf_size(limits.request_head_buffer_bytes());
+    // Shared, not copied: most connections (look-ups only) never reach hyper.
+    let http = Arc::new(http);
     // Connections wait on `closed()` of this sender; dropping the receiver tells them to finish.
     let (stop_sender, stop_receiver) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
@@ -67,7 +70,7 @@ pub(crate) async fn serve_connections(listener: TcpListener, app: App, shutdown:
             warned_full = false;
         }
         let app = app.for_peer(peer);
-        let http = http.clone();
+        let http = Arc::clone(&http);
         let stop = stop_sender.clone();
         tokio::spawn(async move {
             let _permit = permit;

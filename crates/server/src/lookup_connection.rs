@@ -57,7 +57,7 @@ pub(crate) async fn answer_lookups(
     mut stopped: Pin<&mut impl Future<Output = ()>>,
 ) -> LookupsEnded {
     let limits = app.limits();
-    let max_head_bytes = limits.max_request_head_bytes.max(8 * 1024);
+    let max_head_bytes = limits.request_head_buffer_bytes();
     let head_time = limits.header_read_timeout;
     let mut unread: Vec<u8> = Vec::with_capacity(READ_CHUNK_BYTES);
     let mut answers: Vec<u8> = Vec::new();
@@ -241,10 +241,7 @@ fn write_lookup_answer(app: &App, query: Option<&str>, answers: &mut Vec<u8>) {
     let (status, body, error_code) = match answered {
         Ok(Ok(body)) => (StatusCode::OK, body, None),
         Ok(Err(error)) => error_answer(error),
-        Err(_payload) => {
-            tracing::error!("a request handler panicked");
-            error_answer(ApiError::internal())
-        }
+        Err(payload) => error_answer(crate::middleware::panic_error(payload)),
     };
     answers.extend_from_slice(b"HTTP/1.1 ");
     answers.extend_from_slice(status.as_str().as_bytes());

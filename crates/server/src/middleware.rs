@@ -58,6 +58,12 @@ pub struct HttpLimits {
 }
 
 impl HttpLimits {
+    /// What a connection buffers at most for a request's head: `max_request_head_bytes`, but not under the 8 KiB
+    /// hyper refuses to go below.
+    pub(crate) fn request_head_buffer_bytes(&self) -> usize {
+        self.max_request_head_bytes.max(8 * 1024)
+    }
+
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_UPLOAD_TIMEOUT: Duration = Duration::from_secs(300);
     pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -209,10 +215,16 @@ where
     }
 }
 
-/// The panic message is not logged: it may quote the input. The panic hook has printed it already.
-pub(crate) fn panic_response(_payload: Box<dyn Any + Send + 'static>) -> Response {
+/// The answer to a request whose handler panicked (see [`panic_error`]).
+pub(crate) fn panic_response(payload: Box<dyn Any + Send + 'static>) -> Response {
+    panic_error(payload).into_response()
+}
+
+/// The error a caught panic is answered with. The panic message is not logged: it may quote the input. The panic
+/// hook has printed it already.
+pub(crate) fn panic_error(_payload: Box<dyn Any + Send + 'static>) -> ApiError {
     tracing::error!("a request handler panicked");
-    ApiError::internal().into_response()
+    ApiError::internal()
 }
 
 /// Gives the API's error shape to error responses that something other than [`ApiError`] made
