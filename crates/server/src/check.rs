@@ -98,7 +98,7 @@ fn detect_value(value: &str) -> Result<Identifier, Error> {
     })
 }
 
-/// The answer of a batch in place of a value that is no contact (the others are [`CheckAnswer`]s).
+/// The answer of a batch in place of a value that is no contact (the others are [`canhgiac_index::CheckAnswer`]s).
 #[derive(Debug, Serialize)]
 pub struct RefusedValue {
     error: BatchError,

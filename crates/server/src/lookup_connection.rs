@@ -8,9 +8,11 @@
 //! itself uses), and an anonymous look-up over HTTP/1.1 is answered with the bytes hyper would have written for
 //! [`App`]'s answer (same status, headers, body and request-log line). At the first request that is anything else (a
 //! key, a body, another route or method, HTTP/1.0, a `Connection` other than `keep-alive`, a target `http::Uri` would
-//! refuse), at a head `httparse` refuses and at an unfinished head that reaches the size limit, the connection is
-//! handed to hyper for good with the bytes read and not yet answered; hyper then answers them exactly as it did before
-//! this module existed (its 400s and 431s included).
+//! refuse), the connection is handed to hyper for good with the bytes read and not yet answered; hyper then answers
+//! them exactly as it did before this module existed. A head `httparse` refuses, and an unfinished head that reaches
+//! the size limit, are answered here (400 and 431, where hyper would answer the same statuses with no body) in the
+//! API's error shape, logged, and the connection closed; once a connection is hyper's, hyper refuses such heads
+//! itself, with its bare 400 and 431.
 //!
 //! The limits are hyper's: a head must be complete [`crate::HttpLimits::header_read_timeout`] after the connection
 //! opened or the answer before was written (else the connection is closed without an answer, as hyper does), and
@@ -99,6 +101,14 @@ pub(crate) async fn answer_lookups(
                     unfinished_head_bytes = Some(unread.len() - answered_bytes).filter(|&read| read > 0);
                     break;
                 }
+                NextRequest::Refused(error) => {
+                    if !answers.is_empty() && stream.write_all(&answers).await.is_err() {
+                        return LookupsEnded::Closed;
+                    }
+                    let message = format!("the request is not HTTP/1.1: {error} in its request line or headers");
+                    refuse_head(stream, StatusCode::BAD_REQUEST, message, stopped).await;
+                    return LookupsEnded::Closed;
+                }
                 NextRequest::Other => {
                     if !answers.is_empty() && stream.write_all(&answers).await.is_err() {
                         return LookupsEnded::Closed;
@@ -122,8 +132,11 @@ pub(crate) async fn answer_lookups(
             head_awaited_since = tokio::time::Instant::now();
         }
         if unread.len() >= max_head_bytes {
-            // Hyper reads the same bytes, finds its buffer full without a head, and answers 431.
-            return LookupsEnded::HandedOff(unread);
+            // Where hyper answers an empty 431 (its buffer full without a head), the API's error shape.
+            let message =
+                format!("the request's head (request line and headers) is larger than {max_head_bytes} bytes");
+            refuse_head(stream, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message, stopped).await;
+            return LookupsEnded::Closed;
         }
         if unread.capacity() - unread.len() < READ_CHUNK_BYTES / 4 {
             unread.reserve(READ_CHUNK_BYTES.min(max_head_bytes - unread.len()));
@@ -174,6 +187,9 @@ enum NextRequest<'a> {
     Lookup { head_bytes: usize, query: Option<&'a str> },
     /// Not a whole head yet.
     Incomplete,
+    /// A head that is not HTTP/1.x (hyper's parser, `httparse`, refuses it): answered 400 here, in the API's error
+    /// shape, where hyper answers an empty 400.
+    Refused(httparse::Error),
     /// Anything else: hyper's to answer.
     Other,
 }
@@ -188,7 +204,9 @@ fn next_request(bytes: &[u8]) -> NextRequest<'_> {
     let head_bytes = match request.parse_with_uninit_headers(bytes, &mut headers) {
         Ok(httparse::Status::Complete(head_bytes)) => head_bytes,
         Ok(httparse::Status::Partial) => return NextRequest::Incomplete,
-        Err(_) => return NextRequest::Other,
+        // Hyper reads up to 100 headers: more than are read here is not yet an error.
+        Err(httparse::Error::TooManyHeaders) => return NextRequest::Other,
+        Err(error) => return NextRequest::Refused(error),
     };
     if request.method != Some("GET") || request.version != Some(1) {
         return NextRequest::Other;
@@ -243,22 +261,8 @@ fn write_lookup_answer(app: &App, query: Option<&str>, answers: &mut Vec<u8>) {
         Ok(Err(error)) => error_answer(error),
         Err(payload) => error_answer(crate::middleware::panic_error(payload)),
     };
-    answers.extend_from_slice(b"HTTP/1.1 ");
-    answers.extend_from_slice(status.as_str().as_bytes());
-    answers.push(b' ');
-    answers.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    answers.extend_from_slice(b"\r\ncontent-type: application/json\r\n");
-    if status == StatusCode::OK {
-        answers.extend_from_slice(b"cache-control: ");
-        answers.extend_from_slice(check::CHECK_CACHE_CONTROL.as_bytes());
-        answers.extend_from_slice(b"\r\n");
-    }
-    answers.extend_from_slice(b"content-length: ");
-    answers.extend_from_slice(itoa::Buffer::new().format(body.len()).as_bytes());
-    answers.extend_from_slice(b"\r\ndate: ");
-    append_http_date(answers);
-    answers.extend_from_slice(b"\r\n\r\n");
-    answers.extend_from_slice(&body);
+    let cache_control = (status == StatusCode::OK).then_some(check::CHECK_CACHE_CONTROL);
+    append_json_answer(answers, status, cache_control, false, &body);
     crate::access_log::log_answer(
         "GET",
         CHECK_PATH,
@@ -267,6 +271,75 @@ fn write_lookup_answer(app: &App, query: Option<&str>, answers: &mut Vec<u8>) {
         error_code.map(|code: canhgiac_core::ErrorCode| code.as_str()),
         started.elapsed(),
     );
+}
+
+/// Appends a whole answer with a JSON body: the status line, `content-type`, `cache-control` when given,
+/// `connection: close` when the connection closes after it, `content-length`, `date`, and the body.
+fn append_json_answer(
+    answers: &mut Vec<u8>,
+    status: StatusCode,
+    cache_control: Option<&str>,
+    close: bool,
+    body: &[u8],
+) {
+    answers.extend_from_slice(b"HTTP/1.1 ");
+    answers.extend_from_slice(status.as_str().as_bytes());
+    answers.push(b' ');
+    answers.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    answers.extend_from_slice(b"\r\ncontent-type: application/json\r\n");
+    if let Some(cache_control) = cache_control {
+        answers.extend_from_slice(b"cache-control: ");
+        answers.extend_from_slice(cache_control.as_bytes());
+        answers.extend_from_slice(b"\r\n");
+    }
+    if close {
+        answers.extend_from_slice(b"connection: close\r\n");
+    }
+    answers.extend_from_slice(b"content-length: ");
+    answers.extend_from_slice(itoa::Buffer::new().format(body.len()).as_bytes());
+    answers.extend_from_slice(b"\r\ndate: ");
+    append_http_date(answers);
+    answers.extend_from_slice(b"\r\n\r\n");
+    answers.extend_from_slice(body);
+}
+
+/// Most bytes read and dropped after refusing a head, and for how long, before the connection is closed.
+const LINGER_BYTES: usize = 1024 * 1024;
+const LINGER_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Answers a head that cannot be served (`status` 400 or 431, code `invalid_request`, as
+/// [`ApiError::from_status`] names them), logs it, and ends the connection as hyper does after such an answer.
+async fn refuse_head(
+    stream: &mut TcpStream,
+    status: StatusCode,
+    message: String,
+    mut stopped: Pin<&mut impl Future<Output = ()>>,
+) {
+    let started = Instant::now();
+    let error =
+        ApiError::new(canhgiac_core::Error::new(canhgiac_core::ErrorCode::InvalidRequest, message)).with_status(status);
+    let (status, body, code) = error_answer(error);
+    let mut answer = Vec::with_capacity(256 + body.len());
+    append_json_answer(&mut answer, status, None, true, &body);
+    // The method and route are unknown: the head could not be read.
+    crate::access_log::log_answer("-", "-", status.as_u16(), None, code.map(|code| code.as_str()), started.elapsed());
+    if stream.write_all(&answer).await.is_err() || stream.shutdown().await.is_err() {
+        return;
+    }
+    // Closing with unread bytes would send a reset, which may destroy the answer before the client reads it: the
+    // rest of what the client sends is read and dropped first, for a while.
+    let deadline = tokio::time::Instant::now() + LINGER_TIME;
+    let mut dropped = 0;
+    let mut buffer = [0u8; 4096];
+    while dropped < LINGER_BYTES {
+        tokio::select! {
+            read = tokio::time::timeout_at(deadline, stream.read(&mut buffer)) => match read {
+                Ok(Ok(read)) if read > 0 => dropped += read,
+                _ => return,
+            },
+            () = stopped.as_mut() => return,
+        }
+    }
 }
 
 /// An error's status, its JSON body (as `ApiError`'s response has it) and its code.
@@ -439,13 +512,22 @@ mod tests {
             "GET /v1/check?q=1 HTTP/1.1\r\nConnection: close\r\n\r\n",
             "GET /v1/check?q=1 HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
             "GET /v1/check?q=1 HTTP/1.1\r\nExpect: 100-continue\r\n\r\n",
-            "GET /v1/check?q=1 HTTP/1.1\r\nBad Header: x\r\n\r\n",
-            "NOT HTTP\r\n\r\n",
         ] {
             assert_eq!(next_request(head.as_bytes()), NextRequest::Other, "{head:?}");
         }
+        // More headers than are read here: hyper reads up to 100.
         let many_headers = format!("GET /v1/check?q=1 HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(MAX_HEADERS + 1));
         assert_eq!(next_request(many_headers.as_bytes()), NextRequest::Other);
+        // What the parser refuses is refused here, finished or not.
+        for (head, error) in [
+            ("GET /v1/check?q=1 HTTP/1.1\r\nBad Header: x\r\n\r\n", httparse::Error::HeaderName),
+            ("GET /v1/check?q=1 HTTP/1.1\r\nBad Header", httparse::Error::HeaderName),
+            ("NOT HTTP\r\n\r\n", httparse::Error::Token),
+            ("GET / HTTP/3.0\r\n\r\n", httparse::Error::Version),
+            ("G\x01T / HTTP/1.1\r\n", httparse::Error::Token),
+        ] {
+            assert_eq!(next_request(head.as_bytes()), NextRequest::Refused(error), "{head:?}");
+        }
     }
 
     #[test]

@@ -586,8 +586,68 @@ async fn a_request_head_larger_than_the_limit_is_431_and_one_within_it_is_answer
             .await
             .expect("the server closes the connection");
         let received = String::from_utf8_lossy(&received);
-        assert!(received.starts_with("HTTP/1.1 431"), "{target}: {received}");
+        assert!(received.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"), "{target}: {received}");
+        // In the API's error shape, as every refusal is (hyper's own 431 has no body).
+        let (head, body) = received.split_once("\r\n\r\n").expect("a whole answer");
+        assert!(head.contains("\r\ncontent-type: application/json\r\n"), "{head}");
+        assert!(head.contains("\r\nconnection: close\r\n"), "{head}");
+        let error: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+        assert_eq!(error["code"], "invalid_request", "{body}");
+        assert!(error["field"].is_null(), "{body}");
+        let limit = HttpLimits::DEFAULT_MAX_REQUEST_HEAD_BYTES.to_string();
+        assert!(error["message"].as_str().unwrap().contains(&limit), "{body}");
     }
+
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_request_head_that_is_not_http_is_refused_with_the_api_error_shape() {
+    let (addr, shutdown_tx, server) = serve_with_limits(HttpLimits::default()).await;
+    let heads = [
+        ("a space in the target", "GET /v1/ch eck HTTP/1.1\r\nhost: x\r\n\r\n", "invalid HTTP version"),
+        ("a control byte in the method", "G\x01T /v1/check HTTP/1.1\r\nhost: x\r\n\r\n", "invalid token"),
+        ("a space in a header name", "GET /v1/check?q=1 HTTP/1.1\r\nbad header: x\r\n\r\n", "invalid header name"),
+        ("a control byte in a header value", "POST /v1/analyze HTTP/1.1\r\nx: \x01\r\n\r\n", "invalid header value"),
+        ("HTTP/3.0", "GET /healthz HTTP/3.0\r\nhost: x\r\n\r\n", "invalid HTTP version"),
+    ];
+    for (what, head, reason) in heads {
+        // Alone, and after a look-up answered on the same connection (the look-up keeps its answer).
+        for after_a_look_up in [false, true] {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            let sent = if after_a_look_up {
+                format!("{}{head}", request_head("GET", "/v1/check?q=0912345678"))
+            } else {
+                head.to_string()
+            };
+            stream.write_all(sent.as_bytes()).await.unwrap();
+            if after_a_look_up {
+                let (answer, body) = read_answer(&mut stream).await;
+                assert!(answer.starts_with("http/1.1 200") && body.contains("+84912345678"), "{what}: {answer}");
+            }
+            let mut received = Vec::new();
+            tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received))
+                .await
+                .expect("the server closes the connection")
+                .unwrap();
+            let received = String::from_utf8(received).unwrap();
+            let (answer_head, body) = received.split_once("\r\n\r\n").expect("a whole answer");
+            assert!(answer_head.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{what}: {answer_head}");
+            assert!(answer_head.contains("\r\nconnection: close\r\n"), "{what}: {answer_head}");
+            let error: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+            assert_eq!(error["code"], "invalid_request", "{what}: {body}");
+            assert!(error["message"].as_str().unwrap().contains(reason), "{what}: {body}");
+        }
+    }
+
+    // A head the parser takes but hyper refuses (a `Content-Length` that is no number) is hyper's to answer: its
+    // 400 has no body.
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(b"POST /v1/analyze HTTP/1.1\r\ncontent-length: abc\r\n\r\n").await.unwrap();
+    let mut received = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received)).await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&received).starts_with("HTTP/1.1 400 Bad Request\r\n"));
 
     shutdown_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
