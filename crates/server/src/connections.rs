@@ -81,7 +81,7 @@ pub(crate) async fn serve_connections(listener: TcpListener, app: App, shutdown:
                 LookupsEnded::Closed => return,
                 LookupsEnded::HandedOff(unread) => unread,
             };
-            let stream = TokioIo::new(HandedOffStream::new(unread, stream));
+            let stream = TokioIo::new(HandedOffStream::new(unread, stream, app.limits().write_stall_timeout));
             let mut connection = std::pin::pin!(http.serve_connection(stream, ConnectionService { app }));
             tokio::select! {
                 // A connection's end, with or without an error (the peer left, a bad request head, a timeout), is

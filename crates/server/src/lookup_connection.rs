@@ -61,6 +61,7 @@ pub(crate) async fn answer_lookups(
     let limits = app.limits();
     let max_head_bytes = limits.request_head_buffer_bytes();
     let head_time = limits.header_read_timeout;
+    let write_limit = limits.write_stall_timeout;
     let mut unread: Vec<u8> = Vec::with_capacity(READ_CHUNK_BYTES);
     let mut answers: Vec<u8> = Vec::new();
     // When the head now awaited began to be awaited: the connection's start, then the end of each answer.
@@ -90,7 +91,7 @@ pub(crate) async fn answer_lookups(
                     // A client that sends look-ups without reading the answers waits for them here, as it would
                     // with hyper, rather than have them pile up in memory.
                     if answers.len() >= MAX_ANSWER_BYTES_HELD {
-                        if stream.write_all(&answers).await.is_err() {
+                        if !write_answers(stream, &answers, write_limit).await {
                             return LookupsEnded::Closed;
                         }
                         answers.clear();
@@ -102,15 +103,15 @@ pub(crate) async fn answer_lookups(
                     break;
                 }
                 NextRequest::Refused(error) => {
-                    if !answers.is_empty() && stream.write_all(&answers).await.is_err() {
+                    if !write_answers(stream, &answers, write_limit).await {
                         return LookupsEnded::Closed;
                     }
                     let message = format!("the request is not HTTP/1.1: {error} in its request line or headers");
-                    refuse_head(stream, StatusCode::BAD_REQUEST, message, stopped).await;
+                    refuse_head(stream, StatusCode::BAD_REQUEST, message, write_limit, stopped).await;
                     return LookupsEnded::Closed;
                 }
                 NextRequest::Other => {
-                    if !answers.is_empty() && stream.write_all(&answers).await.is_err() {
+                    if !write_answers(stream, &answers, write_limit).await {
                         return LookupsEnded::Closed;
                     }
                     unread.drain(..answered_bytes);
@@ -120,7 +121,7 @@ pub(crate) async fn answer_lookups(
         }
         if answered_bytes > 0 {
             unread.drain(..answered_bytes);
-            if stream.write_all(&answers).await.is_err() {
+            if !write_answers(stream, &answers, write_limit).await {
                 return LookupsEnded::Closed;
             }
             answers.clear();
@@ -135,7 +136,7 @@ pub(crate) async fn answer_lookups(
             // Where hyper answers an empty 431 (its buffer full without a head), the API's error shape.
             let message =
                 format!("the request's head (request line and headers) is larger than {max_head_bytes} bytes");
-            refuse_head(stream, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message, stopped).await;
+            refuse_head(stream, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message, write_limit, stopped).await;
             return LookupsEnded::Closed;
         }
         if unread.capacity() - unread.len() < READ_CHUNK_BYTES / 4 {
@@ -303,6 +304,24 @@ fn append_json_answer(
     answers.extend_from_slice(body);
 }
 
+/// Writes `answers` (nothing to do when empty); false when the connection failed, or when the client read none of
+/// them for `limit` ([`crate::HttpLimits::write_stall_timeout`]).
+async fn write_answers(stream: &mut TcpStream, answers: &[u8], limit: std::time::Duration) -> bool {
+    if answers.is_empty() {
+        return true;
+    }
+    // Nearly always the socket takes the whole answer at once, and no timer is needed.
+    let rest = match stream.try_write(answers) {
+        Ok(written) => &answers[written..],
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => answers,
+        Err(_) => return false,
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    matches!(tokio::time::timeout(limit, stream.write_all(rest)).await, Ok(Ok(())))
+}
+
 /// Most bytes read and dropped after refusing a head, and for how long, before the connection is closed.
 const LINGER_BYTES: usize = 1024 * 1024;
 const LINGER_TIME: std::time::Duration = std::time::Duration::from_secs(2);
@@ -313,6 +332,7 @@ async fn refuse_head(
     stream: &mut TcpStream,
     status: StatusCode,
     message: String,
+    write_limit: std::time::Duration,
     mut stopped: Pin<&mut impl Future<Output = ()>>,
 ) {
     let started = Instant::now();
@@ -323,7 +343,7 @@ async fn refuse_head(
     append_json_answer(&mut answer, status, None, true, &body);
     // The method and route are unknown: the head could not be read.
     crate::access_log::log_answer("-", "-", status.as_u16(), None, code.map(|code| code.as_str()), started.elapsed());
-    if stream.write_all(&answer).await.is_err() || stream.shutdown().await.is_err() {
+    if !write_answers(stream, &answer, write_limit).await || stream.shutdown().await.is_err() {
         return;
     }
     // Closing with unread bytes would send a reset, which may destroy the answer before the client reads it: the
@@ -364,16 +384,18 @@ fn append_http_date(answers: &mut Vec<u8>) {
     });
 }
 
-/// A connection handed to hyper: the bytes read before the hand-off, then the connection.
+/// A connection handed to hyper: the bytes read before the hand-off, then the connection; a write that makes no
+/// progress for the write-stall limit fails (hyper has no such limit, and then closes the connection).
 pub(crate) struct HandedOffStream {
+    write_stall: WriteStall,
     unread: Vec<u8>,
     read_from: usize,
     stream: TcpStream,
 }
 
 impl HandedOffStream {
-    pub(crate) fn new(unread: Vec<u8>, stream: TcpStream) -> Self {
-        HandedOffStream { unread, read_from: 0, stream }
+    pub(crate) fn new(unread: Vec<u8>, stream: TcpStream, write_stall_timeout: std::time::Duration) -> Self {
+        HandedOffStream { write_stall: WriteStall::new(write_stall_timeout), unread, read_from: 0, stream }
     }
 }
 
@@ -396,7 +418,9 @@ impl AsyncRead for HandedOffStream {
 
 impl AsyncWrite for HandedOffStream {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let this = &mut *self;
+        let written = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.write_stall.watch(cx, written)
     }
 
     fn poll_write_vectored(
@@ -404,7 +428,9 @@ impl AsyncWrite for HandedOffStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let this = &mut *self;
+        let written = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        this.write_stall.watch(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -417,6 +443,35 @@ impl AsyncWrite for HandedOffStream {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// A timer started when a write cannot go on, dropped when one does: writes that wait past `limit` fail.
+struct WriteStall {
+    limit: std::time::Duration,
+    since: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl WriteStall {
+    fn new(limit: std::time::Duration) -> Self {
+        WriteStall { limit, since: None }
+    }
+
+    /// `written` as it is, except a wait that has lasted `limit`, which becomes a `TimedOut` error.
+    fn watch<T>(&mut self, cx: &mut Context<'_>, written: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if written.is_ready() {
+            self.since = None;
+            return written;
+        }
+        let limit = self.limit;
+        let timer = self.since.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read nothing of the answer within the write-stall limit",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 

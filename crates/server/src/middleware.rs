@@ -56,6 +56,9 @@ pub struct HttpLimits {
     /// Most connections served at once; the next one waits in the kernel's queue until one closes. It keeps the
     /// process's open files for its store and evidence when clients open connections without end.
     pub max_connections: usize,
+    /// Longest an answer may wait to be written while the client reads none of it: the connection is then closed,
+    /// so that clients which send requests and never read the answers cannot hold every connection.
+    pub write_stall_timeout: Duration,
 }
 
 impl HttpLimits {
@@ -75,6 +78,8 @@ impl HttpLimits {
     /// hyper's own default; a pooled client's idle connection lives as long.
     pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
     pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+    /// As long as a head may take: a client on a bad mobile link still reads an answer within it.
+    pub const DEFAULT_WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(30);
     /// Room for the longest value a look-up takes in its query string (4,096 characters, percent-encoded) and a
     /// browser's headers; hyper's default (about 400 KB) let 10,000 unfinished heads hold 4 GB.
     pub const DEFAULT_MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
@@ -96,6 +101,7 @@ impl Default for HttpLimits {
             header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT,
             max_request_head_bytes: Self::DEFAULT_MAX_REQUEST_HEAD_BYTES,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            write_stall_timeout: Self::DEFAULT_WRITE_STALL_TIMEOUT,
         }
     }
 }

@@ -553,6 +553,37 @@ async fn connections_beyond_the_limit_wait_until_one_closes() {
 }
 
 #[tokio::test]
+async fn a_client_that_reads_none_of_its_answers_is_closed_after_the_write_stall_timeout() {
+    // One connection at a time: while a client that reads nothing holds it, nobody else is served.
+    let limits =
+        HttpLimits { write_stall_timeout: Duration::from_millis(300), max_connections: 1, ..HttpLimits::default() };
+    let (addr, shutdown_tx, server) = serve_with_limits(limits).await;
+    let look_ups = request_head("GET", "/v1/check?q=0912345678").repeat(20_000);
+    // Through hyper: the first request is not a look-up; each answer is the whole API description.
+    let through_hyper = request_head("GET", "/openapi.json").repeat(200);
+    for (what, requests) in [("look-ups", look_ups), ("requests served by hyper", through_hyper)] {
+        // A small receive window, so that the server's writes stop soon.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut greedy = socket.connect(addr).await.unwrap();
+        let (_reader, mut writer) = greedy.split();
+        // The requests go as far as the server reads them; what it answers is never read.
+        let _ = tokio::time::timeout(Duration::from_secs(2), writer.write_all(requests.as_bytes())).await;
+
+        // The next client is served once the server has given up on the first.
+        let mut next = TcpStream::connect(addr).await.unwrap();
+        next.write_all(HEALTHZ.as_bytes()).await.unwrap();
+        let (head, _) = read_answer(&mut next).await;
+        assert!(head.starts_with("http/1.1 200"), "{what}: {head}");
+        drop(next);
+        drop(greedy);
+    }
+
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+}
+
+#[tokio::test]
 async fn a_request_head_larger_than_the_limit_is_431_and_one_within_it_is_answered() {
     let (addr, shutdown_tx, server) = serve_with_limits(HttpLimits::default()).await;
     let header = |bytes: usize| format!("x-filler: {}\r\n", "a".repeat(bytes));
