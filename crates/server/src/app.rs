@@ -40,7 +40,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// The route [`App`] answers without the router.
-const CHECK_ROUTE: &str = "/v1/check";
+pub(crate) const CHECK_ROUTE: &str = "/v1/check";
+
+/// Headers that take a `GET /v1/check` off the anonymous path: a key to check, or a body to limit. Both look-up
+/// paths read this list (`is_anonymous_check` here, and `lookup_connection`'s, which adds what hyper itself acts on).
+pub(crate) const NOT_ANONYMOUS_CHECK_HEADERS: [&str; 4] =
+    ["authorization", "x-api-key", "content-length", "transfer-encoding"];
 /// The route [`App`] sends to its middleware stack without the router.
 const SCREEN_TRANSFER_ROUTE: &str = "/v1/screen/transfer";
 
@@ -186,10 +191,7 @@ fn is_anonymous_check<B>(request: &axum::http::Request<B>) -> bool {
     let headers = request.headers();
     request.method() == Method::GET
         && request.uri().path() == CHECK_ROUTE
-        && !headers.contains_key(header::AUTHORIZATION)
-        && !headers.contains_key("x-api-key")
-        && !headers.contains_key(header::CONTENT_LENGTH)
-        && !headers.contains_key(header::TRANSFER_ENCODING)
+        && !NOT_ANONYMOUS_CHECK_HEADERS.iter().any(|&name| headers.contains_key(name))
 }
 
 impl Service<Request> for App {

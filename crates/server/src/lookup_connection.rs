@@ -19,7 +19,7 @@
 //! at most [`crate::HttpLimits::max_request_head_bytes`] are read for one. Instead of a timer per request, one timer
 //! per connection is moved only when it fires early.
 
-use crate::app::App;
+use crate::app::{App, NOT_ANONYMOUS_CHECK_HEADERS};
 use crate::check;
 use crate::error::ApiError;
 use axum::http::StatusCode;
@@ -34,7 +34,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
 /// The route answered here.
-const CHECK_PATH: &str = "/v1/check";
+const CHECK_PATH: &str = crate::app::CHECK_ROUTE;
 /// Headers read from one request head before it is left to hyper (which takes up to 100).
 const MAX_HEADERS: usize = 32;
 /// What a connection reads at a time while its heads are short.
@@ -221,10 +221,7 @@ fn next_request(bytes: &[u8]) -> NextRequest<'_> {
             return header.value.trim_ascii().eq_ignore_ascii_case(b"keep-alive");
         }
         // What `App` checks before answering a look-up without the router, and what hyper itself acts on.
-        !(name.eq_ignore_ascii_case("authorization")
-            || name.eq_ignore_ascii_case("x-api-key")
-            || name.eq_ignore_ascii_case("content-length")
-            || name.eq_ignore_ascii_case("transfer-encoding")
+        !(NOT_ANONYMOUS_CHECK_HEADERS.iter().any(|other| name.eq_ignore_ascii_case(other))
             || name.eq_ignore_ascii_case("expect")
             || name.eq_ignore_ascii_case("upgrade"))
     });
