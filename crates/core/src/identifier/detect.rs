@@ -71,6 +71,13 @@ pub fn detect(input: &str) -> Result<Identifier> {
     if cleaned.contains('@') || (bracketed && (lower.contains("[at]") || lower.contains("(at)"))) {
         return Email::parse(&cleaned).map(Identifier::Email);
     }
+    // `sn99.cc:100`, `103.45.6.7:8080`: a link without its scheme (and, for an IP address, no phone number).
+    if super::url::is_host_and_port(&cleaned)
+        && !cleaned.contains(char::is_whitespace)
+        && let Ok(url) = Url::parse(&cleaned)
+    {
+        return Ok(Identifier::Url(url));
+    }
     if super::crypto::may_be_address(&cleaned)
         && let Ok(crypto) = CryptoAddress::parse(&cleaned)
     {
@@ -187,5 +194,17 @@ mod tests {
         assert_eq!(detect("0011004123456").unwrap_err().code, ErrorCode::UnknownBank);
         assert_eq!(detect("").unwrap_err().code, ErrorCode::EmptyInput);
         assert_eq!(detect("xin chào các bạn").unwrap_err().code, ErrorCode::UnknownKind);
+    }
+
+    #[test]
+    fn a_host_and_port_is_a_link() {
+        // The Safe Browsing canonical form drops the port.
+        assert_eq!(kind_and_canonical("sn99.cc:100"), (IdentifierKind::Url, "http://sn99.cc/".into()));
+        assert_eq!(kind_and_canonical("103.45.6.7:8080"), (IdentifierKind::Url, "http://103.45.6.7/".into()));
+        assert_eq!(kind_and_canonical("VCB-Xacminh.TOP:8443"), (IdentifierKind::Url, "http://vcb-xacminh.top/".into()));
+        // Not a host: a time, a phone number with a stray colon, a port too large.
+        assert_ne!(detect("10.30:45").map(|i| i.kind()).ok(), Some(IdentifierKind::Url));
+        assert_ne!(detect("0912.345.678:1").map(|i| i.kind()).ok(), Some(IdentifierKind::Url));
+        assert!(detect("sn99.cc:99999999").is_err());
     }
 }

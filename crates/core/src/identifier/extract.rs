@@ -307,7 +307,7 @@ impl NormalisedText {
             return Some((Identifier::Social(social), from, to));
         }
         let has_path = token.contains('/') || token.contains('?');
-        if has_scheme || has_path || lower.starts_with("www.") {
+        if has_scheme || has_path || lower.starts_with("www.") || super::url::is_host_and_port(&token) {
             return Url::parse(&token).ok().map(|u| (Identifier::Url(u), from, to));
         }
         Domain::parse(&token).ok().map(|d| (Identifier::Domain(d), from, to))
@@ -949,6 +949,9 @@ mod tests {
             // A link at the end of a sentence is not joined to the next one.
             ("Xem tai https://vietcombank.com.vn. Tran trong", "https://vietcombank.com.vn/"),
             ("Xem tai https://vietcombank.com.vn. cam on", "https://vietcombank.com.vn/"),
+            // A host and a port, without a scheme: a site on a cheap server.
+            ("vao sn99.cc:100 de nhan thuong", "http://sn99.cc/"),
+            ("dang nhap 103.45.6.7:8080 ngay.", "http://103.45.6.7/"),
         ];
         for (text, canonical) in cases {
             assert_eq!(kinds_and_canonicals(text), vec![("url".to_string(), canonical.to_string())], "{text}");
@@ -960,6 +963,8 @@ mod tests {
     fn amounts_and_codes_are_not_identifiers() {
         assert!(extract("Chuyển 500.000đ phí xác minh, mã OTP 123456, năm 2024").is_empty());
         assert!(extract("nhận 5tr mỗi ngày, giá 1.250.000 VND").is_empty());
+        // Times and scores written with a colon are no host and port.
+        assert!(extract("hẹn lúc 10.30:45, tỉ số 2.1:0").is_empty());
         assert!(extract("").is_empty());
     }
 

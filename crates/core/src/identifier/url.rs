@@ -96,6 +96,18 @@ fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidUrl, message)
 }
 
+/// Whether `text` (no scheme, no path) is a dotted host and a port, as blocklists and scam messages write a site on a
+/// cheap server (`sn99.cc:100`, `103.45.6.7:8080`): such a value is a link, which [`Url::parse`] reads (the host must
+/// still be a full IP address or have a known top-level domain, so that a time such as `10.30:45` is none).
+pub(crate) fn is_host_and_port(text: &str) -> bool {
+    text.rsplit_once(':').is_some_and(|(host, port)| {
+        host.contains('.')
+            && !host.contains([':', '@', '/', '?', '#'])
+            && (1..=5).contains(&port.len())
+            && port.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 impl Url {
     /// Strict parser for a field that should hold a web link; see the module documentation.
     pub fn parse(input: &str) -> Result<Self> {
