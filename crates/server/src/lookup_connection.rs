@@ -301,8 +301,9 @@ fn append_json_answer(
     answers.extend_from_slice(body);
 }
 
-/// Writes `answers` (nothing to do when empty); false when the connection failed, or when the client read none of
-/// them for `limit` ([`crate::HttpLimits::write_stall_timeout`]).
+/// Writes `answers` (nothing to do when empty); false when the connection failed, or when what the socket did not
+/// take at once was not all written within `limit` ([`crate::HttpLimits::write_stall_timeout`]: at most 64 KiB and
+/// an answer wait so, which only a client reading nothing, or next to nothing, makes wait that long).
 async fn write_answers(stream: &mut TcpStream, answers: &[u8], limit: std::time::Duration) -> bool {
     if answers.is_empty() {
         return true;
