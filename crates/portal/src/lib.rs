@@ -100,6 +100,8 @@ pub fn routes_with(state: &AppState, config: PortalConfig) -> Router<AppState> {
     with_body_limit(pages, FORM_BODY_LIMIT)
         .merge(with_body_limit(qr, qr::MAX_QR_FILE_BYTES + 64 * 1024))
         .merge(with_body_limit(report, state.limits().report_body_limit))
+        // Pages are compressed when the browser accepts it; the static files come gzipped already (`assets`).
+        .layer(canhgiac_server::compress_large_answers())
         .layer(axum::Extension(portal))
         .layer(axum::middleware::from_fn(visitor::security_headers))
 }

@@ -205,6 +205,64 @@ async fn the_home_page_weighs_under_100_kb_with_its_assets() {
     assert!(total <= 100 * 1024, "home page and its assets: {total} bytes");
 }
 
+/// A browser that accepts gzip gets the pages compressed as they are made and the static files gzipped once, each
+/// the same once decompressed; one that does not gets them as they are.
+#[tokio::test]
+async fn pages_and_static_files_travel_compressed_to_browsers_that_accept_it() {
+    let portal = portal(PortalLimits::default()).await;
+    let fetch = |path: &'static str, accept: Option<&'static str>| {
+        let mut request = Request::get(path);
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT_ENCODING, accept);
+        }
+        portal.send(request.body(Body::empty()).unwrap())
+    };
+    let (mut plain_total, mut gzipped_total) = (0, 0);
+    for path in ["/", "/scams", "/static/portal.css", "/static/portal.js", "/static/vendor/swagger-ui/swagger-ui.css"] {
+        let plain = fetch(path, None).await;
+        assert_eq!(plain.status(), StatusCode::OK, "{path}");
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none(), "{path}");
+        let plain = axum::body::to_bytes(plain.into_body(), 16 << 20).await.unwrap();
+
+        let gzipped = fetch(path, Some("gzip, deflate, br, zstd")).await;
+        let encoding = gzipped.headers()[header::CONTENT_ENCODING].to_str().unwrap().to_string();
+        assert!(gzipped.headers()[header::VARY].to_str().unwrap().contains("accept-encoding"), "{path}");
+        let bytes = axum::body::to_bytes(gzipped.into_body(), 16 << 20).await.unwrap();
+        let decoded = match encoding.as_str() {
+            "gzip" => {
+                let mut decoded = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut decoded).unwrap();
+                decoded
+            }
+            // Brotli is the better of the two for pages made per request; the static files come gzipped.
+            "br" => {
+                assert!(!path.starts_with("/static/"), "{path}");
+                let mut decoded = Vec::new();
+                std::io::Read::read_to_end(&mut brotli_decompressor::Decompressor::new(&bytes[..], 4096), &mut decoded)
+                    .unwrap();
+                decoded
+            }
+            other => panic!("{path}: {other}"),
+        };
+        if path.starts_with("/static/") {
+            assert_eq!(decoded, plain, "{path}");
+        } else {
+            // A page carries its own form token: the same page, not the same bytes.
+            assert!(String::from_utf8(decoded).unwrap().contains("</html>"), "{path}");
+        }
+        assert!(bytes.len() * 2 < plain.len(), "{path}: {} of {} bytes", bytes.len(), plain.len());
+        if !path.contains("swagger") {
+            plain_total += plain.len();
+            gzipped_total += bytes.len();
+        }
+    }
+    // The home page, the library and the portal's own style and script.
+    assert!(gzipped_total * 3 < plain_total, "{gzipped_total} of {plain_total} bytes");
+
+    let refused = fetch("/static/portal.css", Some("gzip;q=0")).await;
+    assert!(refused.headers().get(header::CONTENT_ENCODING).is_none());
+}
+
 #[tokio::test]
 async fn forms_without_the_visitors_token_are_refused_and_store_nothing() {
     let portal = portal(PortalLimits::default()).await;

@@ -216,10 +216,12 @@ pub async fn check_batch(
     }
     drop(written);
     let in_order = InOrderChunks { arriving, waiting: std::collections::BTreeMap::new(), next: 0, chunks };
-    let body = futures_util::stream::unfold(in_order, |mut state| async move {
+    // Fused: an encoder (`compress_large_answers`) may poll the body once more after its end, which `unfold`
+    // would answer with a panic.
+    let body = futures_util::StreamExt::fuse(futures_util::stream::unfold(in_order, |mut state| async move {
         let chunk = state.next_chunk().await?;
         Some((chunk, state))
-    });
+    }));
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], axum::body::Body::from_stream(body))
         .into_response())
 }

@@ -29,7 +29,7 @@ pub use app::App;
 pub use auth::{PARTNER_ROUTES, required_action};
 pub use error::{ApiError, ErrorCodeExtension, status_for};
 pub use json::{ApiJson, from_json_slice};
-pub use middleware::{HttpLimits, with_body_limit, with_middleware};
+pub use middleware::{HttpLimits, compress_large_answers, with_body_limit, with_middleware};
 pub use reports::{IDEMPOTENCY_KEY_HEADER, REPORT_SECRET_HEADER};
 pub use routes::{identifier_json, routes};
 

@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::middleware::with_body_limit;
+use crate::middleware::{compress_large_answers, with_body_limit};
 use crate::{AppState, analyze, appeals, auth, check, reports, screen};
 use axum::Json;
 use axum::Router;
@@ -14,33 +14,34 @@ use serde_json::{Value, json};
 /// The routes with their body limits and authentication, without the middleware stack (see
 /// [`crate::with_middleware`]).
 pub fn routes(state: &AppState) -> Router<AppState> {
+    // Routes whose answers can be large are compressed when the client accepts it (`compress_large_answers`).
     let limits = state.limits();
     let small = Router::new()
         .route("/healthz", get(healthz))
-        .route("/openapi.json", get(crate::openapi::openapi_document))
+        .route("/openapi.json", get(crate::openapi::openapi_document).layer(compress_large_answers()))
         .route("/v1/identifiers/parse", post(parse_identifier))
         .route("/v1/identifiers/extract", post(extract_identifiers))
         .route("/v1/reports/{code}", get(reports::report_status))
-        .route("/v1/partner/reports", get(reports::partner_reports))
+        .route("/v1/partner/reports", get(reports::partner_reports).layer(compress_large_answers()))
         .route("/v1/partner/reports/{code}", get(reports::partner_report))
         .route("/v1/partner/reports/{code}/status", post(reports::change_report_status))
         .route("/v1/check", get(check::check))
-        .route("/v1/analyze", post(analyze::analyze))
+        .route("/v1/analyze", post(analyze::analyze).layer(compress_large_answers()))
         .route("/v1/range/{prefix}", get(check::range))
-        .route("/v1/lists/{kind}", get(check::list))
+        .route("/v1/lists/{kind}", get(check::list).layer(compress_large_answers()))
         .route("/v1/appeals", post(appeals::submit_appeal))
-        .route("/v1/partner/appeals", get(appeals::list_appeals))
+        .route("/v1/partner/appeals", get(appeals::list_appeals).layer(compress_large_answers()))
         .route("/v1/partner/appeals/{id}/decision", post(appeals::decide_appeal))
         .route("/v1/screen/transfer", post(screen::screen_transfer))
         .route("/v1/screen/outcome", post(screen::screen_outcome))
         .route("/v1/screen/transfers/{transfer_id}", get(screen::screened_transfer))
-        .route("/v1/screen/freeze-requests", get(screen::freeze_requests))
+        .route("/v1/screen/freeze-requests", get(screen::freeze_requests).layer(compress_large_answers()))
         .route("/v1/screen/rules/reload", post(screen::reload_rules));
     let reports_route = Router::new().route("/v1/reports", post(reports::submit_report));
     let bulk = Router::new()
         .route("/v1/intake/sms", post(reports::intake_sms))
         .route("/v1/partner/listings", post(reports::partner_listings))
-        .route("/v1/check/batch", post(check::check_batch))
+        .route("/v1/check/batch", post(check::check_batch).layer(compress_large_answers()))
         .route("/v1/screen/feed", post(screen::screen_feed));
     with_body_limit(small, limits.body_limit)
         .merge(with_body_limit(reports_route, limits.report_body_limit))

@@ -517,3 +517,94 @@ on_both_stores!(
     an_upheld_appeal_clears_a_contact,
     analyze_checks_the_contacts_in_a_message,
 );
+
+/// The raw answer: status, headers and the bytes as sent (compressed or not).
+async fn send_raw(app: &App, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26).await.unwrap();
+    (status, headers, bytes.to_vec())
+}
+
+fn content_encoding(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap())
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut decoded = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut decoded).unwrap();
+    decoded
+}
+
+/// Lists, batches, analyses and the API document are compressed when the client accepts it, and decompress to the
+/// very answer a client that does not gets; small answers, look-ups and errors are sent as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_answers_are_compressed_for_clients_that_accept_it() {
+    let p = platform(Backend::Sqlite, "check_compression").await;
+    let auth = bearer(&p.bank_key);
+    let phones: Vec<String> = (0..60).map(|i| format!("09121{i:05}")).collect();
+    let listings: Vec<Value> = phones
+        .iter()
+        .map(|phone| json!({"value": phone, "scam_type": "task_scam", "reason": "nhóm lừa việc nhẹ"}))
+        .collect();
+    let answer =
+        send(&p.app, post("/v1/partner/listings", &json!({"listings": listings}), &[("authorization", &auth)])).await;
+    assert_eq!(answer.status.as_u16() / 100, 2, "{}", answer.text);
+    check_until(&p.app, "0912100059", "suspicious").await;
+
+    let batch = json!({"values": phones});
+    for (uri, request) in [
+        ("/v1/lists/phone", None),
+        ("/v1/lists/phone?format=text", None),
+        ("/v1/check/batch", Some(&batch)),
+        (
+            "/v1/analyze",
+            Some(&json!({"text": format!("Chuyen tien vao cac so sau de nhan thuong: {}", phones.join(", "))})),
+        ),
+        ("/openapi.json", None),
+    ] {
+        let build = |accept: Option<&str>| {
+            let mut headers = vec![("authorization", auth.as_str())];
+            headers.extend(accept.map(|accept| ("accept-encoding", accept)));
+            match request {
+                Some(body) => post(uri, body, &headers),
+                None => get(uri, &headers),
+            }
+        };
+        let (status, plain_headers, plain) = send_raw(&p.app, build(None)).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert_eq!(content_encoding(&plain_headers), None, "{uri}: a client that names no encoding gets none");
+        assert!(plain.len() > 1024, "{uri}: {} bytes", plain.len());
+
+        let (_, headers, gzipped) = send_raw(&p.app, build(Some("gzip, deflate, br;q=0.5"))).await;
+        assert_eq!(content_encoding(&headers), Some("gzip"), "{uri}");
+        assert_eq!(headers[header::VARY], "accept-encoding", "{uri}");
+        assert!(headers.get(header::CONTENT_LENGTH).is_none(), "{uri}");
+        let decoded = gunzip(&gzipped);
+        assert!(gzipped.len() < plain.len(), "{uri}: {} gzipped of {}", gzipped.len(), plain.len());
+        // The analysis and the batch carry no time; a list's bytes are the same list's.
+        assert_eq!(decoded, plain, "{uri}");
+
+        let (_, headers, brotli) = send_raw(&p.app, build(Some("br"))).await;
+        assert_eq!(content_encoding(&headers), Some("br"), "{uri}");
+        let mut decoded = Vec::new();
+        std::io::Read::read_to_end(&mut brotli_decompressor::Decompressor::new(brotli.as_slice(), 4096), &mut decoded)
+            .unwrap();
+        assert_eq!(decoded, plain, "{uri}");
+
+        let (_, headers, refused) = send_raw(&p.app, build(Some("gzip;q=0, identity"))).await;
+        assert_eq!((content_encoding(&headers), refused.len()), (None, plain.len()), "{uri}: gzip;q=0 is a refusal");
+    }
+
+    // A look-up's answer is small and never compressed; nor is an error, whatever the route.
+    let (_, headers, _) = send_raw(&p.app, get("/v1/check?q=0912100001", &[("accept-encoding", "gzip")])).await;
+    assert_eq!(content_encoding(&headers), None);
+    let too_many = json!({"values": vec!["0912345678"; 10_001]});
+    let (status, headers, body) =
+        send_raw(&p.app, post("/v1/check/batch", &too_many, &[("authorization", &auth), ("accept-encoding", "gzip")]))
+            .await;
+    assert_eq!(status.as_u16() / 100, 4);
+    assert_eq!(content_encoding(&headers), None);
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    assert!(error["code"].is_string(), "{error}");
+}
