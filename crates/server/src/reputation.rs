@@ -21,6 +21,8 @@ use tokio::sync::mpsc;
 pub const TRUST_DIRECTORY_FILE: &str = "trust_directory.tsv";
 /// Contacts read from the store per page while building.
 const BUILD_PAGE: usize = 10_000;
+/// Pages read ahead of the index builder at start-up.
+const BUILD_PAGES_AHEAD: usize = 4;
 /// How often a running server re-reads the store (feeds imported by `canhgiac import` from another process) and
 /// judges every contact again (weights fade, listings expire). SIGHUP does it at once.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(3600);
@@ -41,21 +43,37 @@ pub fn load_trust_directory(data_dir: &Path) -> Result<Arc<TrustDirectory>, Erro
     }
 }
 
-/// Reads every contact with a signal from the store and builds the index.
+/// Reads every contact with a signal from the store and builds the index. The pages go to the builder, on a
+/// blocking thread, as they are read, so that reading and building overlap and the records are never all held at
+/// once (collected first, they were copied at every doubling of one large vector).
 pub async fn build_index(store: &dyn Store, trust: Arc<TrustDirectory>) -> Result<ReputationIndex, Error> {
     let started = Instant::now();
-    let mut records: Vec<ContactRecord> = Vec::new();
+    let now = now_millis();
+    let (pages, received) = mpsc::channel::<Vec<ContactRecord>>(BUILD_PAGES_AHEAD);
+    let builder = tokio::task::spawn_blocking(move || {
+        let mut received = received;
+        ReputationIndex::build(trust, std::iter::from_fn(move || received.blocking_recv()).flatten(), now)
+    });
     let mut after: Option<String> = None;
-    loop {
-        let page = store.contact_signals_page(after.as_deref(), BUILD_PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.canonical.clone());
-        records.extend(page);
-    }
-    let read = started.elapsed();
-    let index = tokio::task::spawn_blocking(move || ReputationIndex::build(trust, records, now_millis()))
-        .await
-        .map_err(|e| Error::new(ErrorCode::Internal, format!("building the index failed: {e}")))?;
+    let mut read = Duration::ZERO;
+    let reading = async {
+        loop {
+            let page_started = Instant::now();
+            let page = store.contact_signals_page(after.as_deref(), BUILD_PAGE).await?;
+            read += page_started.elapsed();
+            let Some(last) = page.last() else { return Ok(()) };
+            after = Some(last.canonical.clone());
+            // Only fails when the builder has gone, which its own result below reports.
+            if pages.send(page).await.is_err() {
+                return Ok(());
+            }
+        }
+    };
+    let outcome: Result<(), Error> = reading.await;
+    drop(pages);
+    let index = builder.await.map_err(|e| Error::new(ErrorCode::Internal, format!("building the index failed: {e}")))?;
+    // A failed read leaves a partial index behind: it is dropped, never served.
+    outcome?;
     tracing::info!(
         contacts = index.len(),
         read_ms = read.as_millis() as u64,
