@@ -71,7 +71,8 @@ pub async fn build_index(store: &dyn Store, trust: Arc<TrustDirectory>) -> Resul
     };
     let outcome: Result<(), Error> = reading.await;
     drop(pages);
-    let index = builder.await.map_err(|e| Error::new(ErrorCode::Internal, format!("building the index failed: {e}")))?;
+    let index =
+        builder.await.map_err(|e| Error::new(ErrorCode::Internal, format!("building the index failed: {e}")))?;
     // A failed read leaves a partial index behind: it is dropped, never served.
     outcome?;
     tracing::info!(

@@ -33,6 +33,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_screening.sql"),
         postgres: include_str!("../migrations/postgres/0003_screening.sql"),
     },
+    Migration {
+        version: 4,
+        name: "feed_entries_by_contact",
+        sqlite: include_str!("../migrations/sqlite/0004_feed_entries_by_contact.sql"),
+        postgres: include_str!("../migrations/postgres/0004_feed_entries_by_contact.sql"),
+    },
 ];
 
 /// The table that records what is applied (the same on both backends).

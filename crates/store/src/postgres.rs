@@ -274,7 +274,30 @@ async fn insert_report(transaction: &Transaction<'_>, r: &NewReport) -> Result<(
 async fn contact_signals(transaction: &Transaction<'_>, canonicals: &[String]) -> Result<Vec<ContactRecord>> {
     let order = signals::distinct(canonicals);
     let mut records = Vec::new();
-    let list = CanonicalList::Array;
+    for chunk in order.chunks(ARRAY_CHUNK) {
+        let array = chunk.to_vec();
+        records.extend(assemble_signals(transaction, CanonicalList::Array, &[&array], chunk).await?);
+    }
+    Ok(records)
+}
+
+/// The records of `page`, every contact after `after` up to `last` in the database's order.
+async fn contact_signals_in_range(
+    transaction: &Transaction<'_>,
+    page: &[String],
+    after: &str,
+    last: &str,
+) -> Result<Vec<ContactRecord>> {
+    assemble_signals(transaction, CanonicalList::Range, &[&after, &last], page).await
+}
+
+/// The records of `order`'s contacts, read by the five signal queries over `list` (bound to `values`) at once.
+async fn assemble_signals(
+    transaction: &Transaction<'_>,
+    list: CanonicalList,
+    values: &[&(dyn ToSql + Sync)],
+    order: &[String],
+) -> Result<Vec<ContactRecord>> {
     let (reports_sql, listings_sql, feeds_sql, appeals_sql, related_sql) = (
         sql::select_signal_reports(list),
         sql::select_signal_listings(list),
@@ -282,25 +305,20 @@ async fn contact_signals(transaction: &Transaction<'_>, canonicals: &[String]) -
         sql::select_signal_appeals(list),
         sql::select_signal_related(list),
     );
-    for chunk in order.chunks(ARRAY_CHUNK) {
-        let array = chunk.to_vec();
-        let values: [&(dyn ToSql + Sync); 1] = [&array];
-        let (reports, listings, feeds, appeals, related) = tokio::try_join!(
-            query_all(transaction, &reports_sql, &values, decode::signal_report),
-            query_all(transaction, &listings_sql, &values, decode::signal_listing),
-            query_all(transaction, &feeds_sql, &values, decode::signal_feed),
-            query_all(transaction, &appeals_sql, &values, decode::signal_appeal),
-            query_all(transaction, &related_sql, &values, decode::signal_related),
-        )?;
-        let mut assembler = Assembler::default();
-        reports.into_iter().for_each(|row| assembler.report(row));
-        listings.into_iter().for_each(|row| assembler.listing(row));
-        feeds.into_iter().for_each(|row| assembler.feed(row));
-        appeals.into_iter().for_each(|row| assembler.appeal(row));
-        related.into_iter().for_each(|(canonical, other, reports)| assembler.related(canonical, other, reports));
-        records.extend(assembler.finish(chunk));
-    }
-    Ok(records)
+    let (reports, listings, feeds, appeals, related) = tokio::try_join!(
+        query_all(transaction, &reports_sql, values, decode::signal_report),
+        query_all(transaction, &listings_sql, values, decode::signal_listing),
+        query_all(transaction, &feeds_sql, values, decode::signal_feed),
+        query_all(transaction, &appeals_sql, values, decode::signal_appeal),
+        query_all(transaction, &related_sql, values, decode::signal_related),
+    )?;
+    let mut assembler = Assembler::default();
+    reports.into_iter().for_each(|row| assembler.report(row));
+    listings.into_iter().for_each(|row| assembler.listing(row));
+    feeds.into_iter().for_each(|row| assembler.feed(row));
+    appeals.into_iter().for_each(|row| assembler.appeal(row));
+    related.into_iter().for_each(|(canonical, other, reports)| assembler.related(canonical, other, reports));
+    Ok(assembler.finish(order))
 }
 
 async fn load_appeal(transaction: &Transaction<'_>, id: &str) -> Result<Option<AppealRecord>> {
@@ -881,7 +899,11 @@ impl Store for PostgresStore {
         let limit = limit.min(crate::MAX_PAGE) as i64;
         in_snapshot!(self, |transaction| {
             let page = query_all(&transaction, sql::SELECT_CONTACT_PAGE, &[&after, &limit], |row| row.text(0)).await?;
-            contact_signals(&transaction, &page).await?
+            match page.last() {
+                // The page is every contact in (after, last]: each table is read by that range.
+                Some(last) => contact_signals_in_range(&transaction, &page, after, last).await?,
+                None => Vec::new(),
+            }
         })
     }
 }

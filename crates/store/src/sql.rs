@@ -124,6 +124,9 @@ pub fn parameters(first: usize, count: usize) -> String {
 pub enum CanonicalList {
     Parameters(usize),
     Array,
+    /// Every canonical form after `$first` up to and including the next parameter, in the database's order: a
+    /// page of [`SELECT_CONTACT_PAGE`] read by ranges of the indexes instead of one look-up per contact.
+    Range,
 }
 
 impl CanonicalList {
@@ -132,6 +135,7 @@ impl CanonicalList {
         match self {
             CanonicalList::Parameters(count) => format!("{column} IN ({})", parameters(first, count)),
             CanonicalList::Array => format!("{column} = ANY(${first})"),
+            CanonicalList::Range => format!("{column} > ${first} AND {column} <= ${}", first + 1),
         }
     }
 }

@@ -386,29 +386,37 @@ fn contact_signals(connection: &Connection, canonicals: &[String]) -> Result<Vec
     for chunk in order.chunks(signals::CHUNK) {
         let list = signals::padded(chunk);
         let count = CanonicalList::Parameters(list.len());
-        let mut assembler = Assembler::default();
-        let values = || rusqlite::params_from_iter(list.iter());
-        for row in query_all(connection, &sql::select_signal_reports(count), values(), |r| decode::signal_report(r))? {
-            assembler.report(row);
-        }
-        for row in query_all(connection, &sql::select_signal_listings(count), values(), |r| decode::signal_listing(r))?
-        {
-            assembler.listing(row);
-        }
-        for row in query_all(connection, &sql::select_signal_feeds(count), values(), |r| decode::signal_feed(r))? {
-            assembler.feed(row);
-        }
-        for row in query_all(connection, &sql::select_signal_appeals(count), values(), |r| decode::signal_appeal(r))? {
-            assembler.appeal(row);
-        }
-        for (canonical, related, reports) in
-            query_all(connection, &sql::select_signal_related(count), values(), |r| decode::signal_related(r))?
-        {
-            assembler.related(canonical, related, reports);
-        }
-        records.extend(assembler.finish(chunk));
+        records.extend(assemble_signals(connection, count, || rusqlite::params_from_iter(list.iter()), chunk)?);
     }
     Ok(records)
+}
+
+/// The records of `order`'s contacts, read by the five signal queries over `list` (bound by `values`).
+fn assemble_signals<P: rusqlite::Params>(
+    connection: &Connection,
+    list: CanonicalList,
+    values: impl Fn() -> P,
+    order: &[String],
+) -> Result<Vec<ContactRecord>> {
+    let mut assembler = Assembler::default();
+    for row in query_all(connection, &sql::select_signal_reports(list), values(), |r| decode::signal_report(r))? {
+        assembler.report(row);
+    }
+    for row in query_all(connection, &sql::select_signal_listings(list), values(), |r| decode::signal_listing(r))? {
+        assembler.listing(row);
+    }
+    for row in query_all(connection, &sql::select_signal_feeds(list), values(), |r| decode::signal_feed(r))? {
+        assembler.feed(row);
+    }
+    for row in query_all(connection, &sql::select_signal_appeals(list), values(), |r| decode::signal_appeal(r))? {
+        assembler.appeal(row);
+    }
+    for (canonical, related, reports) in
+        query_all(connection, &sql::select_signal_related(list), values(), |r| decode::signal_related(r))?
+    {
+        assembler.related(canonical, related, reports);
+    }
+    Ok(assembler.finish(order))
 }
 
 fn load_appeal(connection: &Connection, id: &str) -> Result<Option<AppealRecord>> {
@@ -948,7 +956,10 @@ impl Store for SqliteStore {
         self.read(move |c| {
             in_snapshot(c, |c| {
                 let page = query_all(c, sql::SELECT_CONTACT_PAGE, params![after, limit], |row| row.text(0))?;
-                contact_signals(c, &page)
+                let Some(last) = page.last() else { return Ok(Vec::new()) };
+                // The page is every contact in (after, last]: each table is read by that range.
+                let bounds = [after.as_str(), last.as_str()];
+                assemble_signals(c, CanonicalList::Range, || rusqlite::params_from_iter(bounds), &page)
             })
         })
         .await
@@ -1014,5 +1025,84 @@ pub fn restore_sqlite(backup: &Path, database: &Path) -> Result<u64> {
 impl From<PathBuf> for crate::StoreLocation {
     fn from(path: PathBuf) -> Self {
         crate::StoreLocation::Sqlite(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store at schema version 3 with feed entries is moved to the table ordered by contact with every row kept,
+    /// and the import's upsert still finds its rows by `(source, canonical)`.
+    #[test]
+    fn feed_entries_survive_the_move_to_a_table_ordered_by_contact() {
+        let directory = tempfile::tempdir().unwrap();
+        let mut connection = Connection::open(directory.path().join("old.db")).unwrap();
+        configure(&connection).unwrap();
+        connection.execute_batch(migrations::SCHEMA_MIGRATIONS_TABLE).unwrap();
+        for migration in MIGRATIONS.iter().filter(|m| m.version <= 3) {
+            connection.execute_batch(migration.sqlite).unwrap();
+            connection
+                .execute(&for_sqlite(sql::INSERT_MIGRATION), params![migration.version, migration.name, 0])
+                .unwrap();
+        }
+        let rows = [
+            ("openphish", "b.example", 60, None, 5, 6),
+            ("chongluadao", "b.example", 70, Some("phishing"), 3, 9),
+            ("openphish", "a.example", 60, Some("phishing"), 1, 2),
+        ];
+        for (source, canonical, trust, scam_type, first, last) in rows {
+            connection
+                .execute(
+                    "INSERT INTO feed_entries (source, canonical, kind, trust_level, scam_type, first_seen_at, \
+                     last_seen_at) VALUES (?1, ?2, 'domain', ?3, ?4, ?5, ?6)",
+                    params![source, canonical, trust, scam_type, first, last],
+                )
+                .unwrap();
+        }
+        apply_migrations(&mut connection).unwrap();
+
+        let version: i64 = connection.query_row(sql::SELECT_SCHEMA_VERSION, [], |row| row.get(0)).unwrap();
+        assert_eq!(version, 4);
+        let table: String = connection
+            .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'feed_entries'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert!(table.contains("WITHOUT ROWID") && table.contains("PRIMARY KEY (canonical, source)"), "{table}");
+        let read = |connection: &Connection| -> Vec<(String, String, i64, Option<String>, i64, i64)> {
+            let mut statement = connection
+                .prepare(
+                    "SELECT source, canonical, trust_level, scam_type, first_seen_at, last_seen_at FROM feed_entries \
+                     ORDER BY source, canonical",
+                )
+                .unwrap();
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let moved = read(&connection);
+        let mut expected: Vec<_> = rows
+            .iter()
+            .map(|&(source, canonical, trust, scam_type, first, last)| {
+                (source.to_string(), canonical.to_string(), trust, scam_type.map(str::to_string), first, last)
+            })
+            .collect();
+        expected.sort();
+        assert_eq!(moved, expected);
+
+        // The upsert's conflict target names the key's columns in the other order.
+        connection
+            .execute(
+                &for_sqlite(&sql::upsert_feed_entries(1)),
+                params!["openphish", "a.example", "domain", 80, Option::<String>::None, 0, 7],
+            )
+            .unwrap();
+        let count: i64 = connection.query_row("SELECT COUNT(*) FROM feed_entries", [], |row| row.get(0)).unwrap();
+        assert_eq!(count, 3);
+        let refreshed = read(&connection).into_iter().find(|row| row.0 == "openphish" && row.1 == "a.example").unwrap();
+        assert_eq!(refreshed, ("openphish".into(), "a.example".into(), 80, Some("phishing".into()), 0, 7));
     }
 }

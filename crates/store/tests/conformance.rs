@@ -719,6 +719,7 @@ mod scenarios {
         let expected: Vec<String> = expected.into_iter().collect();
         for limit in [7, 600, 5_000] {
             let mut seen = Vec::new();
+            let mut records = Vec::new();
             let mut after: Option<String> = None;
             loop {
                 let page = store.contact_signals_page(after.as_deref(), limit).await.unwrap();
@@ -733,11 +734,14 @@ mod scenarios {
                         || !record.signals.feeds.is_empty()
                         || record.signals.appeal != canhgiac_core::verdict::AppealState::None;
                     assert!(has_signal, "{}", record.canonical);
-                    seen.push(record.canonical);
+                    seen.push(record.canonical.clone());
+                    records.push(record);
                 }
             }
             assert_eq!(seen.len(), expected.len(), "limit {limit}");
             assert_eq!(seen, expected, "limit {limit}");
+            // Pages are read by ranges of canonical forms; asking for the contacts one by one gives the same records.
+            assert_eq!(store.contact_signals(&seen).await.unwrap(), records, "limit {limit}");
         }
         // A page holds the same records as asking for its contacts.
         let page = store.contact_signals_page(Some("+84910000000"), 3).await.unwrap();
