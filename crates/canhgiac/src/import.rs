@@ -24,9 +24,9 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// Entries per write (one transaction). Each transaction rewrites most pages of the two indexes by contact that its
-/// entries land in, so fewer, larger ones write far less: 494,000 phones took 8.2-8.5 s in batches of 5,000 and
-/// 4.6-5.1 s in batches of 50,000 (200,000: 4.3 s). A running server's writes wait for at most one of them.
+/// Entries per write (one transaction). A transaction's entries land all over the store's order of contacts and it
+/// rewrites every page they touch, so fewer, larger ones write far less: 494,000 phones took 8.2-8.5 s in batches
+/// of 5,000 and 4.6-5.1 s in batches of 50,000 (200,000: 4.3 s). A running server's writes wait for at most one.
 pub const BATCH: usize = 50_000;
 /// Refused line numbers kept per reason.
 const FIRST_LINES: usize = 5;
