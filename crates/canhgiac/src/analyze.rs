@@ -9,7 +9,7 @@ use canhgiac_analyzer::eval::{Evaluation, evaluate};
 use canhgiac_analyzer::train::{Calibration, Example, TrainOptions, train};
 use canhgiac_core::{Error, ErrorCode};
 use canhgiac_index::ReputationIndex;
-use canhgiac_server::reputation::{build_index, load_trust_directory};
+use canhgiac_server::reputation::{build_index, index_for_checks, load_trust_directory};
 use clap::Args;
 use serde::Deserialize;
 use serde_json::Value;
@@ -88,6 +88,9 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             Err(error) => fail(error),
         };
     }
+    // One message: only its contacts (and what their checks consult) are read; lines on standard input: all of them.
+    let contacts: Option<Vec<canhgiac_core::Identifier>> =
+        text.as_deref().map(|text| canhgiac_core::extract(text).into_iter().map(|found| found.identifier).collect());
     let analyse = move |index: Option<&ReputationIndex>| -> Result<(), Error> {
         let now = jiff::Timestamp::now().as_millisecond();
         let analyzer = Analyzer::shipped();
@@ -114,7 +117,13 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     let data_dir = args.store.data_dir.clone();
     with_platform(&args.store, move |platform| async move {
         let trust = load_trust_directory(&data_dir)?;
-        let index = build_index(&*platform.store, trust).await?;
+        let index = match &contacts {
+            Some(contacts) => {
+                let now = jiff::Timestamp::now().as_millisecond();
+                index_for_checks(&*platform.store, trust, contacts, now).await?
+            }
+            None => build_index(&*platform.store, trust).await?,
+        };
         tokio::task::block_in_place(|| analyse(Some(&index)))
     })
 }

@@ -1,10 +1,10 @@
 //! `canhgiac check <value>`: the verdict on one contact, from a running server (`--server`) or straight from
-//! the data directory (the index is built from the store, as the server does at start-up). `--json` prints
+//! the data directory (what that check consults is read from the store and judged as the server's index does). `--json` prints
 //! the API's JSON. `canhgiac trust export`: the trust directory in use, for admins to edit.
 
 use crate::admin::{StoreArgs, fail, with_platform};
 use canhgiac_core::{Error, ErrorCode, detect};
-use canhgiac_server::reputation::{TRUST_DIRECTORY_FILE, build_index, load_trust_directory};
+use canhgiac_server::reputation::{TRUST_DIRECTORY_FILE, index_for_checks, load_trust_directory};
 use clap::{Args, Subcommand};
 use serde_json::Value;
 use std::io::Write;
@@ -40,8 +40,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let data_dir = args.store.data_dir.clone();
     with_platform(&args.store, move |platform| async move {
         let trust = load_trust_directory(&data_dir)?;
-        let index = build_index(&*platform.store, trust).await?;
-        let answer = index.check(&identifier, jiff::Timestamp::now().as_millisecond());
+        let now = jiff::Timestamp::now().as_millisecond();
+        let index = index_for_checks(&*platform.store, trust, std::slice::from_ref(&identifier), now).await?;
+        let answer = index.check(&identifier, now);
         let answer = serde_json::to_value(&answer).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
         match print_answer(&answer, json) {
             code if code == ExitCode::SUCCESS => Ok(()),

@@ -226,60 +226,12 @@ impl ReputationIndex {
             );
         }
 
+        for part in consulted_parts(identifier) {
+            self.raise_from_part(&mut answer, &part.canonical, part.code, part.vi, part.en);
+        }
         match identifier {
-            Identifier::Url(url) => {
-                let host = url.host().to_string();
-                let mut parts = vec![host.clone()];
-                if let Some(registrable) = url.registrable_domain()
-                    && registrable != host
-                {
-                    parts.push(registrable.to_string());
-                }
-                for part in &parts {
-                    self.raise_from_part(&mut answer, part, "domain_listed", "Tên miền", "its domain");
-                }
-                // Contacts written into the link's path or query (an account to pay, a phone to call).
-                for found in extract(url.path_and_query()) {
-                    let carried = found.identifier.canonical();
-                    if carried != answer.canonical && !parts.contains(&carried) {
-                        self.raise_from_part(
-                            &mut answer,
-                            &carried,
-                            "carried_contact",
-                            "Liên kết chứa",
-                            "the link carries",
-                        );
-                    }
-                }
-                self.judge_host(&mut answer, &host, None);
-            }
-            Identifier::Domain(domain) => {
-                if let Some(registrable) = domain.registrable_domain()
-                    && registrable != domain.canonical()
-                {
-                    let registrable = registrable.to_string();
-                    self.raise_from_part(&mut answer, &registrable, "domain_listed", "Tên miền", "its domain");
-                }
-                self.judge_host(&mut answer, domain.canonical(), Some(domain));
-            }
-            Identifier::Vietqr(qr) => {
-                if let Some(account) = qr.account() {
-                    let account = account.canonical().to_string();
-                    self.raise_from_part(
-                        &mut answer,
-                        &account,
-                        "carried_contact",
-                        "Mã QR chuyển tiền tới",
-                        "the QR code pays",
-                    );
-                }
-            }
-            Identifier::Email(email) => {
-                let domain = email.canonical().rsplit('@').next().unwrap_or_default().to_string();
-                if !domain.is_empty() {
-                    self.raise_from_part(&mut answer, &domain, "domain_listed", "Tên miền", "its domain");
-                }
-            }
+            Identifier::Url(url) => self.judge_host(&mut answer, url.host(), None),
+            Identifier::Domain(domain) => self.judge_host(&mut answer, domain.canonical(), Some(domain)),
             _ => {}
         }
         answer
@@ -347,4 +299,69 @@ impl ReputationIndex {
         );
         answer.imitates = Some(Imitation { brand: finding.brand, official_domain: finding.official_domain });
     }
+}
+
+/// Another contact whose verdict a check consults, and how a bad verdict of it is named among the reasons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsultedPart {
+    pub canonical: String,
+    pub code: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+}
+
+/// The contacts besides `identifier` itself (and those reported with it) whose verdicts its check consults, in
+/// the order it consults them: a link's host and registrable domain and the contacts written into its path or
+/// query, a domain's registrable domain, the account a VietQR code pays, an e-mail address's domain. A caller that
+/// reads only what one check needs from the store (`canhgiac check` on a data directory) reads these.
+pub fn consulted_parts(identifier: &Identifier) -> Vec<ConsultedPart> {
+    let part = |canonical: String, code, vi, en| ConsultedPart { canonical, code, vi, en };
+    let mut parts = Vec::new();
+    match identifier {
+        Identifier::Url(url) => {
+            let host = url.host().to_string();
+            let mut domains = vec![host.clone()];
+            if let Some(registrable) = url.registrable_domain()
+                && registrable != host
+            {
+                domains.push(registrable.to_string());
+            }
+            // Contacts written into the link's path or query (an account to pay, a phone to call).
+            let own = identifier.canonical();
+            let mut carried: Vec<String> = Vec::new();
+            for found in extract(url.path_and_query()) {
+                let canonical = found.identifier.canonical();
+                if canonical != own && !domains.contains(&canonical) {
+                    carried.push(canonical);
+                }
+            }
+            parts.extend(domains.into_iter().map(|d| part(d, "domain_listed", "Tên miền", "its domain")));
+            parts.extend(carried.into_iter().map(|c| part(c, "carried_contact", "Liên kết chứa", "the link carries")));
+        }
+        Identifier::Domain(domain) => {
+            if let Some(registrable) = domain.registrable_domain()
+                && registrable != domain.canonical()
+            {
+                parts.push(part(registrable.to_string(), "domain_listed", "Tên miền", "its domain"));
+            }
+        }
+        Identifier::Vietqr(qr) => {
+            if let Some(account) = qr.account() {
+                parts.push(part(
+                    account.canonical().to_string(),
+                    "carried_contact",
+                    "Mã QR chuyển tiền tới",
+                    "the QR code pays",
+                ));
+            }
+        }
+        Identifier::Email(email) => {
+            let domain = email.canonical().rsplit('@').next().unwrap_or_default().to_string();
+            if !domain.is_empty() {
+                parts.push(part(domain, "domain_listed", "Tên miền", "its domain"));
+            }
+        }
+        _ => {}
+    }
+    parts
 }

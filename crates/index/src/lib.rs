@@ -20,7 +20,7 @@ mod json;
 mod range;
 mod shard;
 
-pub use check::{CheckAnswer, RelatedContact};
+pub use check::{CheckAnswer, ConsultedPart, RelatedContact, consulted_parts};
 pub use codec::MAX_RELATED;
 pub use range::{RANGE_PREFIX_HEX, RangeHit, level_digit};
 

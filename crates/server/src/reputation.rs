@@ -84,6 +84,36 @@ pub async fn build_index(store: &dyn Store, trust: Arc<TrustDirectory>) -> Resul
     Ok(index)
 }
 
+/// An index holding just what checks of `identifiers` consult: each contact, the contacts reported with it, and
+/// its parts ([`canhgiac_index::consulted_parts`]: a link's domains, a QR code's account, ...), read from the store.
+/// Its answers for those identifiers are the full index's; `canhgiac check` and `canhgiac analyze` on a data
+/// directory use it instead of building the whole index (18-20 s for 10 million contacts).
+pub async fn index_for_checks(
+    store: &dyn Store,
+    trust: Arc<TrustDirectory>,
+    identifiers: &[canhgiac_core::Identifier],
+    now: i64,
+) -> Result<ReputationIndex, Error> {
+    let mut wanted: Vec<String> = Vec::new();
+    for identifier in identifiers {
+        wanted.push(identifier.canonical());
+        wanted.extend(canhgiac_index::consulted_parts(identifier).into_iter().map(|part| part.canonical));
+    }
+    let mut records = store.contact_signals(&wanted).await?;
+    let own: Vec<String> = identifiers.iter().map(|identifier| identifier.canonical()).collect();
+    let mut related: Vec<String> = records
+        .iter()
+        .filter(|record| own.contains(&record.canonical))
+        .flat_map(|record| record.related.iter().filter(|other| !wanted.contains(other)).cloned())
+        .collect();
+    related.sort_unstable();
+    related.dedup();
+    if !related.is_empty() {
+        records.extend(store.contact_signals(&related).await?);
+    }
+    Ok(ReputationIndex::build(trust, records, now))
+}
+
 /// Tells the index updater which contacts changed. Cheap to clone; never blocks the caller.
 #[derive(Debug, Clone)]
 pub struct IndexUpdates {

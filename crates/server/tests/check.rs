@@ -7,7 +7,7 @@ use canhgiac_core::access::{OrganisationKind, Role};
 use canhgiac_evidence::{EvidenceLimits, EvidenceStore};
 use canhgiac_secrets::{ApiKey, Keyring};
 use canhgiac_server::intake::Intake;
-use canhgiac_server::reputation::{build_index, spawn_index_updater};
+use canhgiac_server::reputation::{build_index, index_for_checks, spawn_index_updater};
 use canhgiac_server::{App, AppState, HttpLimits, app};
 use canhgiac_store::{ApiKeyRecord, Organisation, Store};
 use serde_json::{Value, json};
@@ -607,4 +607,76 @@ async fn large_answers_are_compressed_for_clients_that_accept_it() {
     assert_eq!(content_encoding(&headers), None);
     let error: Value = serde_json::from_slice(&body).unwrap();
     assert!(error["code"].is_string(), "{error}");
+}
+
+/// `index_for_checks` reads only what the checks of some contacts consult; its answers for them are the whole
+/// index's, for contacts whose verdicts come through the contacts reported with them, their domains, the contacts a
+/// link or a QR code carries, and an e-mail's domain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_index_of_what_a_check_consults_answers_as_the_whole_index() {
+    let p = platform(Backend::Sqlite, "check_targeted").await;
+    let auth = bearer(&p.bank_key);
+    // A ring: five people report a phone together with an account and a wallet; a bank lists a domain and an
+    // account; other reports name other contacts, so the whole index holds more than any one check reads.
+    for reporter in ["0911000002", "0911000003", "0911000004", "0911000005", "0911000006"] {
+        let mut report = citizen_report(reporter, "0987 111 222");
+        report["contacts"] = json!(["0987 111 222", "stk 0011004123456 VCB", "momo 0868 317 835"]);
+        let answer = send(&p.app, post("/v1/reports", &report, &[])).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    }
+    for n in 0..20 {
+        let answer =
+            send(&p.app, post("/v1/reports", &citizen_report("0911000009", &format!("09770{n:05}")), &[])).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    }
+    let listing = json!({"listings": [
+        {"value": "vietcombank-xacthuc.com", "scam_type": "impersonation_bank", "reason": "trang giả"},
+        {"value": "stk 19036012345678 Techcombank", "scam_type": "impersonation_bank", "reason": "tài khoản nhận tiền"},
+        {"value": "lua-dao.example.com", "scam_type": "task_scam", "reason": "trang giả"}
+    ]});
+    let answer = send(&p.app, post("/v1/partner/listings", &listing, &[("authorization", &auth)])).await;
+    assert_eq!(answer.status.as_u16() / 100, 2, "{}", answer.text);
+    check_until(&p.app, "0987111222", "high_risk").await;
+    check_until(&p.app, "0977000019", "reported").await;
+    check_until(&p.app, "vietcombank-xacthuc.com", "high_risk").await;
+    check_until(&p.app, "lua-dao.example.com", "suspicious").await;
+
+    let trust = Arc::new(canhgiac_core::trust::trust_directory().clone());
+    let whole = build_index(&*p.store, trust.clone()).await.unwrap();
+    let qr = canhgiac_core::identifier::encode_napas("970407", "19036012345678", Some(500_000), Some("phi"));
+    let values = [
+        "0987 111 222".to_string(),
+        "stk 0011004123456 VCB".to_string(),
+        "momo 0868 317 835".to_string(),
+        "https://login.vietcombank-xacthuc.com/dang-nhap".to_string(),
+        "https://pay.example.net/?stk=19036012345678&bank=Techcombank".to_string(),
+        "sub.lua-dao.example.com".to_string(),
+        "hotro@vietcombank-xacthuc.com".to_string(),
+        qr,
+        "0977 000 003".to_string(),
+        "0912 345 678".to_string(),
+        "https://vietcombank.com.vn/".to_string(),
+    ];
+    // The whole index judged its contacts when it was built: the same moment, to the second, for both.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let identifiers: Vec<canhgiac_core::Identifier> =
+        values.iter().map(|value| canhgiac_core::detect(value).unwrap()).collect();
+    let mut judged_worse = 0;
+    for identifier in &identifiers {
+        let expected = serde_json::to_value(whole.check(identifier, now)).unwrap();
+        let small = index_for_checks(&*p.store, trust.clone(), std::slice::from_ref(identifier), now).await.unwrap();
+        assert!(small.len() < whole.len(), "{} of {}", small.len(), whole.len());
+        assert_eq!(serde_json::to_value(small.check(identifier, now)).unwrap(), expected, "{}", identifier.canonical());
+        judged_worse += usize::from(expected["verdict"] != "no_data" && expected["verdict"] != "official_verified");
+    }
+    // Every way a verdict comes from elsewhere is exercised: the ring, the domains, the carried account, the QR code.
+    assert!(judged_worse >= 8, "{judged_worse}");
+    // All at once, as `canhgiac analyze` asks for a message's contacts.
+    let together = index_for_checks(&*p.store, trust, &identifiers, now).await.unwrap();
+    for identifier in &identifiers {
+        assert_eq!(
+            serde_json::to_value(together.check(identifier, now)).unwrap(),
+            serde_json::to_value(whole.check(identifier, now)).unwrap()
+        );
+    }
 }
