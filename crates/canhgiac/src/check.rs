@@ -1,6 +1,6 @@
 //! `canhgiac check <value>`: the verdict on one contact, from a running server (`--server`) or straight from
-//! the data directory (what that check consults is read from the store and judged as the server's index does). `--json` prints
-//! the API's JSON. `canhgiac trust export`: the trust directory in use, for admins to edit.
+//! the data directory (what that check consults is read from the store and judged as the server's index does).
+//! `--json` prints the API's JSON. `canhgiac trust export`: the trust directory in use, for admins to edit.
 
 use crate::admin::{StoreArgs, fail, with_platform};
 use canhgiac_core::{Error, ErrorCode, detect};

@@ -10,7 +10,7 @@ use canhgiac_core::verdict::{ContactRecord, ContactSignals};
 use canhgiac_core::{Error, ErrorCode};
 use canhgiac_index::ReputationIndex;
 use canhgiac_store::Store;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -94,20 +94,21 @@ pub async fn index_for_checks(
     identifiers: &[canhgiac_core::Identifier],
     now: i64,
 ) -> Result<ReputationIndex, Error> {
-    let mut wanted: Vec<String> = Vec::new();
+    let own: HashSet<String> = identifiers.iter().map(|identifier| identifier.canonical()).collect();
+    let mut wanted: HashSet<String> = own.clone();
     for identifier in identifiers {
-        wanted.push(identifier.canonical());
         wanted.extend(canhgiac_index::consulted_parts(identifier).into_iter().map(|part| part.canonical));
     }
-    let mut records = store.contact_signals(&wanted).await?;
-    let own: Vec<String> = identifiers.iter().map(|identifier| identifier.canonical()).collect();
-    let mut related: Vec<String> = records
+    let mut records = store.contact_signals(&wanted.iter().cloned().collect::<Vec<_>>()).await?;
+    let related: Vec<String> = records
         .iter()
         .filter(|record| own.contains(&record.canonical))
-        .flat_map(|record| record.related.iter().filter(|other| !wanted.contains(other)).cloned())
+        .flat_map(|record| record.related.iter())
+        .filter(|other| !wanted.contains(*other))
+        .cloned()
+        .collect::<HashSet<_>>()
+        .into_iter()
         .collect();
-    related.sort_unstable();
-    related.dedup();
     if !related.is_empty() {
         records.extend(store.contact_signals(&related).await?);
     }
