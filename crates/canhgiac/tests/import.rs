@@ -252,3 +252,32 @@ fn the_largest_real_feeds_import_at_a_measured_rate() {
         assert_eq!(created, accepted);
     }
 }
+
+/// Entries are written in the order of their canonical forms, not the file's: of a contact repeated within the file
+/// the first line is kept, and the counts are the file's.
+#[test]
+fn the_first_of_repeated_lines_is_kept() {
+    let temp = tempfile::tempdir().unwrap();
+    let place = Place::new(temp.path().join("data"), None);
+    let csv = "value,kind,scam_type,seen_at\n\
+               0981000222,phone,task_scam,2026-11-01\n\
+               zzz-lua-dao.vn,domain,,\n\
+               0981 000 222,phone,investment,2026-11-20\n\
+               aaa-lua-dao.vn,domain,,\n";
+    let summary = import(&place, &feed_file(temp.path(), "repeats.csv", csv), "partner", "csv", &[]);
+    assert_eq!(counts(&summary), [4, 3, 3, 0, 1, 0], "{summary}");
+    assert_eq!(summary["kinds"]["phone"], 1, "{summary}");
+    assert_eq!(summary["kinds"]["domain"], 2, "{summary}");
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let records: Vec<ContactRecord> = runtime.block_on(async {
+        let store = canhgiac_store::SqliteStore::open(&place.data_dir.join("canhgiac.db")).await.unwrap();
+        let wanted = ["+84981000222", "aaa-lua-dao.vn", "zzz-lua-dao.vn"];
+        store.contact_signals(&wanted.map(String::from)).await.unwrap()
+    });
+    assert_eq!(records.len(), 3);
+    // The first line's scam type and time, not the repeat's.
+    assert_eq!(records[0].signals.feeds.len(), 1);
+    assert_eq!(records[0].signals.feeds[0].scam_type, Some(ScamType::TaskScam));
+    assert_eq!(records[0].signals.feeds[0].seen_at, 1_793_466_000_000, "2026-11-01 in Vietnam");
+}
