@@ -326,10 +326,12 @@ pub fn consulted_parts(identifier: &Identifier) -> Vec<ConsultedPart> {
             {
                 domains.push(registrable.to_string());
             }
-            // Contacts written into the link's path or query (an account to pay, a phone to call).
-            let own = identifier.canonical();
+            // Contacts written into the link's path or query (an account to pay, a phone to call); most links carry
+            // none, and then the link's own canonical form is not made again.
+            let found = extract(url.path_and_query());
+            let own = if found.is_empty() { String::new() } else { identifier.canonical() };
             let mut carried: Vec<String> = Vec::new();
-            for found in extract(url.path_and_query()) {
+            for found in found {
                 let canonical = found.identifier.canonical();
                 if canonical != own && !domains.contains(&canonical) {
                     carried.push(canonical);
