@@ -9,6 +9,7 @@ pub mod model;
 pub mod normalise;
 pub mod red_flags;
 pub mod sender;
+pub mod syllable;
 pub mod train;
 
 pub use analyze::{Analysis, Analyzer, Channel, Message, MessageVerdict};

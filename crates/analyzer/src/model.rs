@@ -189,7 +189,12 @@ impl AnalyzerModel {
             }
         }
         if let Some((_, weight)) = combiner.senders.iter().find(|(kind, _)| kind == sender_kind) {
-            logit += weight;
+            // A registered brand name vouches for nothing in a message that links to a look-alike of a brand: fake
+            // base stations send SMS in banks' names, and a bank never links to a domain made to pass for its own.
+            let spoofed = *weight < 0.0 && flags.contains(&crate::red_flags::LOOKALIKE_DOMAIN);
+            if !spoofed {
+                logit += weight;
+            }
         }
         let red = flags.iter().filter(|code| !SIGNALS_BESIDE_FLAGS.contains(code)).count();
         for &(at_least, weight) in &combiner.flag_counts {
@@ -260,5 +265,29 @@ mod tests {
         assert!(AnalyzerModel::from_bytes(&bytes[..bytes.len() - 1]).is_err());
         assert!(AnalyzerModel::from_bytes(b"nonsense").is_err());
         assert!((back.combine(0.0, &["threat"], "unknown") - sigmoid(-0.3)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_brand_name_does_not_vouch_for_a_lookalike_link() {
+        let combiner = Combiner {
+            bias: -1.0,
+            text: 1.0,
+            flags: vec![("lookalike_domain".into(), 2.0), ("threat".into(), 0.5)],
+            senders: vec![("brandname".into(), -0.7), ("personal_number".into(), 0.7)],
+            flag_counts: vec![],
+        };
+        let model = AnalyzerModel::new(
+            "test".into(),
+            LinearModel::zeros(2, 1),
+            LinearModel::zeros(2, 1),
+            vec![ScamType::Gambling],
+            combiner,
+            0.4,
+            0.8,
+        );
+        // The registered name lowers a threat's odds, not a look-alike link's: fake base stations send in its name.
+        assert!((model.combine(0.0, &["threat"], "brandname") - sigmoid(-1.2)).abs() < 1e-6);
+        assert!((model.combine(0.0, &["lookalike_domain"], "brandname") - sigmoid(1.0)).abs() < 1e-6);
+        assert!((model.combine(0.0, &["lookalike_domain"], "personal_number") - sigmoid(1.7)).abs() < 1e-6);
     }
 }

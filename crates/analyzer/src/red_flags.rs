@@ -129,6 +129,90 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
     spans
 }
 
+/// Words written with a digit or a `j` for a letter to slip past filters (`th0ng ba0`, `T1EN`, `MU0N`, `Tjen`,
+/// `DacBjet`), outside links: a `0`, `1`, `3` or `4` between two letters or a `0` ending a word of letters, or a `j`
+/// after a letter (Vietnamese has no `j`), where the part of the word around it (cut where a capital follows a small
+/// letter) becomes a Vietnamese syllable once the letter is put back. Product codes and foreign names do not
+/// (`on4g`, `3UMAX4G`, `B0DY`, `enjoy`, `Ranjith`). Spans in characters.
+fn digit_for_letter_spans(original: &str, links: &[Link]) -> Vec<Span> {
+    let in_link = |at: usize| links.iter().any(|link| link.span.0 <= at && at < link.span.1);
+    let mut spans = Vec::new();
+    let mut part = String::with_capacity(8);
+    // Runs of ASCII letters and digits: a run touching another letter (`đ0ng`, `Tjền`) is part of a longer word
+    // and left alone.
+    let chars: Vec<char> = original.chars().collect();
+    let mut start = 0;
+    while start < chars.len() {
+        if !chars[start].is_ascii_alphanumeric() {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end < chars.len() && chars[end].is_ascii_alphanumeric() {
+            end += 1;
+        }
+        let touches_letter = start.checked_sub(1).is_some_and(|i| is_alphabetic(chars[i]))
+            || chars.get(end).is_some_and(|&c| is_alphabetic(c));
+        if !touches_letter && !in_link(start) {
+            // Parts of a camel-cased run: `QuaLiXj` is `Qua`, `Li`, `Xj`.
+            let mut part_start = start;
+            for at in start + 1..=end {
+                let cut = at == end || (chars[at].is_ascii_uppercase() && chars[at - 1].is_ascii_lowercase());
+                if cut {
+                    if repaired_syllable(&chars[part_start..at], &mut part) {
+                        spans.push((part_start, at));
+                    }
+                    part_start = at;
+                }
+            }
+        }
+        start = end;
+    }
+    spans
+}
+
+/// Whether `word` holds a digit or `j` standing for a letter and reads as a Vietnamese syllable with the letter
+/// put back (in `scratch`).
+fn repaired_syllable(word: &[char], scratch: &mut String) -> bool {
+    scratch.clear();
+    let mut repaired = false;
+    for (i, &c) in word.iter().enumerate() {
+        let before = i.checked_sub(1).map(|k| word[k]).filter(char::is_ascii_alphabetic);
+        let after = word.get(i + 1).copied().filter(char::is_ascii_alphabetic);
+        let letter = match c {
+            '0' if before.is_some() && (after.is_some() || i + 1 == word.len()) => 'o',
+            '1' if before.is_some() && after.is_some() => 'i',
+            '3' if before.is_some() && after.is_some() => 'e',
+            '4' if before.is_some() && after.is_some() => 'a',
+            'j' | 'J' if before.is_some() => 'i',
+            c if c.is_ascii_alphabetic() => c,
+            // Another digit: a code or a number, not a word.
+            _ => return false,
+        };
+        repaired |= letter != c;
+        scratch.push(letter);
+    }
+    repaired && crate::syllable::is_vietnamese_syllable(scratch)
+}
+
+/// Two sorted lists of spans as one, overlapping spans joined.
+fn merged(mut spans: Vec<Span>, more: Vec<Span>) -> Vec<Span> {
+    if more.is_empty() {
+        return spans;
+    }
+    spans.extend(more);
+    spans.sort_unstable();
+    spans.dedup_by(|later, earlier| {
+        if later.0 < earlier.1 {
+            earlier.1 = earlier.1.max(later.1);
+            true
+        } else {
+            false
+        }
+    });
+    spans
+}
+
 /// Whether the letters from `first` on (`rest` follows it) end an English contraction or possessive: `s`, `t`,
 /// `d`, `m`, `re`, `ve` or `ll`, then the end of the word.
 fn is_contraction_ending(first: char, mut rest: std::str::Chars<'_>) -> bool {
@@ -223,7 +307,7 @@ pub fn red_flags_with_found(
             lexicon.raise(&mut accumulators, lexicon.computed.cheap_domain, link.span, CHEAP_DOMAIN_WEIGHT, &[], None);
         }
     }
-    let disguises = disguised_spans(original, &links);
+    let disguises = merged(disguised_spans(original, &links), digit_for_letter_spans(original, &links));
     if disguises.len() >= MIN_DISGUISES {
         for span in disguises {
             lexicon.raise(&mut accumulators, lexicon.computed.disguised, span, DISGUISED_TEXT_WEIGHT, &[], None);
