@@ -254,6 +254,14 @@ impl Analyzer {
         } else {
             probability
         };
+        // Every verdict explains itself: with no red flag and no listed contact to show, the wording alone makes a
+        // message suspicious at most, never a scam.
+        let evidence = !flags.is_empty() || worst_contact > 0.0;
+        let scam_probability = if evidence {
+            scam_probability
+        } else {
+            scam_probability.min(self.model.header.scam_from - WORDING_ALONE_BELOW_SCAM)
+        };
         let verdict = if scam_probability >= self.model.header.scam_from {
             MessageVerdict::Scam
         } else if scam_probability >= self.model.header.suspicious_from {
@@ -371,6 +379,9 @@ impl Analyzer {
         advice
     }
 }
+
+/// How far below the `scam` threshold a message with nothing to show but its wording is held.
+const WORDING_ALONE_BELOW_SCAM: f32 = 0.001;
 
 /// What the combiner reads beside the red flags (not red flags themselves: they are not shown, nor counted among
 /// the flags): every link goes to an official domain of the trust directory (`official_links_only`), or some link

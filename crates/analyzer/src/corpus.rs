@@ -93,12 +93,16 @@ pub fn read_uci_split(text: &str) -> Result<(Vec<Example>, Vec<Example>), Corpus
 /// A labelled file for `eval-analyzer`, its layout told by its first line:
 /// - CSV with a `content` and a `label` column (0/1), optional `sender_type` (UIT IE403 Vietnamese SMS);
 /// - CSV with `label` (ham, spam, smishing) and `TEXT` columns (Mishra-Soni);
+/// - CSV with `text` and `spam` (0/1) columns (Vietnamese social-media comments);
 /// - `ham|spam<TAB>text` lines (UCI);
 /// - JSON Lines with `text` and `label` (`scam`/`safe`, `1`/`0`, `spam`/`ham`), optional `sender`.
-pub fn read_labelled(text: &str) -> Result<Vec<Labelled>, CorpusError> {
+///
+/// Also returns how many CSV rows were skipped for an empty label cell (a row nobody labelled cannot be measured);
+/// any other label that is not one of the values above is an error.
+pub fn read_labelled(text: &str) -> Result<(Vec<Labelled>, usize), CorpusError> {
     let first = text.lines().next().unwrap_or_default().trim_start_matches('\u{feff}');
     if first.trim_start().starts_with('{') {
-        return read_labelled_jsonl(text);
+        return read_labelled_jsonl(text).map(|rows| (rows, 0));
     }
     if first.starts_with("ham\t") || first.starts_with("spam\t") {
         return text
@@ -111,7 +115,8 @@ pub fn read_labelled(text: &str) -> Result<Vec<Labelled>, CorpusError> {
                     .ok_or_else(|| CorpusError { line: number + 1, message: "expected a tab".into() })?;
                 Ok(labelled(message, label_value(label).ok_or_else(|| bad_label(number, label))?, None, None))
             })
-            .collect();
+            .collect::<Result<_, _>>()
+            .map(|rows| (rows, 0));
     }
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
@@ -125,15 +130,20 @@ pub fn read_labelled(text: &str) -> Result<Vec<Labelled>, CorpusError> {
         line: 1,
         message: format!("no text column (content, text, message) among {headers:?}"),
     })?;
-    let label_column = column(&["label", "class", "category"])
+    let label_column = column(&["label", "class", "category", "spam"])
         .ok_or_else(|| CorpusError { line: 1, message: format!("no label column among {headers:?}") })?;
     let sender_type_column = column(&["sender_type"]);
     let mut rows = Vec::new();
+    let mut unlabelled = 0;
     for (number, record) in reader.records().enumerate() {
         let line = number + 2;
         let record = record.map_err(|e| CorpusError { line, message: format!("bad CSV row: {e}") })?;
         let message = record.get(text_column).unwrap_or_default();
         let label = record.get(label_column).unwrap_or_default();
+        if label.trim().is_empty() {
+            unlabelled += 1;
+            continue;
+        }
         let scam = label_value(label).ok_or_else(|| bad_label(line - 1, label))?;
         let sender_kind = sender_type_column.and_then(|c| record.get(c)).and_then(|kind| match kind.trim() {
             "brandname" => Some("brandname"),
@@ -143,7 +153,7 @@ pub fn read_labelled(text: &str) -> Result<Vec<Labelled>, CorpusError> {
         });
         rows.push(labelled(message, scam, None, sender_kind));
     }
-    Ok(rows)
+    Ok((rows, unlabelled))
 }
 
 fn read_labelled_jsonl(text: &str) -> Result<Vec<Labelled>, CorpusError> {
@@ -220,19 +230,23 @@ mod tests {
     #[test]
     fn every_labelled_layout_is_told_apart() {
         let vi = "content,label,has_url,has_phone_number,sender_type\n\"Chào, bạn\",0,0,0,personal_number\nTrúng thưởng,1,0,0,brandname\n";
-        let rows = read_labelled(vi).unwrap();
-        assert_eq!(rows.len(), 2);
+        let (rows, unlabelled) = read_labelled(vi).unwrap();
+        assert_eq!((rows.len(), unlabelled), (2, 0));
         assert_eq!(rows[0].example.text, "Chào, bạn");
         assert_eq!(rows[0].sender_kind, Some("personal_number"));
         assert!(rows[1].example.scam);
         let mishra = "label,TEXT,URL,EMAIL,PHONE\nham,hello,No,No,No\nSmishing,click here,yes,No,No\n";
-        let rows = read_labelled(mishra).unwrap();
+        let (rows, _) = read_labelled(mishra).unwrap();
         assert!(!rows[0].example.scam && rows[1].example.scam);
         let uci = "ham\thi\nspam\twin\n";
-        assert_eq!(read_labelled(uci).unwrap().len(), 2);
+        assert_eq!(read_labelled(uci).unwrap().0.len(), 2);
         let jsonl = "{\"text\":\"a\",\"label\":1}\n{\"text\":\"b\",\"label\":\"safe\"}\n";
-        let rows = read_labelled(jsonl).unwrap();
+        let (rows, _) = read_labelled(jsonl).unwrap();
         assert!(rows[0].example.scam && !rows[1].example.scam);
+        let social = "text,spam\nphim hay qua,0\nTuyen CTV lam tai nha,1\n TUYEN GAP ,\nxem di, 0\n";
+        let (rows, unlabelled) = read_labelled(social).unwrap();
+        assert_eq!((rows.len(), unlabelled), (3, 1));
+        assert!(!rows[0].example.scam && rows[1].example.scam && !rows[2].example.scam);
         assert!(read_labelled("content,label\nx,maybe\n").is_err());
         assert!(read_labelled("a,b\n1,2\n").is_err());
     }

@@ -107,3 +107,37 @@ fn a_bank_notice_headed_with_its_name_from_a_personal_number_is_a_copied_format(
     let from_a_person = analyse(notice, Some("0912345678")).scam_probability;
     assert!(from_a_person > from_the_bank + 0.3, "{from_a_person} vs {from_the_bank}");
 }
+
+/// A model whose wording score calls every message a scam: what the analysis shows decides the verdict.
+fn analyzer_that_finds_every_wording_scam_like() -> Analyzer {
+    use canhgiac_analyzer::model::{AnalyzerModel, Combiner, LinearModel};
+    let shipped = Analyzer::shipped().model().clone();
+    let mut scam = LinearModel::zeros(shipped.scam.bits, 1);
+    scam.bias[0] = 20.0;
+    let combiner = Combiner { bias: 0.0, text: 1.0, flags: vec![], senders: vec![], flag_counts: vec![] };
+    Analyzer::new(AnalyzerModel::new(
+        "test".into(),
+        scam,
+        shipped.types.clone(),
+        shipped.scam_types.clone(),
+        combiner,
+        shipped.header.suspicious_from,
+        shipped.header.scam_from,
+    ))
+}
+
+#[test]
+fn wording_alone_makes_a_message_suspicious_at_most() {
+    let analyzer = analyzer_that_finds_every_wording_scam_like();
+    let scam_from = analyzer.model().header.scam_from;
+    let plain = Message { text: "Toi nay ca nha an lau o nha ba noi nhe", ..Message::default() };
+    let analysis = analyzer.analyze(&plain, None, 0).unwrap();
+    assert!(analysis.red_flags.is_empty(), "{:?}", analysis.red_flags);
+    assert_eq!(analysis.verdict, MessageVerdict::Suspicious);
+    assert!(analysis.scam_probability < scam_from, "{}", analysis.scam_probability);
+    // With a red flag to show, the same score makes it a scam.
+    let flagged = Message { text: "Toi nay ca nha an lau, nho chuyen tien vao tai khoan tam giu nhe", ..Message::default() };
+    let analysis = analyzer.analyze(&flagged, None, 0).unwrap();
+    assert!(!analysis.red_flags.is_empty());
+    assert_eq!(analysis.verdict, MessageVerdict::Scam);
+}

@@ -425,12 +425,12 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
     };
     let read = if args.uci_held_out {
         read_uci_split(&text).map(|(_, held_out)| {
-            held_out.into_iter().map(|example| Labelled { example, sender_kind: None }).collect::<Vec<_>>()
+            (held_out.into_iter().map(|example| Labelled { example, sender_kind: None }).collect::<Vec<_>>(), 0)
         })
     } else {
         read_labelled(&text)
     };
-    let mut rows = match read {
+    let (mut rows, unlabelled) = match read {
         Ok(rows) => rows,
         Err(e) => {
             return fail(
@@ -513,13 +513,19 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
     let out = if args.json {
         let mut value = serde_json::to_value(&evaluation).unwrap_or_default();
         value["file"] = args.file.display().to_string().into();
+        value["skipped"] = serde_json::json!({
+            "repeated_texts": duplicates,
+            "excluded_texts": excluded,
+            "rows_without_label": unlabelled,
+        });
         value["messages_per_second"] = (rows.len() as f64 / seconds.max(1e-9)).round().into();
         format!("{value:#}\n")
     } else {
         let mut text = report(&args.file, &evaluation, rows.len() as f64 / seconds.max(1e-9));
-        if duplicates + excluded > 0 {
+        if duplicates + excluded + unlabelled > 0 {
             text.push_str(&format!(
-                "skipped: {duplicates} repeated texts, {excluded} texts found in the excluded file\n"
+                "skipped: {duplicates} repeated texts, {excluded} texts found in the excluded file, {unlabelled} rows \
+                 without a label\n"
             ));
         }
         text
