@@ -118,14 +118,7 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
         (before, before_alphabetic) = (here, here_alphabetic);
         (here, here_alphabetic) = (after, after_alphabetic);
     }
-    spans.dedup_by(|later, earlier| {
-        if later.0 < earlier.1 {
-            earlier.1 = later.1;
-            true
-        } else {
-            false
-        }
-    });
+    join_overlapping(&mut spans);
     spans
 }
 
@@ -202,6 +195,12 @@ fn merged(mut spans: Vec<Span>, more: Vec<Span>) -> Vec<Span> {
     }
     spans.extend(more);
     spans.sort_unstable();
+    join_overlapping(&mut spans);
+    spans
+}
+
+/// Joins overlapping spans of a list sorted by start.
+fn join_overlapping(spans: &mut Vec<Span>) {
     spans.dedup_by(|later, earlier| {
         if later.0 < earlier.1 {
             earlier.1 = earlier.1.max(later.1);
@@ -210,7 +209,6 @@ fn merged(mut spans: Vec<Span>, more: Vec<Span>) -> Vec<Span> {
             false
         }
     });
-    spans
 }
 
 /// Whether the letters from `first` on (`rest` follows it) end an English contraction or possessive: `s`, `t`,
