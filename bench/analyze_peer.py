@@ -53,6 +53,7 @@ REQUIREMENTS = "bench/analyze_peer_requirements.txt"
 UCI = "en_sms_spam_collection_uci/SMSSpamCollection"
 VI_DEV = "vi_sms_smishing_ie403/dev.csv"
 MISHRA = "en_smishing_mishra_soni_5971/Dataset_5971.csv"
+SOCIAL = "vi_social_spam_comments/vietnamese_data.csv"
 
 RANDOM_STATE = 0
 THRESHOLD = 0.5
@@ -126,6 +127,24 @@ def load_vi_dev(path):
             if label not in (0, 1):
                 raise DataError(f"{path}: record {number}: label {label} is not 0 or 1")
             rows.append((row["content"], label))
+    return rows
+
+
+def load_social(path):
+    """Vietnamese social-media comments (text, spam 0/1), read as `canhgiac eval-analyzer` reads them: rows with
+    an empty label skipped, repeated texts kept once (the first)."""
+    seen, rows = set(), []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            label = (row.get("spam") or "").strip()
+            if not label:
+                continue
+            if label not in ("0", "1"):
+                raise DataError(f"{path}: record {number}: label {label!r} is not 0 or 1")
+            text = row.get("text") or ""
+            if text not in seen:
+                seen.add(text)
+                rows.append((text, int(label)))
     return rows
 
 
@@ -264,6 +283,7 @@ def main():
         corpus_texts, corpus_labels, corpus_files = load_corpus(args.corpus)
         uci_all, uci_unique, uci_train, uci_held_out = load_uci(args.data / UCI)
         vi_rows = load_vi_dev(args.data / VI_DEV)
+        social_rows = load_social(args.data / SOCIAL)
         mishra_rows, mishra_total, mishra_unique, mishra_in_uci = load_mishra(args.data / MISHRA, uci_all)
     except (DataError, OSError, UnicodeDecodeError) as error:
         print(f"analyze_peer: {error}", file=sys.stderr)
@@ -321,6 +341,7 @@ def main():
             ("vi_sms_smishing_ie403_dev", "Vietnamese SMS (IE403 dev.csv)", vi_rows),
             ("uci_held_out", "UCI SMS Spam held-out (position % 5 == 4)", uci_held_out),
             ("mishra_soni", f"Mishra-Soni, de-duplicated, less {mishra_in_uci} texts found in UCI", mishra_rows),
+            ("vi_social_comments", "Vietnamese social-media comments (noisy spam labels)", social_rows),
         ]
         evaluation = {}
         for key, title, rows in sets:

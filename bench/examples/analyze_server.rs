@@ -76,6 +76,7 @@ fn dev_texts(dev: &Path) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(dev).map_err(|e| format!("cannot read {}: {e}", dev.display()))?;
     Ok(read_labelled(&text)
         .map_err(|e| format!("{}: {e}", dev.display()))?
+        .0
         .into_iter()
         .map(|row| row.example.text)
         .filter(|text| !text.trim().is_empty())

@@ -89,6 +89,7 @@ fn messages(dev: &Path, corpus: &Path) -> Result<(Vec<String>, Vec<String>), Str
     let text = std::fs::read_to_string(dev).map_err(|e| format!("cannot read {}: {e}", dev.display()))?;
     let dev_texts: Vec<String> = read_labelled(&text)
         .map_err(|e| format!("{}: {e}", dev.display()))?
+        .0
         .into_iter()
         .map(|row| row.example.text)
         .filter(|text| !text.trim().is_empty())

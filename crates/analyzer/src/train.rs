@@ -80,11 +80,12 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// Chosen on the UIT IE403 dev set by two-fold cross-validation (tuning, not training: two numbers, the same
-    /// in both folds to 0.1): the combiner, trained on the project's corpus, is over-confident on real SMS between
-    /// 0.3 and 0.9. Cross-validated on the set, log-loss 0.182 → 0.148 and expected calibration error
-    /// 0.036 → 0.020 (docs/analyzer.md).
-    pub const REAL_SMS: Calibration = Calibration { scale: 0.55, shift: -0.7 };
+    /// Chosen on the UIT IE403 dev set by two-fold cross-validation (tuning, not training: two numbers; the folds
+    /// gave 0.53 / 0.07 and 0.61 / 0.25): the combiner, trained on the project's corpus where scams and legitimate
+    /// messages are written apart, is over-confident on real SMS, and its bias carries the corpus's mix of
+    /// messages. Cross-validated on the set, log-loss 0.150 → 0.139 and expected calibration error
+    /// 0.027 → 0.017 (docs/analyzer.md).
+    pub const REAL_SMS: Calibration = Calibration { scale: 0.57, shift: 0.16 };
 
     pub fn log_odds(self, log_odds: f32) -> f32 {
         self.scale * log_odds + self.shift
@@ -106,10 +107,11 @@ impl Default for TrainOptions {
             folds: 5,
             seed: 0x0c0f_fee0,
             deployment_scam_share: None,
-            // Chosen on the UIT IE403 dev set (tuning, not training): the middle probabilities are over-confident on
-            // real SMS, and from 0.65 false alarms fall under 2 % with no loss of F1.
-            suspicious_from: 0.65,
-            scam_from: 0.85,
+            // Chosen on the UIT IE403 dev set (tuning, not training), as 0.44 and 0.60 after `REAL_SMS`: from 0.44
+            // false alarms stay near 1.4 % with F1 within 0.01 of its best; from 0.60 nine messages in ten are
+            // scams.
+            suspicious_from: 0.331,
+            scam_from: 0.606,
             calibration: Some(Calibration::REAL_SMS),
             trained_on: String::new(),
         }
@@ -439,7 +441,7 @@ mod tests {
                 }
             }
         }
-        assert!((calibrated_model.header.suspicious_from - 0.411).abs() < 1e-3);
-        assert!((calibrated_model.header.scam_from - 0.563).abs() < 1e-3);
+        assert!((calibrated_model.header.suspicious_from - 0.44).abs() < 1e-3);
+        assert!((calibrated_model.header.scam_from - 0.60).abs() < 1e-3);
     }
 }
