@@ -4,7 +4,9 @@
 use crate::features::Features;
 use crate::model::{AnalyzerModel, ModelError, sigmoid, softmax};
 use crate::normalise::NormalisedMessage;
-use crate::red_flags::{DISGUISED_TEXT, PERSONAL_NUMBER_AS_BRAND, RedFlag, is_personal_number, red_flags_with_found};
+use crate::red_flags::{
+    DISGUISED_TEXT, GAMBLING_TERMS, PERSONAL_NUMBER_AS_BRAND, RedFlag, is_personal_number, red_flags_with_found,
+};
 use crate::sender::sender_kind;
 use canhgiac_core::identifier::{Found, Identifier, IdentifierKind, extract};
 use canhgiac_core::trust::{TrustDirectory, trust_directory};
@@ -387,11 +389,14 @@ const WORDING_ALONE_BELOW_SCAM: f32 = 0.001;
 /// the flags): every link goes to an official domain of the trust directory (`official_links_only`), or some link
 /// does not (`unofficial_link`); the message disguises many words (`heavily_disguised`); a personal number sent a
 /// message that opens with a bank's, carrier's or authority's name, as their own SMS do (`brand_header_from_person`:
-/// the format copied, not a person mentioning where they work).
+/// the format copied, not a person mentioning where they work); a link goes to a host named like a betting site
+/// (`betting_host`: `kwin668.com`, `cash288699.com`; the gambling flag's words, such as `nạp đầu`, also sit in
+/// carriers' top-up promotions, a betting site's name does not).
 pub const SIGNALS_BESIDE_FLAGS: &[&str] =
-    &["official_links_only", "unofficial_link", HEAVILY_DISGUISED, BRAND_HEADER_FROM_PERSON];
+    &["official_links_only", "unofficial_link", HEAVILY_DISGUISED, BRAND_HEADER_FROM_PERSON, BETTING_HOST];
 pub const HEAVILY_DISGUISED: &str = "heavily_disguised";
 pub const BRAND_HEADER_FROM_PERSON: &str = "brand_header_from_person";
+pub const BETTING_HOST: &str = "betting_host";
 /// Disguised words that make a message heavily disguised: three are a method, five a whole message written to
 /// slip past filters (no legitimate message of the UCI or UIT IE403 sets, 6,222 in all, has more than three).
 const HEAVY_DISGUISES: usize = 5;
@@ -417,6 +422,10 @@ pub fn combiner_signals(
         .is_some_and(|flag| flag.spans.iter().any(|span| Some(span.0) == opening));
     if headed {
         codes.push(BRAND_HEADER_FROM_PERSON);
+    }
+    // The gambling flag names the host when a link's host is a betting site's.
+    if flags.iter().any(|flag| flag.code == GAMBLING_TERMS && flag.detail.is_some()) {
+        codes.push(BETTING_HOST);
     }
     codes.sort_unstable();
     codes.dedup();

@@ -141,3 +141,21 @@ fn wording_alone_makes_a_message_suspicious_at_most() {
     assert!(!analysis.red_flags.is_empty());
     assert_eq!(analysis.verdict, MessageVerdict::Scam);
 }
+
+#[test]
+fn a_betting_site_s_name_is_a_signal_and_top_up_words_are_not() {
+    use canhgiac_analyzer::analyze::{BETTING_HOST, combiner_signals};
+    use canhgiac_analyzer::{normalise, red_flags};
+    use canhgiac_core::identifier::extract;
+    use canhgiac_core::trust::trust_directory;
+    let signals = |text: &str| {
+        let flags = red_flags(&normalise(text), text, None);
+        combiner_signals(text, &flags, &extract(text), trust_directory())
+    };
+    assert!(signals("Nap dau tang 188k tai c19.kwin668.com").contains(&BETTING_HOST));
+    // A betting site hidden in a search link still names itself.
+    assert!(signals("https://www.google.com/search?q=cash288699.com 188k cho ae").contains(&BETTING_HOST));
+    let top_up = signals("[TB] NAP THE LIEN TAY: nap dau tang 20% gia tri the, chi tiet tai vinaphone.com.vn");
+    assert!(top_up.contains(&"gambling_terms"), "{top_up:?}");
+    assert!(!top_up.contains(&BETTING_HOST), "{top_up:?}");
+}
