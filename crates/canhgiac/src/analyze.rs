@@ -524,8 +524,8 @@ pub fn eval_command(args: EvalArgs) -> ExitCode {
         let mut text = report(&args.file, &evaluation, rows.len() as f64 / seconds.max(1e-9));
         if duplicates + excluded + unlabelled > 0 {
             text.push_str(&format!(
-                "skipped: {duplicates} repeated texts, {excluded} texts found in the excluded file, {unlabelled} rows \
-                 without a label\n"
+                "skipped: repeated texts {duplicates}, texts found in the excluded file {excluded}, rows without a \
+                 label {unlabelled}\n"
             ));
         }
         text
