@@ -128,6 +128,14 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
 /// letter) becomes a Vietnamese syllable once the letter is put back. Product codes and foreign names do not
 /// (`on4g`, `3UMAX4G`, `B0DY`, `enjoy`, `Ranjith`). Spans in characters.
 fn digit_for_letter_spans(original: &str, links: &[Link]) -> Vec<Span> {
+    // Most messages hold no digit or `j` right after a letter: answered without collecting their characters.
+    let bytes = original.as_bytes();
+    let candidate = bytes.windows(2).any(|pair| {
+        pair[0].is_ascii_alphabetic() && matches!(pair[1], b'0' | b'1' | b'3' | b'4' | b'j' | b'J')
+    });
+    if !candidate {
+        return Vec::new();
+    }
     let in_link = |at: usize| links.iter().any(|link| link.span.0 <= at && at < link.span.1);
     let mut spans = Vec::new();
     let mut part = String::with_capacity(8);
