@@ -195,6 +195,8 @@ texts! {
     message_title: "Tin nhắn, với các dấu hiệu được tô sáng", "The message, with the signs highlighted";
     flags_title: "Dấu hiệu lừa đảo", "Signs of a scam";
     no_flags: "Không thấy dấu hiệu nào.", "No sign found.";
+    no_flags_contact_reported: "Lời lẽ không có dấu hiệu nào, nhưng một liên hệ trong tin nhắn đã bị báo cáo (xem bên dưới).", "The wording shows no sign, but a contact in the message has been reported (see below).";
+    no_flags_wording: "Không có dấu hiệu cụ thể, nhưng cách viết giống những tin nhắn lừa đảo mà hệ thống đã học. Hãy thận trọng.", "No specific sign, but the wording is like that of the scam messages the system learned from. Be careful.";
     contacts_title: "Liên hệ trong tin nhắn", "Contacts in the message";
     no_contacts: "Tin nhắn không chứa số điện thoại, tài khoản hay link.", "The message holds no phone number, account or link.";
     likely_types: "Có thể là", "Could be";

@@ -330,6 +330,9 @@ struct AnalysisView {
     scam_types: Vec<NamedScamType>,
     segments: Vec<Segment>,
     flags: Vec<FlagView>,
+    /// What the page says where the flags would be, when there are none: the analyzer says `suspicious` or `scam`
+    /// without a red flag only for a reported contact or for its wording, and the reader is told which.
+    no_flags_words: &'static str,
     contacts: Vec<ContactView>,
     advice: Vec<&'static str>,
     more_advice: Vec<&'static str>,
@@ -382,6 +385,17 @@ fn analysis_view(language: Language, text: &str, analysis: &Analysis) -> Analysi
         "suspicious" => (t.analysis_suspicious, "⚠"),
         _ => (t.analysis_safe, "✓"),
     };
+    let reported_contact = analysis.identifiers.iter().any(|found| {
+        found.check.as_ref().is_some_and(|check| {
+            use canhgiac_core::verdict::VerdictLevel::{ConfirmedScam, HighRisk, Reported, Suspicious};
+            matches!(check.verdict, Reported | Suspicious | HighRisk | ConfirmedScam)
+        })
+    });
+    let no_flags_words = match analysis.verdict.as_str() {
+        "safe" => t.no_flags,
+        _ if reported_contact => t.no_flags_contact_reported,
+        _ => t.no_flags_wording,
+    };
     let characters: Vec<char> = text.chars().collect();
     let quote = |start: usize, end: usize| -> String {
         let end = end.min(characters.len());
@@ -422,6 +436,7 @@ fn analysis_view(language: Language, text: &str, analysis: &Analysis) -> Analysi
                     .join(" … "),
             })
             .collect(),
+        no_flags_words,
         contacts: analysis
             .identifiers
             .iter()
@@ -907,6 +922,42 @@ mod tests {
         assert_eq!(safe_back("//evil.example"), "/");
         assert_eq!(safe_back("https://evil.example"), "/");
         assert_eq!(safe_back("/\\evil.example"), "/");
+    }
+
+    #[test]
+    fn with_no_flag_the_page_says_why_a_message_is_still_suspicious() {
+        use canhgiac_analyzer::{Analysis, Channel, MessageVerdict};
+        let analysis = |verdict| Analysis {
+            verdict,
+            scam_probability: 0.5,
+            scam_types: vec![],
+            red_flags: vec![],
+            identifiers: vec![],
+            advice: vec![],
+            channel: Channel::Other,
+            sender_kind: "unknown",
+        };
+        let t = Language::English.texts();
+        let view = |verdict| analysis_view(Language::English, "xin chao", &analysis(verdict));
+        assert_eq!(view(MessageVerdict::Safe).no_flags_words, t.no_flags);
+        // The analyzer calls a message suspicious without a flag only for its wording or a reported contact.
+        assert_eq!(view(MessageVerdict::Suspicious).no_flags_words, t.no_flags_wording);
+        let page = AnalyzePage {
+            layout: Layout {
+                lang: "en",
+                other_lang: "vi",
+                t,
+                title: String::new(),
+                csrf: "token".into(),
+                lang_switch_href: "/".into(),
+                section: "analyze",
+            },
+            form_error: None,
+            text: "xin chao".into(),
+            result: Some(view(MessageVerdict::Suspicious)),
+        };
+        let html = page.render().unwrap();
+        assert!(html.contains("the wording is like that of the scam messages"), "{html}");
     }
 
     #[test]
