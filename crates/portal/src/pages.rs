@@ -385,11 +385,9 @@ fn analysis_view(language: Language, text: &str, analysis: &Analysis) -> Analysi
         "suspicious" => (t.analysis_suspicious, "⚠"),
         _ => (t.analysis_safe, "✓"),
     };
+    // Reported or worse: what the analyzer counts against a message.
     let reported_contact = analysis.identifiers.iter().any(|found| {
-        found.check.as_ref().is_some_and(|check| {
-            use canhgiac_core::verdict::VerdictLevel::{ConfirmedScam, HighRisk, Reported, Suspicious};
-            matches!(check.verdict, Reported | Suspicious | HighRisk | ConfirmedScam)
-        })
+        found.check.as_ref().is_some_and(|check| check.verdict >= canhgiac_core::verdict::VerdictLevel::Reported)
     });
     let no_flags_words = match analysis.verdict.as_str() {
         "safe" => t.no_flags,
