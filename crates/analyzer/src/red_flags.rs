@@ -71,10 +71,14 @@ const GAMBLING_HOST_WEIGHT: f32 = 0.7;
 /// Disguised words a message needs before it is flagged: one odd character is a typo, three are a method.
 const MIN_DISGUISES: usize = 3;
 
+/// Whether the character at `at` lies inside one of `links` (a link's own spelling is not a disguise).
+fn inside_a_link(links: &[Link], at: usize) -> bool {
+    links.iter().any(|link| link.span.0 <= at && at < link.span.1)
+}
+
 /// Words disguised to slip past filters, outside links: a symbol between two letters (`N'ha'n`, `T,j,en`,
 /// `d!eu`), or letters of two scripts side by side (`vietcоmbank` with a Cyrillic `о`). Spans in characters.
 fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
-    let in_link = |at: usize| links.iter().any(|link| link.span.0 <= at && at < link.span.1);
     let mut spans: Vec<Span> = Vec::new();
     // One pass over a window of three characters, each asked whether it is a letter once.
     let mut chars = original.chars();
@@ -110,7 +114,7 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
             };
             let mixed_scripts =
                 here_alphabetic && script_of(here) != script_of(before) && script_of(before) == script_of(after);
-            if (symbol || mixed_scripts) && !in_link(at) {
+            if (symbol || mixed_scripts) && !inside_a_link(links, at) {
                 spans.push((at - 1, at + 2));
             }
         }
@@ -136,7 +140,6 @@ fn digit_for_letter_spans(original: &str, links: &[Link]) -> Vec<Span> {
     if !candidate {
         return Vec::new();
     }
-    let in_link = |at: usize| links.iter().any(|link| link.span.0 <= at && at < link.span.1);
     let mut spans = Vec::new();
     let mut part = String::with_capacity(8);
     // Runs of ASCII letters and digits: a run touching another letter (`đ0ng`, `Tjền`) is part of a longer word
@@ -154,7 +157,7 @@ fn digit_for_letter_spans(original: &str, links: &[Link]) -> Vec<Span> {
         }
         let touches_letter = start.checked_sub(1).is_some_and(|i| is_alphabetic(chars[i]))
             || chars.get(end).is_some_and(|&c| is_alphabetic(c));
-        if !touches_letter && !in_link(start) {
+        if !touches_letter && !inside_a_link(links, start) {
             // Parts of a camel-cased run: `QuaLiXj` is `Qua`, `Li`, `Xj`.
             let mut part_start = start;
             for at in start + 1..=end {
