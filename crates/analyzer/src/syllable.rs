@@ -38,14 +38,16 @@ mod tests {
 
     #[test]
     fn syllables_and_other_words() {
-        for word in ["thong", "bao", "khong", "tien", "muon", "song", "co", "duoc", "dinh", "biet", "rieng", "nghieng",
-            "khoa", "quyen", "gia", "uong", "anh", "NGOAI", "Xi", "an", "o"]
-        {
+        for word in [
+            "thong", "bao", "khong", "tien", "muon", "song", "co", "duoc", "dinh", "biet", "rieng", "nghieng", "khoa",
+            "quyen", "gia", "uong", "anh", "NGOAI", "Xi", "an", "o",
+        ] {
             assert!(is_vietnamese_syllable(word), "{word}");
         }
-        for word in ["onag", "body", "enioyed", "ranith", "free", "cannap", "napdau", "zalo", "bodv", "spos", "", "x",
-            "str", "proiect", "thongg"]
-        {
+        for word in [
+            "onag", "body", "enioyed", "ranith", "free", "cannap", "napdau", "zalo", "bodv", "spos", "", "x", "str",
+            "proiect", "thongg",
+        ] {
             assert!(!is_vietnamese_syllable(word), "{word}");
         }
     }

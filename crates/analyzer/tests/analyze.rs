@@ -136,7 +136,8 @@ fn wording_alone_makes_a_message_suspicious_at_most() {
     assert_eq!(analysis.verdict, MessageVerdict::Suspicious);
     assert!(analysis.scam_probability < scam_from, "{}", analysis.scam_probability);
     // With a red flag to show, the same score makes it a scam.
-    let flagged = Message { text: "Toi nay ca nha an lau, nho chuyen tien vao tai khoan tam giu nhe", ..Message::default() };
+    let flagged =
+        Message { text: "Toi nay ca nha an lau, nho chuyen tien vao tai khoan tam giu nhe", ..Message::default() };
     let analysis = analyzer.analyze(&flagged, None, 0).unwrap();
     assert!(!analysis.red_flags.is_empty());
     assert_eq!(analysis.verdict, MessageVerdict::Scam);

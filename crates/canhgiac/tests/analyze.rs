@@ -221,21 +221,29 @@ fn a_model_is_trained_from_a_corpus_and_measured() {
     // The social-comments layout: a row nobody labelled is skipped and counted; a label that is not 0/1 is refused
     // with its line.
     let comments = directory.path().join("comments.csv");
-    std::fs::write(&comments, "text,spam
+    std::fs::write(
+        &comments,
+        "text,spam
 phim hay qua,0
 Tuyen CTV lam tai nha,1
  TUYEN GAP ,
 xem di, 0
-").unwrap();
+",
+    )
+    .unwrap();
     let figures = json_of(&tool_ok(&["eval-analyzer", "--json", comments.to_str().unwrap()]));
     assert_eq!((figures["messages"].as_u64(), figures["positives"].as_u64()), (Some(3), Some(1)));
     assert_eq!(figures["skipped"]["rows_without_label"], 1);
     let text = tool_ok(&["eval-analyzer", comments.to_str().unwrap()]);
     assert!(text.contains("rows without a label 1"), "{text}");
-    std::fs::write(&comments, "text,spam
+    std::fs::write(
+        &comments,
+        "text,spam
 phim hay qua,0
 xem di,maybe
-").unwrap();
+",
+    )
+    .unwrap();
     let refused = tool(&["eval-analyzer", comments.to_str().unwrap()]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("line 3") && stderr(&refused).contains("maybe"), "{}", stderr(&refused));
