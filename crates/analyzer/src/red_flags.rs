@@ -134,9 +134,9 @@ fn disguised_spans(original: &str, links: &[Link]) -> Vec<Span> {
 fn digit_for_letter_spans(original: &str, links: &[Link]) -> Vec<Span> {
     // Most messages hold no digit or `j` right after a letter: answered without collecting their characters.
     let bytes = original.as_bytes();
-    let candidate = bytes.windows(2).any(|pair| {
-        pair[0].is_ascii_alphabetic() && matches!(pair[1], b'0' | b'1' | b'3' | b'4' | b'j' | b'J')
-    });
+    let candidate = bytes
+        .windows(2)
+        .any(|pair| pair[0].is_ascii_alphabetic() && matches!(pair[1], b'0' | b'1' | b'3' | b'4' | b'j' | b'J'));
     if !candidate {
         return Vec::new();
     }
