@@ -23,6 +23,9 @@ pub const MAX_NARRATIVE_CHARS: usize = 20_000;
 /// Most contacts and transfers one report may list.
 pub const MAX_LISTED_CONTACTS: usize = 100;
 pub const MAX_TRANSFERS: usize = 100;
+/// The most đồng an amount may be, a loss or a transfer (ten thousand billion): far above any real one, low enough
+/// that sums of them never overflow. Transfer screening uses the same ceiling.
+pub const MAX_AMOUNT_VND: u64 = 10_000_000_000_000;
 /// Vietnam's offset from UTC: a date without a time is read in Vietnamese time.
 const VIETNAM_UTC_OFFSET_SECONDS: i32 = 7 * 3600;
 
@@ -355,6 +358,10 @@ impl ReportSubmission {
             Some(text) => normalise_commune(text).map_err(|e| e.with_field("place.commune"))?,
             None => None,
         };
+        if self.loss_vnd.is_some_and(|loss| loss > MAX_AMOUNT_VND) {
+            return Err(Error::new(ErrorCode::InvalidValue, format!("a loss is at most {MAX_AMOUNT_VND} VND"))
+                .with_field("loss_vnd"));
+        }
         if self.transfers.len() > MAX_TRANSFERS {
             return Err(Error::new(ErrorCode::InvalidValue, format!("at most {MAX_TRANSFERS} transfers per report"))
                 .with_field("transfers"));
@@ -483,6 +490,10 @@ fn validate_transfer(input: &TransferInput, position: usize) -> Result<(Transfer
             return Err(Error::new(ErrorCode::InvalidValue, "the amount must be more than 0 VND")
                 .with_field(field("amount_vnd")));
         }
+        Some(amount) if amount > MAX_AMOUNT_VND => {
+            return Err(Error::new(ErrorCode::InvalidValue, format!("an amount is at most {MAX_AMOUNT_VND} VND"))
+                .with_field(field("amount_vnd")));
+        }
         Some(amount) => amount,
         None => {
             return Err(
@@ -589,6 +600,31 @@ fn clean_line(text: &str, max: usize, field: &str) -> Result<String, Error> {
         return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
     }
     Ok(collapsed)
+}
+
+/// A reason someone gives (for a listing, a change of a report's status, an appeal and its decision), checked as the
+/// report's narrative is: trimmed, NFC, newlines and tabs but no other control character (an escape sequence
+/// would reach an operator's terminal), and `characters` long; else an `invalid_value` that asks for it
+/// (`"{ask}, in 1-1000 characters"`).
+pub fn clean_reason(
+    text: &str,
+    characters: std::ops::RangeInclusive<usize>,
+    field: &str,
+    ask: &str,
+) -> Result<String, Error> {
+    use unicode_normalization::UnicodeNormalization;
+    let text: String = text.trim().nfc().collect();
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(Error::new(ErrorCode::InvalidValue, "control characters are not allowed").with_field(field));
+    }
+    if !characters.contains(&text.chars().count()) {
+        return Err(Error::new(
+            ErrorCode::InvalidValue,
+            format!("{ask}, in {}-{} characters", characters.start(), characters.end()),
+        )
+        .with_field(field));
+    }
+    Ok(text)
 }
 
 /// Free text over several lines: NFC, trimmed, no control characters but newlines and tabs.

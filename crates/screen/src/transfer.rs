@@ -133,8 +133,8 @@ pub struct Transfer {
 pub const MAX_TRANSFER_ID_CHARS: usize = 64;
 pub const MAX_REMARK_CHARS: usize = 500;
 pub const MAX_NAME_CHARS: usize = 200;
-/// Ten thousand billion đồng: far above any real single transfer, low enough that sums never overflow.
-pub const MAX_AMOUNT: u64 = 10_000_000_000_000;
+/// The platform's one ceiling on an amount ([`canhgiac_core::report::MAX_AMOUNT_VND`]).
+pub const MAX_AMOUNT: u64 = canhgiac_core::report::MAX_AMOUNT_VND;
 /// Vietnam's offset from UTC, in seconds (no daylight saving).
 pub const VIETNAM_OFFSET_SECONDS: i64 = 7 * 3600;
 

@@ -9,6 +9,7 @@ use canhgiac_core::access::{Action, Principal};
 use canhgiac_core::identifier::{Identifier, IdentifierKind};
 use canhgiac_core::report::{
     Channel, ContactSource, ReportContact, ReportStatus, ReportSubmission, ReporterPersonalData, ValidatedReport,
+    clean_reason,
 };
 use canhgiac_core::scam_type::ScamType;
 use canhgiac_core::sms_report::{ReportedSender, parse_5656};
@@ -336,16 +337,13 @@ impl Intake {
         reason: &str,
     ) -> Result<Value, Error> {
         let code = TrackingCode::parse(code)?;
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 1000 {
-            return Err(Error::new(ErrorCode::InvalidValue, "say why, in 1-1000 characters").with_field("reason"));
-        }
+        let reason = clean_reason(reason, 1..=1000, "reason", "say why")?;
         let report = self
             .store
             .report_by_tracking_code(code.as_str())
             .await?
             .ok_or_else(|| Error::new(ErrorCode::NotFound, "no report has this tracking code"))?;
-        let changed = self.store.change_report_status(&report.id, to, &principal.label, reason, now_millis()).await?;
+        let changed = self.store.change_report_status(&report.id, to, &principal.label, &reason, now_millis()).await?;
         self.contacts_changed(changed.contacts.iter().map(|c| (c.kind, c.canonical.clone())));
         self.partner_view(principal, &changed)
     }
@@ -437,11 +435,7 @@ impl Intake {
             }
             .map_err(|e| e.with_field(field("value")))?;
             let scam_type = ScamType::parse(&item.scam_type).map_err(|e| e.with_field(field("scam_type")))?;
-            let reason = item.reason.trim();
-            if reason.is_empty() || reason.chars().count() > 1000 {
-                return Err(Error::new(ErrorCode::InvalidValue, "say why the contact is listed, in 1-1000 characters")
-                    .with_field(field("reason")));
-            }
+            let reason = clean_reason(&item.reason, 1..=1000, &field("reason"), "say why the contact is listed")?;
             let expires_at = item
                 .expires_at
                 .as_deref()
@@ -460,7 +454,7 @@ impl Intake {
                 kind: identifier.kind(),
                 canonical: identifier.canonical(),
                 scam_type,
-                reason: reason.to_string(),
+                reason,
                 listed_at: now,
                 expires_at,
                 listed_by: principal.label.clone(),
@@ -481,15 +475,7 @@ impl Intake {
         reason: &str,
     ) -> Result<AppealRecord, Error> {
         let identifier = canhgiac_core::detect(value).map_err(|e| e.with_field("value"))?;
-        let reason = reason.trim();
-        let length = reason.chars().count();
-        if !(10..=2000).contains(&length) {
-            return Err(Error::new(
-                ErrorCode::InvalidValue,
-                "say why the contact is not a scam, in 10-2000 characters",
-            )
-            .with_field("reason"));
-        }
+        let reason = clean_reason(reason, 10..=2000, "reason", "say why the contact is not a scam")?;
         let canonical = identifier.canonical();
         let listed = index.lookup(&canonical).is_some_and(|s| {
             !matches!(
@@ -510,7 +496,7 @@ impl Intake {
                 id: new_id(),
                 kind: identifier.kind(),
                 canonical: canonical.clone(),
-                reason: reason.to_string(),
+                reason,
                 submitted_at: now_millis(),
             })
             .await?;
@@ -526,11 +512,8 @@ impl Intake {
         upheld: bool,
         reason: &str,
     ) -> Result<AppealRecord, Error> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 1000 {
-            return Err(Error::new(ErrorCode::InvalidValue, "say why, in 1-1000 characters").with_field("reason"));
-        }
-        let decided = self.store.decide_appeal(id, upheld, &principal.label, reason, now_millis()).await?;
+        let reason = clean_reason(reason, 1..=1000, "reason", "say why")?;
+        let decided = self.store.decide_appeal(id, upheld, &principal.label, &reason, now_millis()).await?;
         self.contacts_changed([(decided.kind, decided.canonical.clone())]);
         Ok(decided)
     }

@@ -397,6 +397,10 @@ mod scenarios {
         );
         let short = send(&p.app, post("/v1/appeals", &json!({"value": "0977000111", "reason": "nhầm"}), &[])).await;
         assert_eq!((short.status.as_u16(), short.body["field"].as_str()), (400, Some("reason")));
+        let with_escape = json!({"value": "0977000111", "reason": "Số của cửa hàng tôi\u{0}\u{1b}[2J"});
+        let with_escape = send(&p.app, post("/v1/appeals", &with_escape, &[])).await;
+        assert_eq!((with_escape.status.as_u16(), with_escape.body["code"].as_str()), (400, Some("invalid_value")));
+        assert_eq!(with_escape.body["field"], "reason");
         let filed = send(&p.app, post("/v1/appeals", &json!({"value": "0977 000 111", "reason": reason}), &[])).await;
         assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.text);
         assert_eq!(filed.body["state"], "pending");

@@ -219,6 +219,15 @@ mod scenarios {
             (json!({"narrative": "x", "colour": "red"}), 400, "unknown_field", Some("colour")),
             (json!({"narrative": 12}), 400, "invalid_type", Some("narrative")),
             (json!({"loss_vnd": -5}), 400, "invalid_type", Some("loss_vnd")),
+            // Above the platform's ceiling on an amount (it was stored clamped before).
+            (json!({"narrative": "x", "loss_vnd": 10_000_000_000_001u64}), 400, "invalid_value", Some("loss_vnd")),
+            (json!({"narrative": "x", "loss_vnd": u64::MAX}), 400, "invalid_value", Some("loss_vnd")),
+            (
+                json!({"transfers": [{"to_bank": "VCB", "to_account": "0011004123456", "amount_vnd": u64::MAX}]}),
+                400,
+                "invalid_value",
+                Some("transfers[0].amount_vnd"),
+            ),
             (json!({"reporter": {"phone": "09x12"}}), 400, "invalid_phone", Some("reporter.phone")),
             (json!({"reporter": {"national_id": "12"}}), 400, "invalid_value", Some("reporter.national_id")),
             (json!({"reporter": {"role": "boss"}}), 400, "invalid_value", Some("reporter.role")),
@@ -374,6 +383,9 @@ mod scenarios {
         let no_reason =
             send(&p.app, json_request("POST", &path, &change("verified", " "), &[("authorization", &analyst)])).await;
         assert_error(&no_reason, 400, "invalid_value", Some("reason"));
+        let escape = change("verified", "ok \u{1b}[2J");
+        let escape = send(&p.app, json_request("POST", &path, &escape, &[("authorization", &analyst)])).await;
+        assert_error(&escape, 400, "invalid_value", Some("reason"));
         let bank = bearer(&p.keys["bank_admin"]);
         let forbidden =
             send(&p.app, json_request("POST", &path, &change("verified", "x"), &[("authorization", &bank)])).await;
@@ -461,6 +473,12 @@ mod scenarios {
         let refused =
             send(&p.app, json_request("POST", "/v1/partner/listings", &past, &[("authorization", &bank)])).await;
         assert_error(&refused, 400, "invalid_value", Some("listings[0].expires_at"));
+        // A control character in a reason (here a terminal escape) is refused, as in a report's narrative.
+        let escape =
+            json!({"listings": [{"value": "0912345678", "scam_type": "task_scam", "reason": "mule\u{1b}[31m"}]});
+        let refused =
+            send(&p.app, json_request("POST", "/v1/partner/listings", &escape, &[("authorization", &bank)])).await;
+        assert_error(&refused, 400, "invalid_value", Some("listings[0].reason"));
         let bad_csv = Request::post("/v1/partner/listings")
             .header(header::CONTENT_TYPE, "text/csv")
             .header(header::AUTHORIZATION, &bank)
