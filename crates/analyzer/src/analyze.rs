@@ -134,9 +134,11 @@ pub struct Message<'a> {
     pub sender_kind: Option<&'static str>,
 }
 
-/// Refuses what cannot be analysed: an empty message, or one over [`MAX_ANALYZE_BYTES`].
+/// Refuses what cannot be analysed: an empty message (nothing but spaces, control and invisible characters), or one
+/// over [`MAX_ANALYZE_BYTES`].
 pub fn check_message(text: &str) -> Result<(), Error> {
-    if text.trim().is_empty() {
+    let nothing_to_read = |c: char| c.is_whitespace() || c.is_control() || canhgiac_core::text::is_invisible(c);
+    if text.chars().all(nothing_to_read) {
         return Err(Error::new(ErrorCode::EmptyInput, "give the message to analyse").with_field("text"));
     }
     if text.len() > MAX_ANALYZE_BYTES {

@@ -82,8 +82,16 @@ fn probabilities_are_probabilities_and_channels_parse() {
         assert_eq!(Channel::parse(channel.as_str()).unwrap(), *channel);
     }
     assert_eq!(Channel::parse("pigeon").unwrap_err().field.as_deref(), Some("channel"));
-    let empty = Analyzer::shipped().analyze(&Message { text: " ", ..Message::default() }, None, 0).unwrap_err();
-    assert_eq!(empty.field.as_deref(), Some("text"));
+    // Nothing to read: spaces, control characters, zero-width ones.
+    for text in [" ", "\u{0}", " \u{200b}\u{feff}\n\u{1b}"] {
+        let empty = Analyzer::shipped().analyze(&Message { text, ..Message::default() }, None, 0).unwrap_err();
+        assert_eq!(
+            (empty.code, empty.field.as_deref()),
+            (canhgiac_core::ErrorCode::EmptyInput, Some("text")),
+            "{text:?}"
+        );
+    }
+    assert!(Analyzer::shipped().analyze(&Message { text: "\u{200b}a", ..Message::default() }, None, 0).is_ok());
 }
 
 #[test]
