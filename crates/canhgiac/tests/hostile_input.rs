@@ -277,8 +277,7 @@ impl Tally {
 fn every_documented_operation_refuses_hostile_input_in_the_error_shape_and_never_fails() {
     let directory = tempfile::tempdir().unwrap();
     let place = Place::new(directory.path().join("data"), None);
-    place.run_ok(&["org", "add", "Ngân hàng thử", "--kind", "bank", "--bank", "VCB"]);
-    let bank_key = place.run_ok(&["key", "create", "--org", "Ngân hàng thử", "--role", "admin"]).trim().to_owned();
+    let bank_key = place.bank_key("Ngân hàng thử", "VCB", "admin");
     let police_key = place.partner_key("Công an thử", "police", "admin");
     let log = directory.path().join("server.log");
     let server = Server::start(&place, &log, "info");

@@ -214,8 +214,7 @@ fn screen_call(agent: &ureq::Agent, base: &str, key: &str, body: &serde_json::Va
 fn decisions_survive_a_restart_and_rules_reload_on_sighup() {
     let temp = tempfile::tempdir().unwrap();
     let place = Place::new(temp.path().join("data"), None);
-    place.run_ok(&["org", "add", "Vietcombank", "--kind", "bank", "--bank", "VCB"]);
-    let key = place.run_ok(&["key", "create", "--org", "Vietcombank", "--role", "reporter"]).trim().to_owned();
+    let key = place.bank_key("Vietcombank", "VCB", "reporter");
     let mut server = Server::start(&place, &temp.path().join("first.log"), "info");
     let client = agent(Duration::from_secs(20));
     let transfer = |n: usize| {

@@ -72,6 +72,15 @@ impl Place {
         assert!(key.starts_with("cgk_"), "{key}");
         key
     }
+
+    /// Adds a bank whose accounts are at `bank` (a name, a short name or a BIN) and makes it a key with `role`.
+    #[track_caller]
+    pub fn bank_key(&self, organisation: &str, bank: &str, role: &str) -> String {
+        self.run_ok(&["org", "add", organisation, "--kind", "bank", "--bank", bank]);
+        let key = self.run_ok(&["key", "create", "--org", organisation, "--role", role]).trim().to_owned();
+        assert!(key.starts_with("cgk_"), "{key}");
+        key
+    }
 }
 
 pub fn stdout(output: &Output) -> String {
