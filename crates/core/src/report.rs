@@ -602,21 +602,16 @@ fn clean_line(text: &str, max: usize, field: &str) -> Result<String, Error> {
     Ok(collapsed)
 }
 
-/// A reason someone gives (for a listing, a change of a report's status, an appeal and its decision), checked as the
-/// report's narrative is: trimmed, NFC, newlines and tabs but no other control character (an escape sequence
-/// would reach an operator's terminal), and `characters` long; else an `invalid_value` that asks for it
-/// (`"{ask}, in 1-1000 characters"`).
+/// A reason someone gives (for a listing, a change of a report's status, an appeal and its decision), read as a
+/// report's narrative is (trimmed, NFC, newlines and tabs but no other control character) and `characters` long;
+/// else an `invalid_value` that asks for it (`"{ask}, in 1-1000 characters"`).
 pub fn clean_reason(
     text: &str,
     characters: std::ops::RangeInclusive<usize>,
     field: &str,
     ask: &str,
 ) -> Result<String, Error> {
-    use unicode_normalization::UnicodeNormalization;
-    let text: String = text.trim().nfc().collect();
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(Error::new(ErrorCode::InvalidValue, "control characters are not allowed").with_field(field));
-    }
+    let text = free_text(text, field)?;
     if !characters.contains(&text.chars().count()) {
         return Err(Error::new(
             ErrorCode::InvalidValue,
@@ -627,15 +622,22 @@ pub fn clean_reason(
     Ok(text)
 }
 
-/// Free text over several lines: NFC, trimmed, no control characters but newlines and tabs.
+/// Free text over several lines, `max` characters at most ([`free_text`]).
 fn clean_multiline_text(text: &str, max: usize, field: &str) -> Result<String, Error> {
+    let text = free_text(text, field)?;
+    if text.chars().count() > max {
+        return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
+    }
+    Ok(text)
+}
+
+/// Free text as people write it: trimmed, NFC, newlines and tabs but no other control character (an escape
+/// sequence would reach an operator's terminal).
+fn free_text(text: &str, field: &str) -> Result<String, Error> {
     use unicode_normalization::UnicodeNormalization;
     let text: String = text.trim().nfc().collect();
     if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(Error::new(ErrorCode::InvalidValue, "control characters are not allowed").with_field(field));
-    }
-    if text.chars().count() > max {
-        return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
     }
     Ok(text)
 }
