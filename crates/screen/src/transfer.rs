@@ -2,6 +2,7 @@
 //! (`Transfer`: both accounts canonical, the time in milliseconds, every field checked).
 
 use canhgiac_core::identifier::{BankAccount, bank_by_bin, bank_by_name};
+use canhgiac_core::report::MAX_AMOUNT_VND;
 use canhgiac_core::text::shorten_for_message;
 use canhgiac_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -133,8 +134,6 @@ pub struct Transfer {
 pub const MAX_TRANSFER_ID_CHARS: usize = 64;
 pub const MAX_REMARK_CHARS: usize = 500;
 pub const MAX_NAME_CHARS: usize = 200;
-/// The platform's one ceiling on an amount ([`canhgiac_core::report::MAX_AMOUNT_VND`]).
-pub const MAX_AMOUNT: u64 = canhgiac_core::report::MAX_AMOUNT_VND;
 /// Vietnam's offset from UTC, in seconds (no daylight saving).
 pub const VIETNAM_OFFSET_SECONDS: i64 = 7 * 3600;
 
@@ -248,8 +247,9 @@ pub fn check_transfer_id(id: &str) -> Result<String, Error> {
 
 /// Checks an amount in đồng.
 pub fn check_amount(amount: u64) -> Result<u64, Error> {
-    if amount == 0 || amount > MAX_AMOUNT {
-        return Err(invalid(format!("an amount is 1 to {MAX_AMOUNT} đồng"), "amount"));
+    // The platform's one ceiling on an amount, as for reported losses and transfers.
+    if amount == 0 || amount > MAX_AMOUNT_VND {
+        return Err(invalid(format!("an amount is 1 to {MAX_AMOUNT_VND} đồng"), "amount"));
     }
     Ok(amount)
 }
