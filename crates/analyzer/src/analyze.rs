@@ -5,7 +5,8 @@ use crate::features::Features;
 use crate::model::{AnalyzerModel, ModelError, sigmoid, softmax};
 use crate::normalise::NormalisedMessage;
 use crate::red_flags::{
-    DISGUISED_TEXT, GAMBLING_TERMS, PERSONAL_NUMBER_AS_BRAND, RedFlag, is_personal_number, red_flags_with_found,
+    DISGUISED_TEXT, GAMBLING_TERMS, IMPERSONATE_AUTHORITY, PERSONAL_CONTACT_FOR_BRAND, PERSONAL_NUMBER_AS_BRAND,
+    RedFlag, is_personal_number, red_flags_with_found,
 };
 use crate::sender::sender_kind;
 use canhgiac_core::identifier::{Found, Identifier, IdentifierKind, extract};
@@ -393,12 +394,21 @@ const WORDING_ALONE_BELOW_SCAM: f32 = 0.001;
 /// message that opens with a bank's, carrier's or authority's name, as their own SMS do (`brand_header_from_person`:
 /// the format copied, not a person mentioning where they work); a link goes to a host named like a betting site
 /// (`betting_host`: `kwin668.com`, `cash288699.com`; the gambling flag's words, such as `nạp đầu`, also sit in
-/// carriers' top-up promotions, a betting site's name does not).
-pub const SIGNALS_BESIDE_FLAGS: &[&str] =
-    &["official_links_only", "unofficial_link", HEAVILY_DISGUISED, BRAND_HEADER_FROM_PERSON, BETTING_HOST];
+/// carriers' top-up promotions, a betting site's name does not); a message in an authority's name gives a personal
+/// mobile number to call (`authority_personal_contact`: police, courts, ministries and the tax office never settle a
+/// fine or a case through someone's mobile; carriers' and banks' sales staff do give theirs).
+pub const SIGNALS_BESIDE_FLAGS: &[&str] = &[
+    "official_links_only",
+    "unofficial_link",
+    HEAVILY_DISGUISED,
+    BRAND_HEADER_FROM_PERSON,
+    BETTING_HOST,
+    AUTHORITY_PERSONAL_CONTACT,
+];
 pub const HEAVILY_DISGUISED: &str = "heavily_disguised";
 pub const BRAND_HEADER_FROM_PERSON: &str = "brand_header_from_person";
 pub const BETTING_HOST: &str = "betting_host";
+pub const AUTHORITY_PERSONAL_CONTACT: &str = "authority_personal_contact";
 /// Disguised words that make a message heavily disguised: three are a method, five a whole message written to
 /// slip past filters (no legitimate message of the UCI or UIT IE403 sets, 6,222 in all, has more than three).
 const HEAVY_DISGUISES: usize = 5;
@@ -428,6 +438,10 @@ pub fn combiner_signals(
     // The gambling flag names the host when a link's host is a betting site's.
     if flags.iter().any(|flag| flag.code == GAMBLING_TERMS && flag.detail.is_some()) {
         codes.push(BETTING_HOST);
+    }
+    let has = |code: &str| flags.iter().any(|flag| flag.code == code);
+    if has(IMPERSONATE_AUTHORITY) && has(PERSONAL_CONTACT_FOR_BRAND) {
+        codes.push(AUTHORITY_PERSONAL_CONTACT);
     }
     codes.sort_unstable();
     codes.dedup();

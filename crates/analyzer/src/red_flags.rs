@@ -49,9 +49,10 @@ pub const LOGIN_OR_INSTALL_LINK: &str = "login_or_install_link";
 pub const CHEAP_DOMAIN_LINK: &str = "cheap_domain_link";
 pub const DISGUISED_TEXT: &str = "disguised_text";
 pub const GAMBLING_TERMS: &str = "gambling_terms";
+pub const IMPERSONATE_AUTHORITY: &str = "impersonate_authority";
 
 /// The codes whose presence means the message speaks for a bank, carrier or authority.
-const BRAND_CLAIM_CODES: &[&str] = &["impersonate_bank", "impersonate_authority", "impersonate_utility"];
+const BRAND_CLAIM_CODES: &[&str] = &["impersonate_bank", IMPERSONATE_AUTHORITY, "impersonate_utility"];
 
 /// The weight of the computed flags.
 const LOOKALIKE_WEIGHT: f32 = 0.9;

@@ -168,3 +168,30 @@ fn a_betting_site_s_name_is_a_signal_and_top_up_words_are_not() {
     assert!(top_up.contains(&"gambling_terms"), "{top_up:?}");
     assert!(!top_up.contains(&BETTING_HOST), "{top_up:?}");
 }
+
+#[test]
+fn an_authority_giving_a_personal_mobile_to_call_is_a_signal_and_a_carrier_s_sales_line_is_not() {
+    use canhgiac_analyzer::analyze::{AUTHORITY_PERSONAL_CONTACT, combiner_signals};
+    use canhgiac_analyzer::{normalise, red_flags};
+    use canhgiac_core::identifier::extract;
+    use canhgiac_core::trust::trust_directory;
+    let signals = |text: &str| {
+        let flags = red_flags(&normalise(text), text, None);
+        combiner_signals(text, &flags, &extract(text), trust_directory())
+    };
+    let fine = "Cuc CSGT thong bao: phuong tien cua ong/ba co bien ban phat nguoi chua nop, day la thong bao cuoi \
+                cung. De tranh bi cuong che vui long lien he 0912 345 678 truoc 17h hom nay.";
+    assert!(signals(fine).contains(&AUTHORITY_PERSONAL_CONTACT), "{:?}", signals(fine));
+    // Sent under a registered brand name (fake base stations send SMS in authorities' names) it is still a scam.
+    let analysis = Analyzer::shipped()
+        .analyze(&Message { text: fine, sender: Some("CSGT"), ..Message::default() }, None, 0)
+        .unwrap();
+    assert_eq!(analysis.verdict, MessageVerdict::Scam, "{}", analysis.scam_probability);
+    // The same police claim with the official hotline is not this signal; nor is a carrier's sales line.
+    assert!(
+        !signals("Cong an TP thong bao: moi thac mac xin goi duong day nong 113.")
+            .contains(&AUTHORITY_PERSONAL_CONTACT)
+    );
+    let sales = "VNPT VinaPhone thong bao chuong trinh lap cap quang mien phi. Chi tiet LH: 0913 711 134";
+    assert!(!signals(sales).contains(&AUTHORITY_PERSONAL_CONTACT), "{:?}", signals(sales));
+}
