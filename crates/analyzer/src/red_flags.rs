@@ -49,6 +49,8 @@ pub const LOGIN_OR_INSTALL_LINK: &str = "login_or_install_link";
 pub const CHEAP_DOMAIN_LINK: &str = "cheap_domain_link";
 pub const DISGUISED_TEXT: &str = "disguised_text";
 pub const GAMBLING_TERMS: &str = "gambling_terms";
+
+/// A lexicon code (`data/red_flags.tsv`) the combiner reads beside another.
 pub const IMPERSONATE_AUTHORITY: &str = "impersonate_authority";
 
 /// The codes whose presence means the message speaks for a bank, carrier or authority.
