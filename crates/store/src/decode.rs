@@ -285,7 +285,8 @@ pub fn signal_related(row: &impl RowValues) -> Result<(String, String, u64)> {
     Ok((row.text(0)?, row.text(1)?, non_negative(row.integer(2)?, "count")?))
 }
 
-/// u64 amounts as SQL BIGINT; amounts beyond i64 (9.2 × 10^18 VND) are refused at validation.
+/// u64 amounts as SQL BIGINT. Amounts are at most `MAX_AMOUNT_VND` (10^13), checked before a write
+/// (`check_report_amounts`, the screening checks), so the conversion never saturates.
 pub fn amount_to_sql(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }

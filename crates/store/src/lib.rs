@@ -241,6 +241,22 @@ fn required(value: &str, what: &str, field: &'static str) -> Result<()> {
     Ok(())
 }
 
+/// Checks a report's amounts before it is written: above the platform's ceiling they would not fit the store's
+/// BIGINT unchanged, and the store never writes a changed amount.
+pub(crate) fn check_report_amounts(report: &NewReport) -> Result<()> {
+    let too_large = |amount: u64| amount > canhgiac_core::report::MAX_AMOUNT_VND;
+    if report.loss_vnd.is_some_and(too_large) {
+        return Err(
+            Error::new(ErrorCode::InvalidValue, "a loss is above the ceiling on amounts").with_field("loss_vnd")
+        );
+    }
+    if let Some(position) = report.transfers.iter().position(|transfer| too_large(transfer.amount_vnd)) {
+        return Err(Error::new(ErrorCode::InvalidValue, "an amount is above the ceiling on amounts")
+            .with_field(format!("transfers[{position}].amount_vnd")));
+    }
+    Ok(())
+}
+
 /// Checks a batch of screening decisions before anything is written.
 pub(crate) fn check_screen_decisions(decisions: &[NewScreenDecision]) -> Result<()> {
     for new in decisions {

@@ -501,6 +501,7 @@ impl Store for PostgresStore {
     }
 
     async fn submit_report(&self, report: NewReport, idempotency: Option<IdempotencyRecord>) -> Result<SubmitOutcome> {
+        crate::check_report_amounts(&report)?;
         match self.try_submit(&report, &idempotency).await {
             // Another submission with the same idempotency key committed first: this run finds its answer.
             Err(error) if error.code == ErrorCode::Conflict && idempotency.is_some() => {

@@ -542,6 +542,7 @@ impl Store for SqliteStore {
     }
 
     async fn submit_report(&self, report: NewReport, idempotency: Option<IdempotencyRecord>) -> Result<SubmitOutcome> {
+        crate::check_report_amounts(&report)?;
         self.write(move |c| {
             if let Some(record) = &idempotency {
                 let existing = query_one(c, sql::SELECT_IDEMPOTENCY, params![record.scope, record.key], |row| {

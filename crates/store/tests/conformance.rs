@@ -285,6 +285,16 @@ mod scenarios {
         assert_eq!(store.report_by_id(&orphan.id).await.unwrap(), None);
         assert_eq!(store.report_by_id(&clash.id).await.unwrap(), None);
         assert_eq!(store.count_reports().await.unwrap(), 1);
+        // An amount the store could only write changed (clamped into its BIGINT) is refused, nothing written.
+        let mut huge_loss = new_report(5);
+        huge_loss.loss_vnd = Some(u64::MAX);
+        let error = store.submit_report(huge_loss.clone(), None).await.unwrap_err();
+        assert_eq!((error.code, error.field.as_deref()), (ErrorCode::InvalidValue, Some("loss_vnd")));
+        let mut huge_transfer = new_report(6);
+        huge_transfer.transfers[0].amount_vnd = u64::MAX;
+        let error = store.submit_report(huge_transfer.clone(), None).await.unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("transfers[0].amount_vnd"));
+        assert_eq!(store.count_reports().await.unwrap(), 1);
         // And the store still works.
         store.submit_report(new_report(4), None).await.unwrap();
         assert_eq!(store.count_reports().await.unwrap(), 2);
