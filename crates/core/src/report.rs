@@ -611,7 +611,7 @@ pub fn clean_reason(
     field: &str,
     ask: &str,
 ) -> Result<String, Error> {
-    let text = free_text(text, field)?;
+    let text = crate::text::free_text(text, field)?;
     if !characters.contains(&text.chars().count()) {
         return Err(Error::new(
             ErrorCode::InvalidValue,
@@ -622,22 +622,11 @@ pub fn clean_reason(
     Ok(text)
 }
 
-/// Free text over several lines, `max` characters at most ([`free_text`]).
+/// Free text over several lines, `max` characters at most ([`crate::text::free_text`]).
 fn clean_multiline_text(text: &str, max: usize, field: &str) -> Result<String, Error> {
-    let text = free_text(text, field)?;
+    let text = crate::text::free_text(text, field)?;
     if text.chars().count() > max {
         return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
-    }
-    Ok(text)
-}
-
-/// Free text as people write it: trimmed, NFC, newlines and tabs but no other control character (an escape
-/// sequence would reach an operator's terminal).
-fn free_text(text: &str, field: &str) -> Result<String, Error> {
-    use unicode_normalization::UnicodeNormalization;
-    let text: String = text.trim().nfc().collect();
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(Error::new(ErrorCode::InvalidValue, "control characters are not allowed").with_field(field));
     }
     Ok(text)
 }

@@ -1,6 +1,23 @@
 //! Small text helpers the identifier parsers share: invisible characters, full-width forms, and the
 //! accent-free lowercase twin used to match names ("Ngoại thương" → "ngoai thuong").
 
+/// Free text as people write it: trimmed, NFC, newlines and tabs but no other control character (an escape
+/// sequence would reach an operator's terminal). `field` names the field in the error.
+pub fn free_text(text: &str, field: &str) -> Result<String, crate::Error> {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    let text = text.trim();
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(
+            crate::Error::new(crate::ErrorCode::InvalidValue, "control characters are not allowed").with_field(field)
+        );
+    }
+    // Most text is already NFC (all ASCII is): the quick check spares the recomposition on the screening path.
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return Ok(text.to_string());
+    }
+    Ok(text.nfc().collect())
+}
+
 /// Characters that render as nothing and that scammers insert to split words and numbers.
 pub fn is_invisible(c: char) -> bool {
     matches!(c,

@@ -3,6 +3,7 @@
 
 use canhgiac_core::identifier::{BankAccount, bank_by_bin, bank_by_name};
 use canhgiac_core::report::MAX_AMOUNT_VND;
+use canhgiac_core::text::free_text;
 use canhgiac_core::text::shorten_for_message;
 use canhgiac_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -218,12 +219,13 @@ pub fn canonical_account(bank: &str, account: &str, field: &str) -> Result<(Stri
     Ok((parsed.canonical().to_string(), bin))
 }
 
+/// Free text of a transfer (a remark, a name): trimmed, NFC, no control character, `max` characters at most.
 fn bounded_text(value: Option<&str>, max: usize, field: &str) -> Result<String, Error> {
-    let text = value.unwrap_or_default().trim();
+    let text = free_text(value.unwrap_or_default(), field)?;
     if text.chars().count() > max {
         return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
     }
-    Ok(text.to_string())
+    Ok(text)
 }
 
 /// Checks a transfer id: 1-64 printable ASCII characters without spaces.
@@ -315,6 +317,10 @@ mod tests {
         assert_eq!(transfer.channel, Some(TransferChannel::Mobile));
         assert_eq!(transfer.payer_customer_since, Some(1_556_643_600_000));
         assert_eq!(transfer.payer_new_device, Some(true));
+        // Decomposed letters are recomposed, as in a report's narrative: "phí" typed as "phi" + U+0301.
+        let mut decomposed = request();
+        decomposed.remark = Some("phi\u{301} xa\u{301}c minh\t".into());
+        assert_eq!(decomposed.validate().unwrap().remark, "phí xác minh");
     }
 
     #[test]
@@ -345,6 +351,9 @@ mod tests {
             (Box::new(|r| r.payee.account = "12".into()), ErrorCode::InvalidBankAccount, "payee.account"),
             (Box::new(|r| r.payee.account = "".into()), ErrorCode::MissingField, "payee.account"),
             (Box::new(|r| r.remark = Some("x".repeat(501))), ErrorCode::InputTooLong, "remark"),
+            (Box::new(|r| r.remark = Some("phi\u{1b}[2Jxac minh".into())), ErrorCode::InvalidValue, "remark"),
+            (Box::new(|r| r.declared_purpose = Some("\u{0}".into())), ErrorCode::InvalidValue, "declared_purpose"),
+            (Box::new(|r| r.payee.name = Some("NGUYEN\u{7f}".into())), ErrorCode::InvalidValue, "payee.name"),
             (
                 Box::new(|r| r.payer.customer_since = Some(TimeValue::Text("soon".into()))),
                 ErrorCode::InvalidValue,

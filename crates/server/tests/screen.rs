@@ -282,6 +282,16 @@ mod scenarios {
             .await;
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         assert_eq!(unknown.body["field"], "transfer_id");
+        // A note is read as a report's reasons are: an escape sequence would reach the operator who reads it.
+        let escape = json!({"transfer_id": "FT-10", "outcome": "cancelled", "note": "\u{1b}[2J"});
+        let escape = p.call("POST", "/v1/screen/outcome", Some(&escape), "payer_bank").await;
+        assert_eq!(escape.status, StatusCode::BAD_REQUEST, "{}", escape.text);
+        assert_eq!(
+            (escape.body["code"].as_str(), escape.body["field"].as_str()),
+            (Some("invalid_value"), Some("note"))
+        );
+        let audit = p.call("GET", "/v1/screen/transfers/FT-10", None, "payer_bank").await;
+        assert_eq!(audit.body["outcomes"].as_array().unwrap().len(), 2, "nothing was recorded");
     }
 
     pub async fn bad_input_and_wrong_callers_are_refused(backend: Backend) {
