@@ -153,6 +153,27 @@ fn field_mutations(body: &Value) -> Vec<(Value, Value)> {
     bodies
 }
 
+/// The body with each object inside it (one level down, and the first element of arrays) given as the array of its
+/// values, a form serde would read as the struct: the API takes objects only.
+fn objects_as_arrays(body: &Value) -> Vec<Value> {
+    let mut bodies = Vec::new();
+    let Value::Object(fields) = body else { return bodies };
+    let as_array = |object: &Map<String, Value>| Value::Array(object.values().cloned().collect());
+    for (name, value) in fields {
+        let mut changed = body.clone();
+        match value {
+            Value::Object(object) if !object.is_empty() => changed[name] = as_array(object),
+            Value::Array(items) => match items.first() {
+                Some(Value::Object(object)) if !object.is_empty() => changed[name][0] = as_array(object),
+                _ => continue,
+            },
+            _ => continue,
+        }
+        bodies.push(changed);
+    }
+    bodies
+}
+
 struct Operation {
     method: String,
     path: String,
@@ -328,6 +349,22 @@ fn every_documented_operation_refuses_hostile_input_in_the_error_shape_and_never
                     tally.send(&agent, &operation.method, &server.url(&path), key, Some((content_type, &raw)));
                 }
                 if content_type == "application/json" {
+                    for changed in objects_as_arrays(body) {
+                        let text = changed.to_string();
+                        let status = tally.send(
+                            &agent,
+                            &operation.method,
+                            &server.url(&path),
+                            key,
+                            Some((content_type, text.as_bytes())),
+                        );
+                        if status.is_some_and(|status| status < 300) {
+                            tally.problems.push(format!(
+                                "{} {path}: read an object from an array in {text:.200}",
+                                operation.method
+                            ));
+                        }
+                    }
                     for (changed, hostile) in field_mutations(body) {
                         let text = changed.to_string();
                         let url = server.url(&path);

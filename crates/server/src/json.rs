@@ -9,6 +9,9 @@ use canhgiac_core::{Error, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
+mod objects_only;
+use objects_only::ObjectsOnly;
+
 /// A JSON request body of type `T`, which must be a JSON object (wrap lists in a field).
 ///
 /// Rejections: a missing or non-JSON `Content-Type` is 415 `unsupported_media_type`; a body over the limit
@@ -53,7 +56,8 @@ fn has_json_content_type(headers: &HeaderMap) -> bool {
 
 /// Deserializes `bytes` as `T`, naming the field at fault in the error.
 ///
-/// The body must be a JSON object: serde would otherwise also read a struct from an array.
+/// The body, and every struct within it, must be a JSON object: serde would otherwise also read a struct from an
+/// array of its fields ([`ObjectsOnly`]).
 pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Err(error) = std::str::from_utf8(bytes) {
         return Err(Error::new(
@@ -68,11 +72,11 @@ pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
     // Parsed once without tracking the path: a body that parses costs a third less. Only a body that fails is
     // parsed again, tracking the path, to name the field in the error.
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    if let Ok(value) = <T as serde::Deserialize>::deserialize(&mut de).and_then(|value| de.end().map(|()| value)) {
+    if let Ok(value) = T::deserialize(ObjectsOnly(&mut de)).and_then(|value| de.end().map(|()| value)) {
         return Ok(value);
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    let value = serde_path_to_error::deserialize(ObjectsOnly(&mut de)).map_err(|err| {
         let path = err.path().to_string();
         json_error(path, err.into_inner())
     })?;
@@ -164,6 +168,10 @@ mod tests {
         assert_eq!(err.error().field.as_deref(), Some("knd"));
         let err = from_json_slice::<Outer>(br#"{"value": "x", "payee": {"account": 5}}"#).unwrap_err();
         assert_eq!(err.error().field.as_deref(), Some("payee.account"));
+        // An object given as the array of its fields, which serde alone would read.
+        let err = from_json_slice::<Outer>(br#"{"value": "x", "payee": ["123"]}"#).unwrap_err();
+        assert_eq!((err.code(), err.error().field.as_deref()), (ErrorCode::InvalidType, Some("payee")));
+        assert!(err.error().message.contains("expected a JSON object"), "{}", err.error().message);
     }
 
     #[test]
