@@ -590,12 +590,7 @@ pub fn parse_instant(text: &str, field: &str) -> Result<i64, Error> {
 
 /// One line of text: NFC, trimmed, inner whitespace collapsed, no control characters, at most `max` characters.
 fn clean_line(text: &str, max: usize, field: &str) -> Result<String, Error> {
-    use unicode_normalization::UnicodeNormalization;
-    let text: String = text.nfc().collect();
-    if text.chars().any(|c| c.is_control() && !c.is_whitespace()) {
-        return Err(Error::new(ErrorCode::InvalidValue, "control characters are not allowed").with_field(field));
-    }
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let collapsed = crate::text::one_line(text, field)?;
     if collapsed.chars().count() > max {
         return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
     }

@@ -1,21 +1,41 @@
-//! Small text helpers the identifier parsers share: invisible characters, full-width forms, and the
-//! accent-free lowercase twin used to match names ("Ngoại thương" → "ngoai thuong").
+//! Small text helpers: the one way free text is read before it is stored ([`free_text`], [`one_line`]), and what the
+//! identifier parsers share: invisible characters, full-width forms, and the accent-free lowercase twin used to match
+//! names ("Ngoại thương" → "ngoai thuong").
 
 /// Free text as people write it: trimmed, NFC, newlines and tabs but no other control character (an escape
 /// sequence would reach an operator's terminal). `field` names the field in the error.
 pub fn free_text(text: &str, field: &str) -> Result<String, crate::Error> {
-    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
     let text = text.trim();
     if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(
             crate::Error::new(crate::ErrorCode::InvalidValue, "control characters are not allowed").with_field(field)
         );
     }
-    // Most text is already NFC (all ASCII is): the quick check spares the recomposition on the screening path.
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        return Ok(text.to_string());
+    Ok(nfc(text.to_string()))
+}
+
+/// One line of text (a name, a transfer's remark): NFC, no control character, every run of whitespace (newlines and
+/// tabs too) made one space, trimmed. `field` names the field in the error.
+pub fn one_line(text: &str, field: &str) -> Result<String, crate::Error> {
+    if text.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+        return Err(
+            crate::Error::new(crate::ErrorCode::InvalidValue, "control characters are not allowed").with_field(field)
+        );
     }
-    Ok(text.nfc().collect())
+    let mut line = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    Ok(nfc(line))
+}
+
+/// `text` in NFC; most text already is (all ASCII is), and the quick check spares the recomposition.
+fn nfc(text: String) -> String {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes { text } else { text.nfc().collect() }
 }
 
 /// Characters that render as nothing and that scammers insert to split words and numbers.

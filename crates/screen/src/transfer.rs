@@ -3,7 +3,7 @@
 
 use canhgiac_core::identifier::{BankAccount, bank_by_bin, bank_by_name};
 use canhgiac_core::report::MAX_AMOUNT_VND;
-use canhgiac_core::text::free_text;
+use canhgiac_core::text::one_line;
 use canhgiac_core::text::shorten_for_message;
 use canhgiac_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -219,9 +219,10 @@ pub fn canonical_account(bank: &str, account: &str, field: &str) -> Result<(Stri
     Ok((parsed.canonical().to_string(), bin))
 }
 
-/// Free text of a transfer (a remark, a name): trimmed, NFC, no control character, `max` characters at most.
+/// A transfer's text (a remark, a name): one line, as a reported transfer's remark is ([`one_line`]: NFC, no control
+/// character, whitespace collapsed), `max` characters at most.
 fn bounded_text(value: Option<&str>, max: usize, field: &str) -> Result<String, Error> {
-    let text = free_text(value.unwrap_or_default(), field)?;
+    let text = one_line(value.unwrap_or_default(), field)?;
     if text.chars().count() > max {
         return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
     }
@@ -317,9 +318,9 @@ mod tests {
         assert_eq!(transfer.channel, Some(TransferChannel::Mobile));
         assert_eq!(transfer.payer_customer_since, Some(1_556_643_600_000));
         assert_eq!(transfer.payer_new_device, Some(true));
-        // Decomposed letters are recomposed, as in a report's narrative: "phí" typed as "phi" + U+0301.
+        // Decomposed letters are recomposed and whitespace collapsed, as in a reported transfer's remark.
         let mut decomposed = request();
-        decomposed.remark = Some("phi\u{301} xa\u{301}c minh\t".into());
+        decomposed.remark = Some("phi\u{301}  xa\u{301}c\tminh\n".into());
         assert_eq!(decomposed.validate().unwrap().remark, "phí xác minh");
     }
 
