@@ -52,6 +52,15 @@ impl Channel {
         }
     }
 
+    /// The channel a request names, if any: absent or blank is `other` (as every blank optional field of the API
+    /// counts as absent).
+    pub fn parse_optional(text: Option<&str>) -> Result<Channel, Error> {
+        match text.map(str::trim).filter(|text| !text.is_empty()) {
+            Some(text) => Channel::parse(text),
+            None => Ok(Channel::default()),
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Channel, Error> {
         let wanted = text.trim().to_ascii_lowercase();
         Channel::ALL.iter().copied().find(|channel| channel.as_str() == wanted).ok_or_else(|| {

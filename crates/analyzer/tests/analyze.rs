@@ -82,6 +82,12 @@ fn probabilities_are_probabilities_and_channels_parse() {
         assert_eq!(Channel::parse(channel.as_str()).unwrap(), *channel);
     }
     assert_eq!(Channel::parse("pigeon").unwrap_err().field.as_deref(), Some("channel"));
+    // A blank optional field counts as absent, as everywhere in the API.
+    for blank in [None, Some(""), Some("  ")] {
+        assert_eq!(Channel::parse_optional(blank).unwrap(), Channel::Other);
+    }
+    assert_eq!(Channel::parse_optional(Some(" Zalo ")).unwrap(), Channel::Zalo);
+    assert!(Channel::parse_optional(Some("pigeon")).is_err());
     // Nothing to read: spaces, control characters, zero-width ones.
     for text in [" ", "\u{0}", " \u{200b}\u{feff}\n\u{1b}"] {
         let empty = Analyzer::shipped().analyze(&Message { text, ..Message::default() }, None, 0).unwrap_err();

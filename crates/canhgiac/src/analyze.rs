@@ -152,7 +152,7 @@ fn analyse_lines(analyzer: &Analyzer, index: Option<&ReputationIndex>, now: i64)
         let answer = canhgiac_server::from_json_slice::<LineRequest>(line.as_bytes())
             .map_err(|rejection| rejection.error().clone())
             .and_then(|request| {
-                let channel = request.channel.as_deref().map(Channel::parse).transpose()?.unwrap_or_default();
+                let channel = Channel::parse_optional(request.channel.as_deref())?;
                 let message =
                     Message { text: &request.text, sender: request.sender.as_deref(), channel, sender_kind: None };
                 analyzer.analyze_with(&message, index, now, &mut scratch)

@@ -322,7 +322,7 @@ impl ReportSubmission {
     /// Validates and canonicalises the submission. `default_channel` applies when none is given;
     /// `allowed_channels` are those this caller may claim.
     pub fn validate(&self, default_channel: Channel, allowed_channels: &[Channel]) -> Result<ValidatedReport, Error> {
-        let channel = match &self.channel {
+        let channel = match optional_text(&self.channel) {
             None => default_channel,
             Some(text) => {
                 let channel: Channel = text.parse().map_err(|e: Error| e.with_field("channel"))?;
@@ -654,6 +654,18 @@ mod tests {
         );
         let contacts: Vec<&str> = report.contacts.iter().map(|c| c.canonical.as_str()).collect();
         assert_eq!(contacts, ["+84987654321"]);
+    }
+
+    #[test]
+    fn a_blank_channel_is_the_callers_default_and_a_named_one_must_be_allowed() {
+        let submission = |channel: &str| ReportSubmission {
+            channel: Some(channel.into()),
+            narrative: "Số 0987654321 gọi tự xưng công an, bắt chuyển tiền.".into(),
+            ..Default::default()
+        };
+        assert_eq!(submission(" ").validate(Channel::Web, &[Channel::Web]).unwrap().channel, Channel::Web);
+        let error = submission("hotline").validate(Channel::Web, &[Channel::Web]).unwrap_err();
+        assert_eq!((error.code, error.field.as_deref()), (ErrorCode::InvalidValue, Some("channel")));
     }
 
     #[test]

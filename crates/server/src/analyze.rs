@@ -24,7 +24,7 @@ pub async fn analyze(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<AnalyzeRequest>,
 ) -> Result<Json<Analysis>, ApiError> {
-    let channel = request.channel.as_deref().map(Channel::parse).transpose()?.unwrap_or_default();
+    let channel = Channel::parse_optional(request.channel.as_deref())?;
     let message = Message { text: &request.text, sender: request.sender.as_deref(), channel, sender_kind: None };
     // Each worker thread keeps its buffers from one message to the next.
     thread_local! {
