@@ -3,7 +3,8 @@
 //! all; odd path and query values; with no key and with keys of two kinds of organisation. Every answer must be a
 //! success or a refusal in the API's error shape (`code`, `message`, `message_vi`), never a 5xx, and the server
 //! must log no panic. The routes' own tests check what each refusal says; this one guards the routes no test
-//! thought of, and the routes added later.
+//! thought of, and the routes added later. It also holds every body to one convention: an optional string field sent
+//! blank is taken or refused as when it is left out.
 
 mod support;
 
@@ -174,13 +175,48 @@ fn objects_as_arrays(body: &Value) -> Vec<Value> {
     bodies
 }
 
+/// For each optional string field of `body` (top level, and one level into objects), the body with it blank and
+/// the body without it, with the field's name.
+fn blank_and_absent(document: &Value, schema: &Value, body: &Value) -> Vec<(Value, Value, String)> {
+    let optional = |schema: &Value| -> Vec<String> {
+        let schema = resolve(document, schema);
+        let required: Vec<&str> =
+            schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let properties = schema["properties"].as_object().into_iter().flatten();
+        properties.filter(|(name, _)| !required.contains(&name.as_str())).map(|(name, _)| name.clone()).collect()
+    };
+    let mut bodies = Vec::new();
+    let Value::Object(fields) = body else { return bodies };
+    for name in optional(schema) {
+        if fields.get(&name).is_some_and(Value::is_string) {
+            let (mut blank, mut absent) = (body.clone(), body.clone());
+            blank[&name] = json!("");
+            absent.as_object_mut().unwrap().remove(&name);
+            bodies.push((blank, absent, name.clone()));
+        }
+    }
+    for (name, value) in fields {
+        let Value::Object(inner) = value else { continue };
+        let inner_schema = &resolve(document, schema)["properties"][name];
+        for inner_name in optional(inner_schema) {
+            if inner.get(&inner_name).is_some_and(Value::is_string) {
+                let (mut blank, mut absent) = (body.clone(), body.clone());
+                blank[name][&inner_name] = json!("  ");
+                absent[name].as_object_mut().unwrap().remove(&inner_name);
+                bodies.push((blank, absent, format!("{name}.{inner_name}")));
+            }
+        }
+    }
+    bodies
+}
+
 struct Operation {
     method: String,
     path: String,
     path_parameters: Vec<String>,
     query_parameters: Vec<String>,
-    /// (content type, a plausible body)
-    bodies: Vec<(String, Value)>,
+    /// (content type, a plausible body, the body's schema)
+    bodies: Vec<(String, Value, Value)>,
 }
 
 fn operations(document: &Value) -> Vec<Operation> {
@@ -213,7 +249,8 @@ fn operations(document: &Value) -> Vec<Operation> {
                                 .get("example")
                                 .cloned()
                                 .unwrap_or_else(|| sample(document, media.get("schema").unwrap_or(&Value::Null), 0));
-                            (content_type.clone(), body)
+                            let schema = resolve(document, media.get("schema").unwrap_or(&Value::Null)).clone();
+                            (content_type.clone(), body, schema)
                         })
                         .collect()
                 })
@@ -235,6 +272,8 @@ fn operations(document: &Value) -> Vec<Operation> {
 struct Tally {
     statuses: BTreeMap<u16, usize>,
     problems: Vec<String>,
+    /// Optional fields sent blank and left out.
+    blank_fields: usize,
 }
 
 impl Tally {
@@ -323,7 +362,7 @@ fn every_documented_operation_refuses_hostile_input_in_the_error_shape_and_never
         };
         for key in [None, Some(bank_key.as_str()), Some(police_key.as_str())] {
             let first_body =
-                operation.bodies.first().map(|(content_type, body)| (content_type.as_str(), body.to_string()));
+                operation.bodies.first().map(|(content_type, body, _)| (content_type.as_str(), body.to_string()));
             let first_body = first_body.as_ref().map(|(content_type, text)| (*content_type, text.as_bytes()));
             if !operation.path_parameters.is_empty() {
                 for segment in odd_segments {
@@ -342,9 +381,33 @@ fn every_documented_operation_refuses_hostile_input_in_the_error_shape_and_never
                     );
                 }
             }
-            for (content_type, body) in &operation.bodies {
+            for (content_type, body, schema) in &operation.bodies {
                 let valid = body.to_string();
-                tally.send(&agent, &operation.method, &server.url(&path), key, Some((content_type, valid.as_bytes())));
+                let valid_status = tally.send(
+                    &agent,
+                    &operation.method,
+                    &server.url(&path),
+                    key,
+                    Some((content_type, valid.as_bytes())),
+                );
+                if content_type == "application/json" && valid_status.is_some_and(|status| status < 300) {
+                    // A blank optional field counts as absent: sent blank, it is taken or refused as when left out.
+                    for (blank, absent, field) in blank_and_absent(&document, schema, body) {
+                        tally.blank_fields += 1;
+                        let mut accepted = [blank, absent].map(|body| {
+                            let text = body.to_string();
+                            let url = server.url(&path);
+                            tally.send(&agent, &operation.method, &url, key, Some((content_type, text.as_bytes())))
+                        });
+                        accepted.iter_mut().for_each(|status| *status = status.map(|status| (status < 300) as u16));
+                        if accepted[0] != accepted[1] {
+                            tally.problems.push(format!(
+                                "{} {path}: {field} blank and absent answered differently (accepted: {accepted:?})",
+                                operation.method
+                            ));
+                        }
+                    }
+                }
                 for raw in hostile_raw_bodies(valid.as_bytes()) {
                     tally.send(&agent, &operation.method, &server.url(&path), key, Some((content_type, &raw)));
                 }
@@ -384,7 +447,13 @@ fn every_documented_operation_refuses_hostile_input_in_the_error_shape_and_never
         }
     }
     let sent: usize = tally.statuses.values().sum();
-    eprintln!("{sent} requests to {} operations; answers by status: {:?}", operations.len(), tally.statuses);
+    eprintln!(
+        "{sent} requests to {} operations; answers by status: {:?}; {} optional fields sent blank and absent",
+        operations.len(),
+        tally.statuses,
+        tally.blank_fields
+    );
+    assert!(tally.blank_fields >= 15, "{} optional fields were sent blank and absent", tally.blank_fields);
     assert!(
         tally.problems.is_empty(),
         "{} answers broke the rules:\n{}",

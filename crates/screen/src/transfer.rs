@@ -269,8 +269,11 @@ impl TransferRequest {
         };
         let (payer, _) = canonical_account(&self.payer.bank, &self.payer.account, "payer")?;
         let (payee, payee_bin) = canonical_account(&self.payee.bank, &self.payee.account, "payee")?;
-        let payer_customer_since =
-            self.payer.customer_since.as_ref().map(|since| parse_time(since, "payer.customer_since")).transpose()?;
+        // Blank counts as absent, as for every optional field.
+        let payer_customer_since = match &self.payer.customer_since {
+            Some(TimeValue::Text(text)) if text.trim().is_empty() => None,
+            since => since.as_ref().map(|since| parse_time(since, "payer.customer_since")).transpose()?,
+        };
         let payee_name = Some(bounded_text(self.payee.name.as_deref(), MAX_NAME_CHARS, "payee.name")?)
             .filter(|name| !name.is_empty());
         Ok(Transfer {
@@ -322,6 +325,9 @@ mod tests {
         let mut decomposed = request();
         decomposed.remark = Some("phi\u{301}  xa\u{301}c\tminh\n".into());
         assert_eq!(decomposed.validate().unwrap().remark, "phí xác minh");
+        let mut blank_since = request();
+        blank_since.payer.customer_since = Some(TimeValue::Text(" ".into()));
+        assert_eq!(blank_since.validate().unwrap().payer_customer_since, None);
     }
 
     #[test]
