@@ -215,6 +215,75 @@ fn parse_amount(text: &str, field: &str) -> Result<Option<u64>, Error> {
     })
 }
 
+/// A date, or a date and time, as a reporter gives it: the browser's `date` or `datetime-local` value
+/// (`2026-11-20`, `2026-11-20T09:30`), or what a phone whose browser lacks those inputs lets one type in a text box
+/// (`20/11/2026`, `20-11-2026 9:30`, `9h30 20/11/2026`, `20.11.26 21g15`), read in Vietnam's time: the API's form
+/// (`2026-11-20` or `2026-11-20T09:30:00+07:00`), or `None` when blank.
+fn vietnam_time(text: &str, field: &str) -> Result<Option<String>, Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let invalid = || {
+        Error::new(
+            ErrorCode::InvalidValue,
+            "write the date as day/month/year (20/11/2026), and the time if you know it (20/11/2026 09:30)",
+        )
+        .with_field(field)
+    };
+    // `2026-11-20T09:30`: the date and time of `datetime-local`.
+    let text = match text.split_once(['T', 't']) {
+        Some((date, time)) if date.len() == 10 && date.as_bytes()[4] == b'-' => format!("{date} {time}"),
+        _ => text.to_string(),
+    };
+    let (mut date, mut time) = (None, None);
+    for word in text.split_whitespace() {
+        let word = word.trim_matches(',');
+        if word.contains([':', 'h', 'H', 'g', 'G']) {
+            time = Some(time.map_or_else(|| read_clock(word), |_| None).ok_or_else(invalid)?);
+        } else {
+            date = Some(date.map_or_else(|| read_date(word), |_| None).ok_or_else(invalid)?);
+        }
+    }
+    let date = date.ok_or_else(invalid)?;
+    Ok(Some(match time {
+        None => date.to_string(),
+        Some(time) => format!("{date}T{}+07:00", time.strftime("%H:%M:%S")),
+    }))
+}
+
+/// `20/11/2026`, `20-11-26`, `20.11.2026`, `2026-11-20`.
+fn read_date(word: &str) -> Option<jiff::civil::Date> {
+    let parts: Vec<&str> = word.split(['/', '-', '.']).collect();
+    let [first, month, last] = parts[..] else { return None };
+    let number = |part: &str| -> Option<i16> {
+        (!part.is_empty() && part.len() <= 4 && part.bytes().all(|b| b.is_ascii_digit())).then(|| part.parse().ok())?
+    };
+    let (year, day) = if first.len() == 4 { (number(first)?, number(last)?) } else { (number(last)?, number(first)?) };
+    let year = match year {
+        0..=99 => 2000 + year,
+        1900..=2999 => year,
+        _ => return None,
+    };
+    jiff::civil::Date::new(year, i8::try_from(number(month)?).ok()?, i8::try_from(day).ok()?).ok()
+}
+
+/// `09:30`, `9:30:15`, `9h30`, `21g15`, `9h`.
+fn read_clock(word: &str) -> Option<jiff::civil::Time> {
+    let word = word.to_ascii_lowercase();
+    let parts: Vec<&str> = word.split([':', 'h', 'g']).collect();
+    let number = |part: &str| -> Option<i8> {
+        (!part.is_empty() && part.len() <= 2 && part.bytes().all(|b| b.is_ascii_digit())).then(|| part.parse().ok())?
+    };
+    let (hour, minute, second) = match parts[..] {
+        [hour, ""] => (number(hour)?, 0, 0),
+        [hour, minute] => (number(hour)?, number(minute)?, 0),
+        [hour, minute, second] => (number(hour)?, number(minute)?, number(second)?),
+        _ => return None,
+    };
+    jiff::civil::Time::new(hour, minute, second, 0).ok()
+}
+
 fn non_empty(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())
@@ -237,8 +306,7 @@ fn submission_of(form: &ReportFormView) -> Result<(ReportSubmission, Vec<usize>)
             to_account: non_empty(&row.to_account),
             amount_vnd: amount,
             // `datetime-local` has no zone: the reporter is in Vietnam.
-            at: non_empty(&row.transfer_at)
-                .map(|at| if at.len() == 16 { format!("{at}:00+07:00") } else { format!("{at}+07:00") }),
+            at: vietnam_time(&row.transfer_at, &format!("transfers[{row_index}].at"))?,
             remark: None,
         });
         rows.push(row_index);
@@ -255,7 +323,7 @@ fn submission_of(form: &ReportFormView) -> Result<(ReportSubmission, Vec<usize>)
         reporter,
         scam_type: non_empty(&form.scam_type),
         narrative: form.narrative.trim().to_string(),
-        occurred_at: non_empty(&form.occurred_at),
+        occurred_at: vietnam_time(&form.occurred_at, "occurred_at")?,
         place: non_empty(&form.province).map(|province| PlaceInput { province: Some(province), commune: None }),
         loss_vnd: parse_amount(&form.loss_vnd, "loss_vnd")?,
         transfers,
@@ -485,6 +553,35 @@ mod tests {
         assert_eq!(parse_amount("2000000 VND", "x").unwrap(), Some(2_000_000));
         assert_eq!(parse_amount("  ", "x").unwrap(), None);
         assert_eq!(parse_amount("mười triệu", "loss_vnd").unwrap_err().field.as_deref(), Some("loss_vnd"));
+    }
+
+    #[test]
+    fn dates_and_times_are_read_as_people_type_them() {
+        let cases = [
+            ("2026-11-20", Some("2026-11-20")),
+            ("2026-11-20T09:30", Some("2026-11-20T09:30:00+07:00")),
+            ("2026-11-20T09:30:15", Some("2026-11-20T09:30:15+07:00")),
+            ("20/11/2026", Some("2026-11-20")),
+            (" 20-11-26 ", Some("2026-11-20")),
+            ("20.11.2026 21g15", Some("2026-11-20T21:15:00+07:00")),
+            ("20/11/2026 9:30", Some("2026-11-20T09:30:00+07:00")),
+            ("9h30 20/11/2026", Some("2026-11-20T09:30:00+07:00")),
+            ("21H 1/2/2026", Some("2026-02-01T21:00:00+07:00")),
+            ("", None),
+            ("  ", None),
+        ];
+        for (typed, expected) in cases {
+            assert_eq!(vietnam_time(typed, "occurred_at").unwrap().as_deref(), expected, "{typed:?}");
+        }
+        for typed in ["hôm qua", "31/02/2026", "20/11", "20/11/2026 25:00", "9:30", "20/11/2026 9:30 10:00", "1/1/1/1"]
+        {
+            let error = vietnam_time(typed, "transfers[1].at").unwrap_err();
+            assert_eq!(
+                (error.code, error.field.as_deref()),
+                (ErrorCode::InvalidValue, Some("transfers[1].at")),
+                "{typed:?}"
+            );
+        }
     }
 
     #[test]
