@@ -200,19 +200,81 @@ fn transfer_position(error_field: &str) -> Option<usize> {
     error_field.strip_prefix("transfers[")?.split(']').next()?.parse().ok()
 }
 
-/// `1.250.000`, `1,250,000 đ`, `1250000 VND` → 1250000; empty → `None`.
+/// An amount of đồng as people write it: digits with separators (`1.250.000`, `1,250,000 đ`, `1250000 VND`), or in
+/// the words of speech (`15tr`, `15 triệu`, `1,5 tỷ`, `500k`, `500 nghìn`, `15tr5` = 15.5 million, `2 tỷ 300 triệu`);
+/// empty → `None`.
 fn parse_amount(text: &str, field: &str) -> Result<Option<u64>, Error> {
     let mut cleaned = text.trim().to_lowercase();
     for unit in ["vnđ", "vnd", "đồng", "dong", "₫", "đ"] {
         cleaned = cleaned.replace(unit, "");
     }
-    let digits: String = cleaned.chars().filter(|c| !matches!(c, '.' | ',' | ' ' | '\u{a0}')).collect();
-    if digits.is_empty() {
+    let cleaned: String = cleaned.chars().filter(|c| !matches!(c, ' ' | '\u{a0}')).collect();
+    if cleaned.is_empty() {
         return Ok(None);
     }
-    digits.parse::<u64>().map(Some).map_err(|_| {
-        Error::new(ErrorCode::InvalidValue, "write the amount in dong as digits, e.g. 15.000.000").with_field(field)
+    spoken_amount(&cleaned).map(Some).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidValue,
+            "write the amount in đồng as digits (15.000.000), or with tr, triệu, tỷ or k (15tr, 1,5 tỷ, 500k)",
+        )
+        .with_field(field)
     })
+}
+
+/// Scale words of amounts in speech.
+const AMOUNT_SCALES: [(&str, u64); 11] = [
+    ("tỷ", 1_000_000_000),
+    ("tỉ", 1_000_000_000),
+    ("ty", 1_000_000_000),
+    ("triệu", 1_000_000),
+    ("trieu", 1_000_000),
+    ("tr", 1_000_000),
+    ("nghìn", 1_000),
+    ("nghin", 1_000),
+    ("ngàn", 1_000),
+    ("ngan", 1_000),
+    ("k", 1_000),
+];
+
+/// `spaces removed, lowercase`: digits with separators, or a number and a scale word followed by a smaller amount
+/// (`2tỷ300triệu`) or by the digits that continue it (`15tr5`, `15tr500`: 15,500,000).
+fn spoken_amount(text: &str) -> Option<u64> {
+    // The first scale word, the longest where two begin at one place (`triệu`, not `tr`).
+    let scale = AMOUNT_SCALES
+        .iter()
+        .filter_map(|&(word, scale)| Some((text.find(word)?, std::cmp::Reverse(word.len()), word, scale)))
+        .min();
+    let Some((position, _, word, scale)) = scale else {
+        let digits: String = text.chars().filter(|c| !matches!(c, '.' | ',')).collect();
+        return (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.parse().ok())?;
+    };
+    let (number, rest) = (&text[..position], &text[position + word.len()..]);
+    // One separator is a decimal point (`1,5 tỷ`) unless three digits follow it (`1.500 tỷ`, a thousands separator).
+    let (whole, fraction) = match number.split_once(['.', ',']) {
+        Some((whole, fraction)) if fraction.len() == 3 => (format!("{whole}{fraction}"), String::new()),
+        Some((whole, fraction)) => (whole.to_string(), fraction.to_string()),
+        None => (number.to_string(), String::new()),
+    };
+    let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(&whole) || !all_digits(&fraction) || fraction.len() > 9 {
+        return None;
+    }
+    let tenths = |digits: &str| -> Option<u64> {
+        if digits.is_empty() {
+            return Some(0);
+        }
+        let value: u64 = digits.parse().ok()?;
+        value.checked_mul(scale)?.checked_div(10u64.checked_pow(digits.len() as u32)?)
+    };
+    let head = whole.parse::<u64>().ok()?.checked_mul(scale)?.checked_add(tenths(&fraction)?)?;
+    let tail = if rest.is_empty() {
+        0
+    } else if all_digits(rest) && fraction.is_empty() {
+        tenths(rest).filter(|&tail| tail < scale)?
+    } else {
+        spoken_amount(rest).filter(|&tail| tail < scale)?
+    };
+    head.checked_add(tail)
 }
 
 /// A date, or a date and time, as a reporter gives it: the browser's `date` or `datetime-local` value
@@ -553,6 +615,26 @@ mod tests {
         assert_eq!(parse_amount("2000000 VND", "x").unwrap(), Some(2_000_000));
         assert_eq!(parse_amount("  ", "x").unwrap(), None);
         assert_eq!(parse_amount("mười triệu", "loss_vnd").unwrap_err().field.as_deref(), Some("loss_vnd"));
+        let spoken = [
+            ("15tr", 15_000_000),
+            ("15 triệu", 15_000_000),
+            ("15 Trieu dong", 15_000_000),
+            ("1,5 tỷ", 1_500_000_000),
+            ("1.5tr", 1_500_000),
+            ("1.500 tỷ", 1_500_000_000_000),
+            ("500k", 500_000),
+            ("500 nghìn đồng", 500_000),
+            ("15tr5", 15_500_000),
+            ("15tr500", 15_500_000),
+            ("2 tỷ 300 triệu", 2_300_000_000),
+            ("2ty300tr50k", 2_300_050_000),
+        ];
+        for (typed, amount) in spoken {
+            assert_eq!(parse_amount(typed, "x").unwrap(), Some(amount), "{typed:?}");
+        }
+        for typed in ["tr", "15 triệu 2 tỷ", "1,5,5 tr", "15tr5tr", "abc", "99999999999 tỷ", "15 củ"] {
+            assert!(parse_amount(typed, "loss_vnd").is_err(), "{typed:?}");
+        }
     }
 
     #[test]
