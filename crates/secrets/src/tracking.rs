@@ -76,9 +76,12 @@ impl ReportSecret {
         sha256(self.0.trim().as_bytes())
     }
 
-    /// Whether `presented` is this secret, given only its stored hash.
+    /// Whether `presented` is this secret, given only its stored hash. Read as people copy it from a note: in any
+    /// case, with spaces or dashes between its letters (the alphabet is lowercase, so nothing is lost).
     pub fn matches_hash(presented: &str, stored_hash: &[u8]) -> bool {
-        constant_time_equal(&sha256(presented.trim().as_bytes()), stored_hash)
+        let typed: String =
+            presented.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_lowercase()).collect();
+        constant_time_equal(&sha256(typed.as_bytes()), stored_hash)
     }
 }
 
@@ -109,6 +112,9 @@ mod tests {
         let secret = ReportSecret::generate();
         assert!(ReportSecret::matches_hash(secret.expose(), &secret.hash()));
         assert!(!ReportSecret::matches_hash("wrong", &secret.hash()));
+        let copied = secret.expose().to_uppercase();
+        let copied = format!(" {}-{} {} ", &copied[..4], &copied[4..8], &copied[8..]);
+        assert!(ReportSecret::matches_hash(&copied, &secret.hash()), "{copied}");
         assert_eq!(format!("{secret:?}"), "ReportSecret(***)");
     }
 }
