@@ -581,7 +581,13 @@ pub async fn submit_report(
     let (submission, rows) = match submission_of(&form) {
         Ok(built) => built,
         Err(error) => {
-            let form_error = show_error(language, &mut form, &error, &[]);
+            // The form's own reading of a date or an amount failed: say how to write one, in the visitor's language.
+            let mut form_error = show_error(language, &mut form, &error, &[]);
+            form_error.message = match form_error.field_id.split('-').next() {
+                Some("occurred_at" | "transfer_at") => t.date_format_hint.to_string(),
+                Some("amount_vnd" | "loss_vnd") => t.amount_format_hint.to_string(),
+                _ => form_error.message,
+            };
             return report_page(&visitor, form, Some(form_error));
         }
     };

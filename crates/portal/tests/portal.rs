@@ -327,6 +327,40 @@ async fn a_report_without_javascript_is_stored_and_tracked_with_its_words_shown_
 }
 
 #[tokio::test]
+async fn dates_and_amounts_typed_as_text_are_read_and_one_that_is_not_says_how_to_write_it() {
+    let portal = portal(PortalLimits::default()).await;
+    let browser = portal.visit("vi").await;
+    // A phone's browser without a date picker: the reporter types "hôm qua" (yesterday).
+    let mut parts = report_parts(&browser, "Họ bảo làm nhiệm vụ");
+    parts.retain(|(name, _)| *name != "transfer_at");
+    parts.push(("transfer_at", text("hôm qua")));
+    let response = portal.post_multipart("/report", &browser, &parts).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body_text(response).await;
+    assert!(page.contains("href=\"#transfer_at\""), "the error links to the field");
+    assert!(page.contains("Ghi ngày theo ngày/tháng/năm (20/11/2026)"), "and says how to write a date");
+    assert_eq!(portal.state.intake().unwrap().store().count_reports().await.unwrap(), 0);
+
+    parts.retain(|(name, _)| !matches!(*name, "transfer_at" | "amount_vnd"));
+    parts.push(("transfer_at", text("20/11/2026 9h30")));
+    parts.push(("amount_vnd", text("15tr5")));
+    let response = portal.post_multipart("/report", &browser, &parts).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let receipt = body_text(response).await;
+    let (code, secret) = (element_text(&receipt, "tracking-code"), element_text(&receipt, "tracking-secret"));
+    // The secret copied by hand from a note: in capitals, in groups.
+    let copied = format!("{} {}", secret[..13].to_uppercase(), &secret[13..]);
+    let tracked =
+        portal.post_form("/track", &browser, &[("csrf", &browser.token), ("code", code), ("secret", &copied)]).await;
+    assert_eq!(tracked.status(), StatusCode::OK);
+    let store = portal.state.intake().unwrap().store().clone();
+    let report = store.report_by_tracking_code(code).await.unwrap().unwrap();
+    let transfer = &report.transfers[0];
+    assert_eq!(transfer.amount_vnd, 15_500_000);
+    assert_eq!(transfer.at, Some(1_795_141_800_000), "20/11/2026 09:30 in Vietnam's time");
+}
+
+#[tokio::test]
 async fn a_refused_report_shows_the_form_again_with_the_field_named() {
     let portal = portal(PortalLimits::default()).await;
     let browser = portal.visit("en").await;
