@@ -219,7 +219,7 @@ pub struct TransferInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields, expecting = "a contact as typed (\"0912 345 678\") or {\"kind\", \"value\"}")]
 pub enum ContactInput {
     Typed(String),
     WithKind { kind: String, value: String },
@@ -666,6 +666,17 @@ mod tests {
         assert_eq!(submission(" ").validate(Channel::Web, &[Channel::Web]).unwrap().channel, Channel::Web);
         let error = submission("hotline").validate(Channel::Web, &[Channel::Web]).unwrap_err();
         assert_eq!((error.code, error.field.as_deref()), (ErrorCode::InvalidValue, Some("channel")));
+    }
+
+    #[test]
+    fn a_contact_is_a_value_as_typed_or_a_kind_and_a_value_and_nothing_else() {
+        assert_eq!(serde_json::from_str::<ContactInput>(r#""0912""#).unwrap(), ContactInput::Typed("0912".into()));
+        let with_kind = serde_json::from_str::<ContactInput>(r#"{"kind": "url", "value": "x"}"#).unwrap();
+        assert_eq!(with_kind, ContactInput::WithKind { kind: "url".into(), value: "x".into() });
+        for text in [r#"{"kind": "url", "value": "x", "note": 1}"#, r#"["url", "x"]"#, "5", "null"] {
+            let error = serde_json::from_str::<ContactInput>(text).unwrap_err().to_string();
+            assert!(error.starts_with("a contact as typed"), "{text}: {error}");
+        }
     }
 
     #[test]

@@ -60,7 +60,7 @@ impl TransferChannel {
 
 /// A time as banks send it: Unix seconds, or ISO 8601 text (with an offset; without one it is Vietnam's time).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a time as Unix seconds or ISO 8601 text (\"2026-11-30T10:15:00+07:00\")")]
 pub enum TimeValue {
     Seconds(i64),
     Text(String),
