@@ -211,8 +211,9 @@ struct StructVisitor<V>(V);
 impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisitor<V> {
     type Value = V::Value;
 
+    /// Said to the caller: "a JSON object", not the Rust name of the struct.
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.expecting(formatter)
+        formatter.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
@@ -220,7 +221,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisitor<V> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<V::Value, A::Error> {
-        Err(de::Error::invalid_type(de::Unexpected::Seq, &"a JSON object"))
+        Err(de::Error::invalid_type(de::Unexpected::Seq, &self))
     }
 }
 
@@ -295,6 +296,9 @@ mod tests {
             let error = read(text).unwrap_err();
             assert!(error.to_string().starts_with("invalid type: sequence, expected a JSON object"), "{text}: {error}");
         }
+        // A wrong type is told in the API's words, not by the Rust name of the struct.
+        let error = read(r#"{"payee": 5}"#).unwrap_err().to_string();
+        assert!(error.starts_with("invalid type: integer `5`, expected a JSON object"), "{error}");
         // Without the adapter, serde_json reads the first two.
         assert!(serde_json::from_str::<Party>(r#"["BIDV", "1"]"#).is_ok());
     }
