@@ -12,7 +12,7 @@
 //! them exactly as it did before this module existed. A head `httparse` refuses, and an unfinished head that reaches
 //! the size limit, are answered here (400 and 431, where hyper would answer the same statuses with no body) in the
 //! API's error shape, logged, and the connection closed; once a connection is hyper's, hyper refuses such heads
-//! itself, with its bare 400 and 431.
+//! itself, and its bare 400 and 431 are rewritten in the same shape on their way out ([`HandedOffStream`]).
 //!
 //! The limits are hyper's: a head must be complete [`crate::HttpLimits::header_read_timeout`] after the connection
 //! opened or the answer before was written (else the connection is closed without an answer, as hyper does), and
@@ -384,17 +384,75 @@ fn append_http_date(answers: &mut Vec<u8>) {
 
 /// A connection handed to hyper: the bytes read before the hand-off, then the connection; a write that makes no
 /// progress for the write-stall limit fails (hyper has no such limit, and then closes the connection).
+///
+/// hyper answers a head it cannot read (400) or that outgrows its buffer (431) with a bare head and no body, and
+/// closes the connection: that answer is written in the API's error shape instead, as the heads refused before the
+/// hand-off are ([`refuse_head`]), and logged.
 pub(crate) struct HandedOffStream {
     write_stall: WriteStall,
     unread: Vec<u8>,
     read_from: usize,
     stream: TcpStream,
+    /// The answer written in place of hyper's bare refusal, and how much of it is written.
+    refusal: Option<(Vec<u8>, usize)>,
 }
 
 impl HandedOffStream {
     pub(crate) fn new(unread: Vec<u8>, stream: TcpStream, write_stall_timeout: std::time::Duration) -> Self {
-        HandedOffStream { write_stall: WriteStall::new(write_stall_timeout), unread, read_from: 0, stream }
+        HandedOffStream {
+            write_stall: WriteStall::new(write_stall_timeout),
+            unread,
+            read_from: 0,
+            stream,
+            refusal: None,
+        }
     }
+
+    /// Writes the answer that replaces hyper's refusal `buf`; done, all of `buf` counts as written.
+    fn poll_write_refusal(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let Some((answer, written)) = &mut self.refusal else { return Poll::Ready(Ok(0)) };
+        while *written < answer.len() {
+            match Pin::new(&mut self.stream).poll_write(cx, &answer[*written..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(count)) => *written += count,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return self.write_stall.watch(cx, Poll::Pending),
+            }
+        }
+        self.write_stall.watch(cx, Poll::Ready(Ok(buf.len())))
+    }
+}
+
+/// hyper's own answer to a head it cannot read: a 400 or 431 with no body that closes the connection. Every 4xx the
+/// API itself answers carries a JSON body, so a bodiless one is hyper's.
+fn hyper_head_refusal(bytes: &[u8]) -> Option<StatusCode> {
+    let status = if bytes.starts_with(b"HTTP/1.1 400 Bad Request\r\n") {
+        StatusCode::BAD_REQUEST
+    } else if bytes.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n") {
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    } else {
+        return None;
+    };
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle));
+    let bare = bytes.ends_with(b"\r\n\r\n") && has(b"\r\ncontent-length: 0\r\n") && has(b"\r\nconnection: close\r\n");
+    bare.then_some(status)
+}
+
+/// The API's answer (and request-log line) for a head hyper refused with `status`.
+fn head_refusal_answer(status: StatusCode) -> Vec<u8> {
+    let message = if status == StatusCode::BAD_REQUEST {
+        "the request is not HTTP/1.1: its request line or headers cannot be read"
+    } else {
+        "the request's head (request line and headers) is larger than the server reads"
+    };
+    let error =
+        ApiError::new(canhgiac_core::Error::new(canhgiac_core::ErrorCode::InvalidRequest, message)).with_status(status);
+    let (status, body, code) = error_answer(error);
+    let mut answer = Vec::with_capacity(256 + body.len());
+    append_json_answer(&mut answer, status, None, true, &body);
+    let code = code.map(|code| code.as_str());
+    crate::access_log::log_answer("-", "-", status.as_u16(), None, code, std::time::Duration::ZERO);
+    answer
 }
 
 impl AsyncRead for HandedOffStream {
@@ -417,6 +475,14 @@ impl AsyncRead for HandedOffStream {
 impl AsyncWrite for HandedOffStream {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = &mut *self;
+        if this.refusal.is_none()
+            && let Some(status) = hyper_head_refusal(buf)
+        {
+            this.refusal = Some((head_refusal_answer(status), 0));
+        }
+        if this.refusal.is_some() {
+            return this.poll_write_refusal(cx, buf);
+        }
         let written = Pin::new(&mut this.stream).poll_write(cx, buf);
         this.write_stall.watch(cx, written)
     }
@@ -426,6 +492,13 @@ impl AsyncWrite for HandedOffStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        // hyper's refusal is a head alone, in one slice.
+        let mut slices = bufs.iter().filter(|slice| !slice.is_empty());
+        if let (Some(only), None) = (slices.next(), slices.next())
+            && (self.refusal.is_some() || hyper_head_refusal(only).is_some())
+        {
+            return self.poll_write(cx, only);
+        }
         let this = &mut *self;
         let written = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
         this.write_stall.watch(cx, written)
