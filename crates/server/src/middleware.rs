@@ -81,7 +81,7 @@ pub struct HttpLimits {
     /// closed, so that neither holds a connection forever.
     pub header_read_timeout: Duration,
     /// Largest request head (request line and headers), in bytes; a larger one is answered 431 (in the API's error
-    /// shape until the connection is handed to hyper, whose 431 has no body) and the connection closed. It is
+    /// shape, hyper's own 431 rewritten so) and the connection closed. It is
     /// also the most a connection buffers of a body at once, so it bounds what each connection holds in memory.
     pub max_request_head_bytes: usize,
     /// Most connections served at once; the next one waits in the kernel's queue until one closes. It keeps the
