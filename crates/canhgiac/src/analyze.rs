@@ -159,9 +159,16 @@ fn analyse_lines(analyzer: &Analyzer, index: Option<&ReputationIndex>, now: i64)
             });
         let json = match answer {
             Ok(analysis) => serde_json::to_string(&analysis),
-            Err(error) => serde_json::to_string(&serde_json::json!({"error": {
-                "code": error.code.as_str(), "message": error.message, "field": error.field, "line": number + 1,
-            }})),
+            Err(error) => {
+                // Said of a line, not of a request body: serde's position is within the line.
+                let message = error
+                    .message
+                    .replace("the body must be a JSON object", "each line must be a JSON object")
+                    .replace(" at line 1 column ", " at column ");
+                serde_json::to_string(&serde_json::json!({"error": {
+                    "code": error.code.as_str(), "message": message, "field": error.field, "line": number + 1,
+                }}))
+            }
         }
         .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
         let written = out.write_all(json.as_bytes()).and_then(|()| out.write_all(b"\n"));

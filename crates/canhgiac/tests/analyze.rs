@@ -102,6 +102,7 @@ fn analyze_jsonl_answers_every_line_in_order_and_names_bad_lines() {
     assert_eq!(lines[1]["channel"], "sms");
     assert_eq!(lines[2]["error"]["line"], 3);
     assert_eq!(lines[2]["error"]["code"], "invalid_request");
+    assert_eq!(lines[2]["error"]["message"], "each line must be a JSON object");
     assert_eq!(lines[3]["error"]["line"], 5);
     assert_eq!(lines[3]["error"]["field"], "channel");
     // The API's answers to the same bodies: the field at fault is named.
@@ -109,6 +110,8 @@ fn analyze_jsonl_answers_every_line_in_order_and_names_bad_lines() {
     assert_eq!((&lines[5]["error"]["code"], &lines[5]["error"]["field"]), (&json!("missing_field"), &json!("text")));
     assert_eq!((&lines[6]["error"]["code"], &lines[6]["error"]["field"]), (&json!("invalid_type"), &json!("text")));
     assert_eq!(lines[6]["error"]["line"], 8);
+    let message = lines[6]["error"]["message"].as_str().unwrap();
+    assert!(message.ends_with("at column 9") && !message.contains("line 1"), "a position within the line: {message}");
 }
 
 #[test]
