@@ -1,6 +1,7 @@
 //! The portal's pages through the whole router (API routes, middleware, portal): rendering in both languages,
 //! the security headers, CSRF refusals that store nothing, the report form without JavaScript, tracking with
-//! the narrative shown as text, rate limits, QR pictures decoded on the server, and the search's routing.
+//! the narrative shown as text, rate limits, QR pictures decoded on the server, the search's routing, and hostile
+//! values in every form field and query (never a 5xx; a refused form names its field).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -499,4 +500,119 @@ async fn the_money_trail_takes_several_transfers_without_javascript() {
     assert!(receipt.contains("1900 54 54 13") && receipt.contains("1900 9247"), "Vietcombank's and BIDV's hotlines");
     let reports = store.reports(&canhgiac_store::ReportFilter { limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(reports[0].transfers.len(), 2);
+}
+
+/// Values put in place of a form field: empty, long, control and astral characters, markup, injection attempts,
+/// numbers no field could mean, dates that are none.
+fn hostile_form_values() -> Vec<String> {
+    vec![
+        String::new(),
+        " ".into(),
+        "x".repeat(20_000),
+        "\u{0}\u{1b}[31m\u{200b}".into(),
+        "𝕏🙂".repeat(40),
+        "' OR 1=1 --".into(),
+        "<script>alert(1)</script>".into(),
+        "9".repeat(400),
+        "18446744073709551616".into(),
+        "-1".into(),
+        "1e308".into(),
+        "2026-13-45T99:99:99".into(),
+        "31/02/2026 25:61".into(),
+        "%00".into(),
+    ]
+}
+
+#[tokio::test]
+async fn every_form_field_takes_hostile_values_without_failing_and_refusals_name_the_field() {
+    let many = PortalLimits { reports: 10_000, uploads: 10_000, lookups: 10_000, window: Duration::from_secs(600) };
+    let portal = portal(many).await;
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    let mut problems = Vec::new();
+    for language in ["vi", "en"] {
+        let browser = portal.visit(language).await;
+        // The report form: every field the page has, one at a time.
+        let base = report_parts(&browser, "Họ gọi tự xưng công an, bắt chuyển tiền vào tài khoản tạm giữ.");
+        let names: Vec<&str> =
+            base.iter().map(|(name, _)| *name).filter(|name| !matches!(*name, "csrf" | "files")).collect();
+        let mut cases = 0usize;
+        for name in names.iter().copied().chain([
+            "occurred_at",
+            "loss_vnd",
+            "province",
+            "reporter_name",
+            "reporter_phone",
+            "reporter_email",
+            "from_account",
+        ]) {
+            for value in hostile_form_values() {
+                cases += 1;
+                let mut parts: Vec<(&str, Part)> = Vec::new();
+                for (other, part) in
+                    report_parts(&browser, "Họ gọi tự xưng công an, bắt chuyển tiền vào tài khoản tạm giữ.")
+                {
+                    if other == name {
+                        continue;
+                    }
+                    let part = match (other, part) {
+                        ("submission_id", _) => text(&format!("{cases:032x}")),
+                        (_, part) => part,
+                    };
+                    parts.push((other, part));
+                }
+                if name == "reporter_name" || name == "reporter_phone" || name == "reporter_email" {
+                    parts.retain(|(other, _)| *other != "identity");
+                    parts.push(("identity", text("named")));
+                }
+                parts.push((name, text(&value)));
+                let response = portal.post_multipart("/report", &browser, &parts).await;
+                let status = response.status().as_u16();
+                *statuses.entry(status).or_default() += 1;
+                let page = body_text(response).await;
+                if status >= 500 {
+                    problems.push(format!("/report {name}={value:.40?}: {status}"));
+                } else if status >= 400 && !page.contains("id=\"form-error\"") {
+                    problems.push(format!("/report {name}={value:.40?}: {status} without the form's error"));
+                }
+            }
+        }
+        // The small forms.
+        for (path, fields) in
+            [("/search", &["q"][..]), ("/analyze", &["text"][..]), ("/track", &["code", "secret"][..])]
+        {
+            for name in fields {
+                for value in hostile_form_values() {
+                    let mut sent: Vec<(&str, &str)> = vec![("csrf", &browser.token)];
+                    sent.extend(fields.iter().filter(|other| *other != name).map(|other| (*other, "x")));
+                    sent.push((name, &value));
+                    let response = portal.post_form(path, &browser, &sent).await;
+                    let status = response.status().as_u16();
+                    *statuses.entry(status).or_default() += 1;
+                    if status >= 500 {
+                        problems.push(format!("{path} {name}={value:.40?}: {status}"));
+                    }
+                }
+            }
+        }
+        // Pages read from the query and the path.
+        for value in hostile_form_values() {
+            let encoded = percent_encode(&value);
+            for path in [
+                format!("/check?q={encoded}"),
+                format!("/scams/{encoded}"),
+                format!("/lang?to={encoded}&back={encoded}"),
+                format!("/report?contact={encoded}&scam_type={encoded}"),
+            ] {
+                let response = portal.get(&path, &browser.cookies).await;
+                let status = response.status().as_u16();
+                *statuses.entry(status).or_default() += 1;
+                if status >= 500 {
+                    problems.push(format!("GET {path:.60}: {status}"));
+                }
+            }
+        }
+    }
+    eprintln!("answers by status: {statuses:?}");
+    assert!(problems.is_empty(), "{} answers broke the rules:\n{}", problems.len(), problems.join("\n"));
+    assert!(statuses.get(&422).copied().unwrap_or(0) > 50, "the report form refused hostile values: {statuses:?}");
 }
