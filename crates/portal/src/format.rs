@@ -41,6 +41,12 @@ pub fn date_time(millis: i64) -> String {
     in_vietnam(millis, "%H:%M %d/%m/%Y")
 }
 
+/// Today's date in Vietnam (what "hôm nay" means to a reporter).
+pub fn today_in_vietnam(now_millis: i64) -> jiff::civil::Date {
+    let at = Timestamp::from_millisecond(now_millis).unwrap_or(Timestamp::UNIX_EPOCH);
+    Offset::constant(7).to_datetime(at).date()
+}
+
 /// The `YYYY-MM-DD` of today in Vietnam: the latest date the report form accepts.
 pub fn today_iso(now_millis: i64) -> String {
     in_vietnam(now_millis, "%Y-%m-%d")

@@ -245,7 +245,7 @@ texts! {
     to_account_label: "Số tài khoản nhận", "Receiving account number";
     amount_label: "Số tiền (đồng)", "Amount (dong)";
     transfer_at_label: "Thời điểm chuyển", "When you transferred";
-    date_format_hint: "Ghi ngày theo ngày/tháng/năm (20/11/2026), thêm giờ nếu bạn nhớ (20/11/2026 09:30).", "Write the date as day/month/year (20/11/2026), and the time if you know it (20/11/2026 09:30).";
+    date_format_hint: "Ghi ngày theo ngày/tháng/năm (20/11/2026), thêm giờ nếu bạn nhớ (20/11/2026 09:30, hoặc: 3h chiều hôm qua).", "Write the date as day/month/year (20/11/2026), and the time if you know it (20/11/2026 09:30, or in Vietnamese: 3h chiều hôm qua).";
     amount_format_hint: "Ghi số tiền bằng chữ số (15.000.000) hoặc kèm tr, triệu, tỷ, k (15tr, 1,5 tỷ, 500k).", "Write the amount in digits (15.000.000), or with tr, triệu, tỷ or k (15tr, 1,5 tỷ, 500k).";
     transfer_legend: "Lần chuyển", "Transfer";
     add_transfer: "Thêm một lần chuyển", "Add another transfer";

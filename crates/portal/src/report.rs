@@ -279,10 +279,11 @@ fn spoken_amount(text: &str) -> Option<u64> {
 
 /// A date, or a date and time, as a reporter gives it: the browser's `date` or `datetime-local` value
 /// (`2026-11-20`, `2026-11-20T09:30`), or what a phone whose browser lacks those inputs lets one type in a text box
-/// (`20/11/2026`, `20-11-2026 9:30`, `9h30 20/11/2026`, `20.11.26 21g15`), read in Vietnam's time: the API's form
-/// (`2026-11-20` or `2026-11-20T09:30:00+07:00`), or `None` when blank.
-fn vietnam_time(text: &str, field: &str) -> Result<Option<String>, Error> {
-    let text = text.trim();
+/// (`20/11/2026`, `20-11-2026 9:30`, `9h30 20/11/2026`, `20.11.26 21g15`, `3h chiều hôm qua`, `lúc 9h sáng ngày
+/// 20/11/2026`), read in Vietnam's time, `today` being today's date there: the API's form (`2026-11-20` or
+/// `2026-11-20T09:30:00+07:00`), or `None` when blank.
+fn vietnam_time(text: &str, field: &str, today: jiff::civil::Date) -> Result<Option<String>, Error> {
+    let text = text.trim().to_lowercase();
     if text.is_empty() {
         return Ok(None);
     }
@@ -294,24 +295,39 @@ fn vietnam_time(text: &str, field: &str) -> Result<Option<String>, Error> {
         .with_field(field)
     };
     // `2026-11-20T09:30`: the date and time of `datetime-local`.
-    let text = match text.split_once(['T', 't']) {
+    let mut text = match text.split_once('t') {
         Some((date, time)) if date.len() == 10 && date.as_bytes()[4] == b'-' => format!("{date} {time}"),
-        _ => text.to_string(),
+        _ => text,
     };
-    let (mut date, mut time) = (None, None);
+    for (words, days_ago) in [("hôm nay", 0), ("hom nay", 0), ("hôm qua", 1), ("hom qua", 1), ("hôm kia", 2), ("hom kia", 2)] {
+        let day = today.checked_sub(jiff::Span::new().days(days_ago)).map_err(|_| invalid())?;
+        text = text.replace(words, &day.strftime(" %d/%m/%Y ").to_string());
+    }
+    let (mut date, mut time, mut part_of_day) = (None, None, None);
     for word in text.split_whitespace() {
-        let word = word.trim_matches(',');
-        if word.contains([':', 'h', 'H', 'g', 'G']) {
-            time = Some(time.map_or_else(|| read_clock(word), |_| None).ok_or_else(invalid)?);
-        } else {
-            date = Some(date.map_or_else(|| read_date(word), |_| None).ok_or_else(invalid)?);
+        let word = word.trim_matches([',', '.']);
+        match word {
+            // "at", "on the day", "around", "in the morning": nothing to read.
+            "lúc" | "luc" | "ngày" | "ngay" | "vào" | "vao" | "khoảng" | "khoang" | "sáng" | "sang" => {}
+            "trưa" | "trua" | "chiều" | "chieu" | "tối" | "toi" | "đêm" | "dem" => part_of_day = Some(word),
+            _ if word.contains([':', 'h', 'g']) => {
+                time = Some(time.map_or_else(|| read_clock(word), |_| None).ok_or_else(invalid)?);
+            }
+            _ => date = Some(date.map_or_else(|| read_date(word), |_| None).ok_or_else(invalid)?),
         }
     }
     let date = date.ok_or_else(invalid)?;
-    Ok(Some(match time {
-        None => date.to_string(),
-        Some(time) => format!("{date}T{}+07:00", time.strftime("%H:%M:%S")),
-    }))
+    let Some(time) = time else { return Ok(Some(date.to_string())) };
+    // "3h chiều" is 15:00, "11h đêm" 23:00, "1h trưa" 13:00; "2h đêm" stays 02:00.
+    let hour = time.hour();
+    let afternoon = match part_of_day {
+        Some("trưa" | "trua") => hour < 6,
+        Some("chiều" | "chieu" | "tối" | "toi") => hour < 12,
+        Some("đêm" | "dem") => (6..12).contains(&hour),
+        _ => false,
+    };
+    let time = if afternoon { time.with().hour(hour + 12).build().map_err(|_| invalid())? } else { time };
+    Ok(Some(format!("{date}T{}+07:00", time.strftime("%H:%M:%S"))))
 }
 
 /// `20/11/2026`, `20-11-26`, `20.11.2026`, `2026-11-20`.
@@ -354,6 +370,7 @@ fn non_empty(text: &str) -> Option<String> {
 /// The API's submission from the form, and for each of its transfers the form row it came from (empty rows are
 /// left out, so an intake error's `transfers[N]` is the N-th row sent, not the N-th row shown).
 fn submission_of(form: &ReportFormView) -> Result<(ReportSubmission, Vec<usize>), Error> {
+    let today = crate::format::today_in_vietnam(now_millis());
     let mut transfers = Vec::new();
     let mut rows = Vec::new();
     for (row_index, row) in form.transfers.iter().enumerate().filter(|(_, row)| !row.is_empty()) {
@@ -368,7 +385,7 @@ fn submission_of(form: &ReportFormView) -> Result<(ReportSubmission, Vec<usize>)
             to_account: non_empty(&row.to_account),
             amount_vnd: amount,
             // `datetime-local` has no zone: the reporter is in Vietnam.
-            at: vietnam_time(&row.transfer_at, &format!("transfers[{row_index}].at"))?,
+            at: vietnam_time(&row.transfer_at, &format!("transfers[{row_index}].at"), today)?,
             remark: None,
         });
         rows.push(row_index);
@@ -385,7 +402,7 @@ fn submission_of(form: &ReportFormView) -> Result<(ReportSubmission, Vec<usize>)
         reporter,
         scam_type: non_empty(&form.scam_type),
         narrative: form.narrative.trim().to_string(),
-        occurred_at: vietnam_time(&form.occurred_at, "occurred_at")?,
+        occurred_at: vietnam_time(&form.occurred_at, "occurred_at", today)?,
         place: non_empty(&form.province).map(|province| PlaceInput { province: Some(province), commune: None }),
         loss_vnd: parse_amount(&form.loss_vnd, "loss_vnd")?,
         transfers,
@@ -658,12 +675,31 @@ mod tests {
             ("", None),
             ("  ", None),
         ];
-        for (typed, expected) in cases {
-            assert_eq!(vietnam_time(typed, "occurred_at").unwrap().as_deref(), expected, "{typed:?}");
+        let today = jiff::civil::date(2026, 12, 1);
+        let said = [
+            ("hôm nay", Some("2026-12-01")),
+            ("Hôm qua lúc 21h", Some("2026-11-30T21:00:00+07:00")),
+            ("3h chiều hôm qua", Some("2026-11-30T15:00:00+07:00")),
+            ("lúc 9h sáng ngày 20/11/2026", Some("2026-11-20T09:00:00+07:00")),
+            ("khoảng 11h đêm hôm kia", Some("2026-11-29T23:00:00+07:00")),
+            ("2h đêm hôm qua", Some("2026-11-30T02:00:00+07:00")),
+            ("1h30 trưa 20/11/2026", Some("2026-11-20T13:30:00+07:00")),
+            ("20:15 tối 20/11/2026", Some("2026-11-20T20:15:00+07:00")),
+        ];
+        for (typed, expected) in cases.into_iter().chain(said) {
+            assert_eq!(vietnam_time(typed, "occurred_at", today).unwrap().as_deref(), expected, "{typed:?}");
         }
-        for typed in ["hôm qua", "31/02/2026", "20/11", "20/11/2026 25:00", "9:30", "20/11/2026 9:30 10:00", "1/1/1/1"]
-        {
-            let error = vietnam_time(typed, "transfers[1].at").unwrap_err();
+        for typed in [
+            "tuần trước",
+            "31/02/2026",
+            "20/11",
+            "20/11/2026 25:00",
+            "9:30",
+            "20/11/2026 9:30 10:00",
+            "1/1/1/1",
+            "chiều",
+        ] {
+            let error = vietnam_time(typed, "transfers[1].at", today).unwrap_err();
             assert_eq!(
                 (error.code, error.field.as_deref()),
                 (ErrorCode::InvalidValue, Some("transfers[1].at")),

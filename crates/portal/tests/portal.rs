@@ -331,10 +331,10 @@ async fn a_report_without_javascript_is_stored_and_tracked_with_its_words_shown_
 async fn dates_and_amounts_typed_as_text_are_read_and_one_that_is_not_says_how_to_write_it() {
     let portal = portal(PortalLimits::default()).await;
     let browser = portal.visit("vi").await;
-    // A phone's browser without a date picker: the reporter types "hôm qua" (yesterday).
+    // A phone's browser without a date picker: the reporter types "tuần trước" (last week), which says no day.
     let mut parts = report_parts(&browser, "Họ bảo làm nhiệm vụ");
     parts.retain(|(name, _)| *name != "transfer_at");
-    parts.push(("transfer_at", text("hôm qua")));
+    parts.push(("transfer_at", text("tuần trước")));
     let response = portal.post_multipart("/report", &browser, &parts).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = body_text(response).await;
