@@ -299,7 +299,9 @@ fn vietnam_time(text: &str, field: &str, today: jiff::civil::Date) -> Result<Opt
         Some((date, time)) if date.len() == 10 && date.as_bytes()[4] == b'-' => format!("{date} {time}"),
         _ => text,
     };
-    for (words, days_ago) in [("hôm nay", 0), ("hom nay", 0), ("hôm qua", 1), ("hom qua", 1), ("hôm kia", 2), ("hom kia", 2)] {
+    for (words, days_ago) in
+        [("hôm nay", 0), ("hom nay", 0), ("hôm qua", 1), ("hom qua", 1), ("hôm kia", 2), ("hom kia", 2)]
+    {
         let day = today.checked_sub(jiff::Span::new().days(days_ago)).map_err(|_| invalid())?;
         text = text.replace(words, &day.strftime(" %d/%m/%Y ").to_string());
     }

@@ -423,19 +423,29 @@ impl HandedOffStream {
     }
 }
 
-/// hyper's own answer to a head it cannot read: a 400 or 431 with no body that closes the connection. Every 4xx the
-/// API itself answers carries a JSON body, so a bodiless one is hyper's.
-fn hyper_head_refusal(bytes: &[u8]) -> Option<StatusCode> {
-    let status = if bytes.starts_with(b"HTTP/1.1 400 Bad Request\r\n") {
-        StatusCode::BAD_REQUEST
-    } else if bytes.starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n") {
-        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
-    } else {
+/// Where hyper's own answer to a head it cannot read begins in `bytes`, which it ends (after any answers written with
+/// it), and its status: a 400 or 431 head with no body that closes the connection. Every 4xx the API itself answers
+/// carries a JSON body, so a bodiless one is hyper's. Only the tail is looked at, and only when it ends a head.
+fn hyper_head_refusal(bytes: &[u8]) -> Option<(usize, StatusCode)> {
+    if !bytes.ends_with(b"\r\n\r\n") {
         return None;
-    };
-    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle));
-    let bare = bytes.ends_with(b"\r\n\r\n") && has(b"\r\ncontent-length: 0\r\n") && has(b"\r\nconnection: close\r\n");
-    bare.then_some(status)
+    }
+    let tail_start = bytes.len().saturating_sub(256);
+    let tail = &bytes[tail_start..];
+    let find_last = |needle: &[u8]| tail.windows(needle.len()).rposition(|window| window == needle);
+    for (status_line, status) in [
+        (&b"HTTP/1.1 400 Bad Request\r\n"[..], StatusCode::BAD_REQUEST),
+        (&b"HTTP/1.1 431 Request Header Fields Too Large\r\n"[..], StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
+    ] {
+        let Some(at) = find_last(status_line) else { continue };
+        let head = &tail[at..];
+        let has = |needle: &[u8]| head.windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle));
+        let one_head = head.windows(4).position(|window| window == b"\r\n\r\n") == Some(head.len() - 4);
+        if one_head && has(b"\r\ncontent-length: 0\r\n") && has(b"\r\nconnection: close\r\n") {
+            return Some((tail_start + at, status));
+        }
+    }
+    None
 }
 
 /// The API's answer (and request-log line) for a head hyper refused with `status`.
@@ -475,10 +485,16 @@ impl AsyncRead for HandedOffStream {
 impl AsyncWrite for HandedOffStream {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = &mut *self;
+        let mut buf = buf;
         if this.refusal.is_none()
-            && let Some(status) = hyper_head_refusal(buf)
+            && let Some((start, status)) = hyper_head_refusal(buf)
         {
-            this.refusal = Some((head_refusal_answer(status), 0));
+            if start == 0 {
+                this.refusal = Some((head_refusal_answer(status), 0));
+            } else {
+                // The answers before it go first, as they are; hyper then writes the refusal alone.
+                buf = &buf[..start];
+            }
         }
         if this.refusal.is_some() {
             return this.poll_write_refusal(cx, buf);
@@ -492,12 +508,15 @@ impl AsyncWrite for HandedOffStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        // hyper's refusal is a head alone, in one slice.
-        let mut slices = bufs.iter().filter(|slice| !slice.is_empty());
-        if let (Some(only), None) = (slices.next(), slices.next())
-            && (self.refusal.is_some() || hyper_head_refusal(only).is_some())
+        // hyper's refusal is a head, in the last slice: the slices before it go first, then it alone.
+        let mut bufs = bufs;
+        if let Some(last) = bufs.iter().rposition(|slice| !slice.is_empty())
+            && (self.refusal.is_some() || hyper_head_refusal(&bufs[last]).is_some())
         {
-            return self.poll_write(cx, only);
+            if bufs[..last].iter().all(|slice| slice.is_empty()) {
+                return self.poll_write(cx, &bufs[last]);
+            }
+            bufs = &bufs[..last];
         }
         let this = &mut *self;
         let written = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
@@ -549,6 +568,26 @@ impl WriteStall {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hypers_bodiless_refusals_are_found_alone_or_after_the_answers_written_with_them() {
+        let refusal = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\ndate: Tue, 01 Dec 2026 17:15:01 GMT\r\n\r\n";
+        assert_eq!(hyper_head_refusal(refusal), Some((0, StatusCode::BAD_REQUEST)));
+        let answered =
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{\"status\":\"ok\"}";
+        let together = [&answered[..], &refusal[..]].concat();
+        assert_eq!(hyper_head_refusal(&together), Some((answered.len(), StatusCode::BAD_REQUEST)));
+        let too_large =
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(hyper_head_refusal(too_large), Some((0, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)));
+        // The API's own 400s carry a body; an answer that only ends a head (a 304) is no refusal.
+        let api_refusal = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}";
+        assert_eq!(hyper_head_refusal(api_refusal), None);
+        let kept_open = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(hyper_head_refusal(kept_open), None);
+        assert_eq!(hyper_head_refusal(b"HTTP/1.1 304 Not Modified\r\netag: \"v1\"\r\n\r\n"), None);
+        assert_eq!(hyper_head_refusal(answered), None);
+    }
 
     #[test]
     fn a_look_up_head_is_taken_and_its_query_read_as_http_uri_reads_it() {
