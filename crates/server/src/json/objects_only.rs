@@ -1,10 +1,11 @@
 //! `ObjectsOnly`: a deserializer adapter under which a struct is read from a JSON object only.
 //!
 //! serde's derived structs also accept an array of their fields in order (`"payee": ["BIDV", "2110…"]`), a form the
-//! API does not document and a client would only send by mistake. The adapter asks the format for a map wherever a
-//! struct is wanted, so an array there is an `invalid type: sequence, expected a JSON object` error naming the field, and
-//! passes itself down through every sequence, map, option and enum so that nested structs are held to it too.
-//! (Structs read through serde's buffering, `flatten` and untagged enums, are outside it; the API uses neither.)
+//! API does not document and a client would only send by mistake. Wherever a struct is wanted, the adapter hands the
+//! format a visitor that takes a map and refuses a sequence (`invalid type: sequence, expected a JSON object`, the
+//! field named by the caller's path), and it passes itself down through every sequence, map, option and enum so that
+//! nested structs are held to it too. Structs read through serde's buffering (`flatten`, untagged enums: a report's
+//! contact, a transfer's time) are outside it; those enums say what they expect themselves.
 
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
 use std::fmt;
