@@ -7,7 +7,7 @@
 //!   [`ArcSwap`]. A writer copies the shard it changes and swaps the copy in; a reader holds whichever version
 //!   it loaded. Writers take one lock among themselves.
 //! - Small: a contact is a 16-byte table entry plus its canonical form and its signals packed into a few bytes
-//!   ([`codec`]); its level and score ([`assess`]) are kept, its reasons are built only when asked
+//!   (`codec`); its level and score ([`assess`]) are kept, its reasons are built only when asked
 //!   ([`ReputationIndex::verdict`]).
 //! - Private look-ups ([`ReputationIndex::range`]): a second structure keyed by the SHA-256 of the canonical
 //!   form, for clients that must not say what they look up (docs/private-lookups.md).

@@ -57,7 +57,7 @@ fn has_json_content_type(headers: &HeaderMap) -> bool {
 /// Deserializes `bytes` as `T`, naming the field at fault in the error.
 ///
 /// The body, and every struct within it, must be a JSON object: serde would otherwise also read a struct from an
-/// array of its fields ([`ObjectsOnly`]).
+/// array of its fields (`objects_only::ObjectsOnly`).
 pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Err(error) = std::str::from_utf8(bytes) {
         return Err(Error::new(

@@ -42,7 +42,7 @@ pub type LargeAnswers = And<And<SizeAbove, NotForContentType>, SuccessfulAnswer>
 pub const SMALLEST_COMPRESSED_ANSWER: u16 = 1024;
 
 /// Compresses an answer with gzip or brotli when the client's `Accept-Encoding` allows it (its order of preference,
-/// `q=0` respected) and [`LargeAnswers`] says it is worth it. Level 4 of either: most of the saving of the best
+/// `q=0` respected) and `LargeAnswers` says it is worth it. Level 4 of either: most of the saving of the best
 /// level for a fraction of its CPU (a full list of a million contacts is compressed as it is sent). Put only on
 /// routes whose answers can be large (lists, batches, pages): the look-up and screening answers are small and
 /// their microseconds are counted. Error answers are never compressed, so the error-shape layer may replace
