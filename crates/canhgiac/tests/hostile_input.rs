@@ -3,8 +3,8 @@
 //! all; odd path and query values; with no key and with keys of two kinds of organisation. Every answer must be a
 //! success or a refusal in the API's error shape (`code`, `message`, `message_vi`), never a 5xx, and the server
 //! must log no panic. The routes' own tests check what each refusal says; this one guards the routes no test
-//! thought of, and the routes added later. It also holds every body to one convention: an optional string field sent
-//! blank is taken or refused as when it is left out.
+//! thought of, and the routes added later. It also holds every body to two conventions: an object sent as the array
+//! of its values is never taken, and an optional string field sent blank is taken or refused as when it is left out.
 
 mod support;
 
