@@ -346,7 +346,7 @@ impl ReportSubmission {
             None => ScamType::Other,
             Some(text) => ScamType::parse(text).map_err(|e| e.with_field("scam_type"))?,
         };
-        let narrative = clean_multiline_text(&self.narrative, MAX_NARRATIVE_CHARS, "narrative")?;
+        let narrative = crate::text::free_text_at_most(&self.narrative, MAX_NARRATIVE_CHARS, "narrative")?;
         let occurred_at =
             optional_text(&self.occurred_at).map(|text| parse_instant(text, "occurred_at")).transpose()?;
         let place = self.place.clone().unwrap_or_default();
@@ -450,7 +450,8 @@ fn optional_text(value: &Option<String>) -> Option<&str> {
 }
 
 fn validate_reporter(reporter: &ReporterInput) -> Result<ReporterPersonalData, Error> {
-    let name = optional_text(&reporter.name).map(|n| clean_line(n, 200, "reporter.name")).transpose()?;
+    let name =
+        optional_text(&reporter.name).map(|n| crate::text::one_line_at_most(n, 200, "reporter.name")).transpose()?;
     let phone = optional_text(&reporter.phone)
         .map(|p| PhoneNumber::parse(p).map(|p| p.canonical().to_string()))
         .transpose()
@@ -502,7 +503,8 @@ fn validate_transfer(input: &TransferInput, position: usize) -> Result<(Transfer
         }
     };
     let at = optional_text(&input.at).map(|text| parse_instant(text, &field("at"))).transpose()?;
-    let remark = optional_text(&input.remark).map(|r| clean_line(r, 500, &field("remark"))).transpose()?;
+    let remark =
+        optional_text(&input.remark).map(|r| crate::text::one_line_at_most(r, 500, &field("remark"))).transpose()?;
     Ok((Transfer { to_account, amount_vnd, at }, TransferPersonalData { from_account, remark }))
 }
 
@@ -588,15 +590,6 @@ pub fn parse_instant(text: &str, field: &str) -> Result<i64, Error> {
     Ok(timestamp.as_millisecond())
 }
 
-/// One line of text: NFC, trimmed, inner whitespace collapsed, no control characters, at most `max` characters.
-fn clean_line(text: &str, max: usize, field: &str) -> Result<String, Error> {
-    let collapsed = crate::text::one_line(text, field)?;
-    if collapsed.chars().count() > max {
-        return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
-    }
-    Ok(collapsed)
-}
-
 /// A reason someone gives (for a listing, a change of a report's status, an appeal and its decision), read as a
 /// report's narrative is (trimmed, NFC, newlines and tabs but no other control character) and `characters` long;
 /// else an `invalid_value` that asks for it (`"{ask}, in 1-1000 characters"`).
@@ -613,15 +606,6 @@ pub fn clean_reason(
             format!("{ask}, in {}-{} characters", characters.start(), characters.end()),
         )
         .with_field(field));
-    }
-    Ok(text)
-}
-
-/// Free text over several lines, `max` characters at most ([`crate::text::free_text`]).
-fn clean_multiline_text(text: &str, max: usize, field: &str) -> Result<String, Error> {
-    let text = crate::text::free_text(text, field)?;
-    if text.chars().count() > max {
-        return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
     }
     Ok(text)
 }

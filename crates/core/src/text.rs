@@ -32,6 +32,25 @@ pub fn one_line(text: &str, field: &str) -> Result<String, crate::Error> {
     Ok(nfc(line))
 }
 
+/// [`free_text`] of at most `max` characters (`input_too_long` otherwise).
+pub fn free_text_at_most(text: &str, max: usize, field: &str) -> Result<String, crate::Error> {
+    at_most(free_text(text, field)?, max, field)
+}
+
+/// [`one_line`] of at most `max` characters (`input_too_long` otherwise).
+pub fn one_line_at_most(text: &str, max: usize, field: &str) -> Result<String, crate::Error> {
+    at_most(one_line(text, field)?, max, field)
+}
+
+fn at_most(text: String, max: usize, field: &str) -> Result<String, crate::Error> {
+    if text.chars().count() > max {
+        return Err(
+            crate::Error::new(crate::ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field)
+        );
+    }
+    Ok(text)
+}
+
 /// `text` in NFC; most text already is (all ASCII is), and the quick check spares the recomposition.
 fn nfc(text: String) -> String {
     use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};

@@ -3,7 +3,7 @@
 
 use canhgiac_core::identifier::{BankAccount, bank_by_bin, bank_by_name};
 use canhgiac_core::report::MAX_AMOUNT_VND;
-use canhgiac_core::text::one_line;
+use canhgiac_core::text::one_line_at_most;
 use canhgiac_core::text::shorten_for_message;
 use canhgiac_core::{Error, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -219,14 +219,9 @@ pub fn canonical_account(bank: &str, account: &str, field: &str) -> Result<(Stri
     Ok((parsed.canonical().to_string(), bin))
 }
 
-/// A transfer's text (a remark, a name): one line, as a reported transfer's remark is ([`one_line`]: NFC, no control
-/// character, whitespace collapsed), `max` characters at most.
+/// A transfer's optional text (a remark, a name), read as a reported transfer's remark is ([`one_line_at_most`]).
 fn bounded_text(value: Option<&str>, max: usize, field: &str) -> Result<String, Error> {
-    let text = one_line(value.unwrap_or_default(), field)?;
-    if text.chars().count() > max {
-        return Err(Error::new(ErrorCode::InputTooLong, format!("at most {max} characters")).with_field(field));
-    }
-    Ok(text)
+    one_line_at_most(value.unwrap_or_default(), max, field)
 }
 
 /// Checks a transfer id: 1-64 printable ASCII characters without spaces.

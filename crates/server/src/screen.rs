@@ -23,7 +23,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use canhgiac_core::access::Principal;
-use canhgiac_core::text::free_text;
+use canhgiac_core::text::free_text_at_most;
 use canhgiac_core::{Error, ErrorCategory, ErrorCode, ScamType};
 use canhgiac_screen::behaviour::{AccountKey, DAY_SECONDS, seconds};
 use canhgiac_screen::remark::RemarkReader;
@@ -777,12 +777,12 @@ pub async fn screen_outcome(
 ) -> Result<Json<Value>, ApiError> {
     let service = screening(&state)?;
     let transfer_id = check_transfer_id(&request.transfer_id)?;
-    let note = request.note.as_deref().map(|note| free_text(note, "note")).transpose()?.filter(|n| !n.is_empty());
-    if note.as_deref().is_some_and(|n| n.chars().count() > 1000) {
-        return Err(Error::new(ErrorCode::InputTooLong, "a note has at most 1000 characters")
-            .with_field("note")
-            .into());
-    }
+    let note = request
+        .note
+        .as_deref()
+        .map(|note| free_text_at_most(note, 1000, "note"))
+        .transpose()?
+        .filter(|n| !n.is_empty());
     until_stored(service, answered_key(&principal.organisation_id, &transfer_id)).await;
     let intake = state.intake()?;
     let store = intake.store();
