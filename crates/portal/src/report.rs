@@ -259,18 +259,18 @@ fn spoken_amount(text: &str) -> Option<u64> {
     if whole.is_empty() || !all_digits(&whole) || !all_digits(&fraction) || fraction.len() > 9 {
         return None;
     }
-    let tenths = |digits: &str| -> Option<u64> {
+    let scaled_fraction = |digits: &str| -> Option<u64> {
         if digits.is_empty() {
             return Some(0);
         }
         let value: u64 = digits.parse().ok()?;
         value.checked_mul(scale)?.checked_div(10u64.checked_pow(digits.len() as u32)?)
     };
-    let head = whole.parse::<u64>().ok()?.checked_mul(scale)?.checked_add(tenths(&fraction)?)?;
+    let head = whole.parse::<u64>().ok()?.checked_mul(scale)?.checked_add(scaled_fraction(&fraction)?)?;
     let tail = if rest.is_empty() {
         0
     } else if all_digits(rest) && fraction.is_empty() {
-        tenths(rest).filter(|&tail| tail < scale)?
+        scaled_fraction(rest).filter(|&tail| tail < scale)?
     } else {
         spoken_amount(rest).filter(|&tail| tail < scale)?
     };
@@ -322,13 +322,13 @@ fn vietnam_time(text: &str, field: &str, today: jiff::civil::Date) -> Result<Opt
     let Some(time) = time else { return Ok(Some(date.to_string())) };
     // "3h chiều" is 15:00, "11h đêm" 23:00, "1h trưa" 13:00; "2h đêm" stays 02:00.
     let hour = time.hour();
-    let afternoon = match part_of_day {
+    let past_noon = match part_of_day {
         Some("trưa" | "trua") => hour < 6,
         Some("chiều" | "chieu" | "tối" | "toi") => hour < 12,
         Some("đêm" | "dem") => (6..12).contains(&hour),
         _ => false,
     };
-    let time = if afternoon { time.with().hour(hour + 12).build().map_err(|_| invalid())? } else { time };
+    let time = if past_noon { time.with().hour(hour + 12).build().map_err(|_| invalid())? } else { time };
     Ok(Some(format!("{date}T{}+07:00", time.strftime("%H:%M:%S"))))
 }
 
