@@ -115,6 +115,8 @@ pub enum Action {
     ReadFreezeRequests,
     /// Manage organisations and keys.
     Administer,
+    /// Read the operators' metrics (`GET /metrics`): request counts and latencies, decisions, the audit backlog.
+    ReadMetrics,
 }
 
 /// An authenticated caller: an API key or a user of a partner organisation.
@@ -144,6 +146,8 @@ impl Principal {
                 admin && matches!(kind, Police | PlatformAdmin) || (self.role == Role::Investigator && kind == Police)
             }
             Action::Administer => admin && kind == PlatformAdmin,
+            // Any key of the platform's own organisation: a monitoring system needs no more than an analyst's.
+            Action::ReadMetrics => kind == PlatformAdmin,
             // Money moves through banks and e-wallets: they screen it and receive the freeze requests.
             Action::ScreenTransfers | Action::ReadFreezeRequests => matches!(kind, Bank | Ewallet | PlatformAdmin),
             // Every partner: banks screen transfers, telecoms messages, communication units their readers' links.
@@ -179,6 +183,7 @@ impl Action {
             Action::ReadReporterPersonalData => "read reporters' personal data",
             Action::ChangeReportStatus => "change a report's status",
             Action::Administer => "administer the platform",
+            Action::ReadMetrics => "read the platform's metrics (the platform's own organisation only)",
             Action::DecideAppeals => "decide appeals",
             Action::CheckInBulk => "check contacts in bulk",
             Action::DownloadLists => "download the lists",

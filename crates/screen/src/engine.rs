@@ -31,6 +31,10 @@ pub enum DecisionKind {
 }
 
 impl DecisionKind {
+    /// Every decision, mildest first (the order of the variants: `kind as usize` indexes this).
+    pub const ALL: [DecisionKind; 4] =
+        [DecisionKind::Allow, DecisionKind::Warn, DecisionKind::Hold, DecisionKind::Block];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DecisionKind::Allow => "allow",

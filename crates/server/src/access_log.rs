@@ -47,6 +47,7 @@ pub(crate) fn log_answer(
     code: Option<&str>,
     latency: Duration,
 ) {
+    crate::metrics::record_answer(method, route, status, latency);
     let failed = status >= 500;
     let enabled = if failed {
         tracing::enabled!(target: "canhgiac_server::access", tracing::Level::ERROR)
@@ -62,6 +63,7 @@ pub(crate) fn log_answer(
         let mut log = LOG.lock();
         if log.buffer.len() >= MAX_BUFFERED_BYTES {
             log.dropped += 1;
+            DROPPED_LINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             false
         } else {
             line.write(now, &mut log);
@@ -72,6 +74,13 @@ pub(crate) fn log_answer(
     if wake_writer && let Some(writer) = writer {
         writer.unpark();
     }
+}
+
+/// Lines dropped since the process started (for the metrics; the log says so itself every time it drops some).
+static DROPPED_LINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub(crate) fn dropped_lines() -> u64 {
+    DROPPED_LINES.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Writes out the lines not yet written. The server calls it when it stops.

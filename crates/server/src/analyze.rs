@@ -34,5 +34,6 @@ pub async fn analyze(
         let mut scratch = scratch.borrow_mut();
         Analyzer::shipped().analyze_with(&message, Some(state.index()), now_millis(), &mut scratch)
     })?;
+    crate::metrics::record_analyze_verdict(analysis.verdict);
     Ok(Json(analysis))
 }

@@ -40,6 +40,7 @@ pub const PARTNER_ROUTES: &[(Method, &str, Action)] = &[
     (Method::GET, "/v1/screen/transfers/{transfer_id}", Action::ScreenTransfers),
     (Method::GET, "/v1/screen/freeze-requests", Action::ReadFreezeRequests),
     (Method::POST, "/v1/screen/rules/reload", Action::Administer),
+    (Method::GET, "/metrics", Action::ReadMetrics),
 ];
 
 /// The action a route requires, if any.

@@ -75,6 +75,7 @@ pub(crate) async fn serve_connections(listener: TcpListener, app: App, shutdown:
         let stop = stop_sender.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            let _open = crate::metrics::OpenConnection::opened();
             let mut stream = stream;
             let mut stopped = std::pin::pin!(stop.closed());
             // Anonymous look-ups are answered before hyper; the connection is hyper's from its first other request.

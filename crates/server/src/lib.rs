@@ -17,6 +17,7 @@ mod error;
 pub mod intake;
 mod json;
 mod lookup_connection;
+mod metrics;
 mod middleware;
 mod openapi;
 pub mod platform;
@@ -214,6 +215,7 @@ pub async fn run_with_routes(
     extra: impl FnOnce(&AppState) -> Router<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    metrics::note_start();
     // Once, at start-up: blocking the runtime for it is fine.
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| ServeError::DataDir { path: config.data_dir.clone(), source })?;
@@ -248,6 +250,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let address = listener.local_addr().map_err(ServeError::Serve)?;
+    metrics::note_start();
     tracing::info!(%address, "listening");
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();

@@ -6,6 +6,9 @@ use crate::middleware::{compress_large_answers, with_body_limit};
 use crate::{AppState, analyze, appeals, auth, check, reports, screen};
 use axum::Json;
 use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use canhgiac_core::{Identifier, IdentifierKind, detect, extract};
 use serde::Deserialize;
@@ -18,6 +21,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let limits = state.limits();
     let small = Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(crate::openapi::openapi_document).layer(compress_large_answers()))
         .route("/v1/identifiers/parse", post(parse_identifier))
         .route("/v1/identifiers/extract", post(extract_identifiers))
@@ -55,6 +59,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 
 async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+/// `GET /metrics` (a key of the platform's organisation): the operators' metrics, for Prometheus.
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let text = crate::metrics::render(&state);
+    ([(header::CONTENT_TYPE, crate::metrics::METRICS_CONTENT_TYPE), (header::CACHE_CONTROL, "no-store")], text)
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]

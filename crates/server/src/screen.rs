@@ -29,7 +29,7 @@ use canhgiac_screen::behaviour::{AccountKey, DAY_SECONDS, seconds};
 use canhgiac_screen::remark::RemarkReader;
 use canhgiac_screen::rules::{RULES_FILE, RuleSet, SHIPPED_RULES};
 use canhgiac_screen::transfer::{TimeValue, canonical_account, check_amount, check_transfer_id, parse_time};
-use canhgiac_screen::{Asker, Decision, Screener, TransferRequest};
+use canhgiac_screen::{Asker, Decision, DecisionKind, Screener, TransferRequest};
 use canhgiac_store::{
     FREEZE_REQUEST_OPEN, FreezeRequestRecord, NewScreenDecision, ScreenDecisionRecord, ScreenOutcomeRecord, Store,
 };
@@ -40,6 +40,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path as FilePath, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -148,6 +149,26 @@ pub struct Screening {
     audit: mpsc::UnboundedSender<AuditItem>,
     /// Tells the audit writer to stop gathering and write what is waiting.
     audit_now: Arc<tokio::sync::Notify>,
+    counters: Arc<ScreeningCounters>,
+}
+
+/// What screening did since the server started, for the operators' metrics (`crate::metrics`).
+#[derive(Debug, Default)]
+struct ScreeningCounters {
+    /// Decisions made (not answers repeated for a transfer id already screened), by `DecisionKind`.
+    decisions: [AtomicU64; DecisionKind::ALL.len()],
+    /// Decisions handed to the audit writer, and of them stored, and refused by the store for good.
+    audit_queued: AtomicU64,
+    audit_stored: AtomicU64,
+    audit_refused: AtomicU64,
+    /// Writes of a batch that failed and were tried again (the store down or busy).
+    audit_failed_writes: AtomicU64,
+}
+
+impl ScreeningCounters {
+    fn add(counter: &AtomicU64, count: usize) {
+        counter.fetch_add(count as u64, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for Screening {
@@ -200,13 +221,16 @@ impl Screening {
         }
         let (audit, receiver) = mpsc::unbounded_channel();
         let audit_now = Arc::new(tokio::sync::Notify::new());
-        let handle = tokio::spawn(write_audit(store, answered.clone(), receiver, audit_now.clone(), AUDIT_LINGER));
+        let counters = Arc::new(ScreeningCounters::default());
+        let writer = AuditTarget { store, answered: answered.clone(), counters: counters.clone() };
+        let handle = tokio::spawn(write_audit(writer, receiver, audit_now.clone(), AUDIT_LINGER));
         let screening = Arc::new(Screening {
             screener,
             rules_path: data_dir.join(RULES_FILE),
             answered: answered.clone(),
             audit,
             audit_now,
+            counters,
         });
         spawn_housekeeping(screening.clone());
         Ok((screening, AuditWriter { handle }))
@@ -227,6 +251,64 @@ impl Screening {
             }
         };
         self.screener.reload(&text)
+    }
+
+    /// Writes screening's metrics: decisions by outcome, the audit writer's work and backlog, the rules' version.
+    pub(crate) fn encode_metrics(
+        &self,
+        encoder: &mut prometheus_client::encoding::DescriptorEncoder,
+    ) -> Result<(), std::fmt::Error> {
+        use prometheus_client::encoding::EncodeMetric;
+        use prometheus_client::metrics::MetricType;
+        use prometheus_client::metrics::counter::ConstCounter;
+        let counters = &self.counters;
+        {
+            let mut metric = encoder.encode_descriptor(
+                "canhgiac_screen_decisions",
+                "Transfers screened by POST /v1/screen/transfer, by decision (an id asked again is not counted again).",
+                None,
+                MetricType::Counter,
+            )?;
+            for (kind, count) in DecisionKind::ALL.iter().zip(&counters.decisions) {
+                let labels = [("decision", kind.as_str())];
+                ConstCounter::new(count.load(Ordering::Relaxed)).encode(metric.encode_family(&labels)?)?;
+            }
+        }
+        let queued = counters.audit_queued.load(Ordering::Relaxed);
+        let stored = counters.audit_stored.load(Ordering::Relaxed);
+        let refused = counters.audit_refused.load(Ordering::Relaxed);
+        crate::metrics::counter(
+            encoder,
+            "canhgiac_screen_audit_stored",
+            "Screening decisions written to the store by the audit writer.",
+            stored,
+        )?;
+        crate::metrics::counter(
+            encoder,
+            "canhgiac_screen_audit_refused",
+            "Screening decisions the store refused for good (each logged with its decision id).",
+            refused,
+        )?;
+        crate::metrics::counter(
+            encoder,
+            "canhgiac_screen_audit_failed_writes",
+            "Writes of a batch of decisions that failed and were tried again.",
+            counters.audit_failed_writes.load(Ordering::Relaxed),
+        )?;
+        crate::metrics::gauge(
+            encoder,
+            "canhgiac_screen_audit_backlog",
+            "Screening decisions answered and not yet written to the store.",
+            i64::try_from(queued.saturating_sub(stored + refused)).unwrap_or(i64::MAX),
+        )?;
+        let rules = self.screener.rules();
+        let mut metric = encoder.encode_descriptor(
+            "canhgiac_screen_rules",
+            "The screening rules in use.",
+            None,
+            MetricType::Info,
+        )?;
+        metric.encode_info(&[("version", rules.version.as_str())])
     }
 }
 
@@ -278,16 +360,23 @@ fn uuid_v7_floor(at_ms: i64) -> String {
     format!("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff)
 }
 
+/// Where the audit writer writes, and what it marks and counts.
+struct AuditTarget {
+    store: Arc<dyn Store>,
+    answered: Arc<AnsweredIds>,
+    counters: Arc<ScreeningCounters>,
+}
+
 /// The audit writer: from the first decision that arrives, waits `linger` (or until told to write now), then
 /// everything waiting (up to [`AUDIT_BATCH`]) goes to the store in one transaction; a failure is retried (the items
 /// stay queued) until it lands. Ends when every sender is gone and the queue is empty.
 async fn write_audit(
-    store: Arc<dyn Store>,
-    answered: Arc<AnsweredIds>,
+    target: AuditTarget,
     mut receiver: mpsc::UnboundedReceiver<AuditItem>,
     write_now: Arc<tokio::sync::Notify>,
     linger: Duration,
 ) {
+    let AuditTarget { store, answered, counters } = target;
     let mut batch: Vec<AuditItem> = Vec::new();
     // The last batch was full: more are waiting, write them without lingering.
     let mut behind = false;
@@ -314,9 +403,13 @@ async fn write_audit(
         let mut wait = Duration::from_millis(50);
         loop {
             match store.record_screen_decisions(records.clone()).await {
-                Ok(_) => break,
+                Ok(_) => {
+                    ScreeningCounters::add(&counters.audit_stored, records.len());
+                    break;
+                }
                 // The store is down or busy: wait and write the same batch again, for as long as it takes.
                 Err(error) if matches!(error.category(), ErrorCategory::Internal | ErrorCategory::Unavailable) => {
+                    ScreeningCounters::add(&counters.audit_failed_writes, 1);
                     tracing::warn!(
                         code = error.code.as_str(),
                         queued = records.len(),
@@ -328,7 +421,7 @@ async fn write_audit(
                 // One decision the store refuses (a conflict, a value it will never take) must not hold back the
                 // others: write them one by one and say which could not be stored.
                 Err(_) => {
-                    write_one_by_one(&*store, &records).await;
+                    write_one_by_one(&*store, &records, &counters).await;
                     break;
                 }
             }
@@ -349,13 +442,17 @@ async fn write_audit(
     }
 }
 
-async fn write_one_by_one(store: &dyn Store, records: &[NewScreenDecision]) {
+async fn write_one_by_one(store: &dyn Store, records: &[NewScreenDecision], counters: &ScreeningCounters) {
     for record in records {
         let mut wait = Duration::from_millis(50);
         loop {
             match store.record_screen_decisions(Arc::from([record.clone()])).await {
-                Ok(_) => break,
+                Ok(_) => {
+                    ScreeningCounters::add(&counters.audit_stored, 1);
+                    break;
+                }
                 Err(error) if matches!(error.category(), ErrorCategory::Internal | ErrorCategory::Unavailable) => {
+                    ScreeningCounters::add(&counters.audit_failed_writes, 1);
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(5));
                 }
@@ -366,6 +463,7 @@ async fn write_one_by_one(store: &dyn Store, records: &[NewScreenDecision]) {
                         decision_id = %record.decision.id,
                         "the store refuses a screening decision; it is not stored"
                     );
+                    ScreeningCounters::add(&counters.audit_refused, 1);
                     break;
                 }
             }
@@ -475,11 +573,14 @@ mod tests {
         sender.send(AuditItem { key: 1, record: decision("d-1", "T-2") }).unwrap();
         sender.send(AuditItem { key: 2, record: decision("d-3", "T-3") }).unwrap();
         drop(sender);
-        write_audit(store.clone(), answered.clone(), receiver, Arc::new(tokio::sync::Notify::new()), Duration::ZERO)
-            .await;
+        let counters = Arc::new(ScreeningCounters::default());
+        let target = AuditTarget { store: store.clone(), answered: answered.clone(), counters: counters.clone() };
+        write_audit(target, receiver, Arc::new(tokio::sync::Notify::new()), Duration::ZERO).await;
         assert!(store.screen_decision("org-bank", "T-3").await.unwrap().is_some());
         assert!(store.screen_decision("org-bank", "T-2").await.unwrap().is_none());
         assert!(matches!(answered.get(2), Some(Answered::Stored)));
+        assert_eq!(counters.audit_stored.load(Ordering::Relaxed), 1);
+        assert_eq!(counters.audit_refused.load(Ordering::Relaxed), 1);
     }
 
     #[tokio::test]
@@ -489,7 +590,12 @@ mod tests {
         let (sender, receiver) = mpsc::unbounded_channel();
         let write_now = Arc::new(tokio::sync::Notify::new());
         let linger = Duration::from_secs(60);
-        let writer = tokio::spawn(write_audit(store.clone(), answered.clone(), receiver, write_now.clone(), linger));
+        let target = AuditTarget {
+            store: store.clone(),
+            answered: answered.clone(),
+            counters: Arc::new(ScreeningCounters::default()),
+        };
+        let writer = tokio::spawn(write_audit(target, receiver, write_now.clone(), linger));
         for n in 1..=3u64 {
             answered.set(n, Answered::Pending(Bytes::from_static(b"{}")), 0);
             sender.send(AuditItem { key: n, record: decision(&format!("d-{n}"), &format!("T-{n}")) }).unwrap();
@@ -629,7 +735,10 @@ pub async fn screen_transfer(
     let record = audit_record(&decision, &transfer, &principal, body);
     if service.audit.send(AuditItem { key, record }).is_err() {
         tracing::error!("the audit writer has stopped; a decision was answered without being stored");
+    } else {
+        ScreeningCounters::add(&service.counters.audit_queued, 1);
     }
+    ScreeningCounters::add(&service.counters.decisions[decision.decision as usize], 1);
     Ok(json_body(bytes, false))
 }
 
