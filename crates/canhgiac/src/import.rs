@@ -15,7 +15,8 @@
 //! Output: a summary (accepted: created and already known; repeated within the file; refused, by reason, with
 //! the first line numbers: never the lines' contents), as text or `--json`. A progress bar on standard error
 //! only when it is a terminal. Exit status: 0 when the file was read to its end, refused lines or not; 2 when
-//! the arguments or the file are refused; 1 on an internal failure.
+//! the arguments or the file are refused, or the store or the temporary files cannot be reached (as every command
+//! says 2 for what is not its own failure); 1 on an internal failure.
 
 use canhgiac_core::feed::{self, FeedFormat, FeedLine, RejectReason};
 use canhgiac_core::{Error, ErrorCategory, ErrorCode, IdentifierKind, ScamType};
