@@ -86,12 +86,21 @@ fn metrics_count_requests_decisions_and_verdicts_for_the_platform_only() {
         screened.into_body().read_json::<serde_json::Value>().unwrap()["decision"].as_str().unwrap().to_string();
     // Unknown methods count as `other`: a client cannot add series without end.
     assert_eq!(brew(&server), 405);
+    // A listing changes a contact: the index's updater takes it, and its backlog goes back to nothing.
+    let listed = client
+        .post(server.url("/v1/partner/listings"))
+        .header("Authorization", format!("Bearer {operator}"))
+        .send_json(json!({"listings": [{"value": "0911222333", "scam_type": "impersonation_bank", "reason": "test"}]}))
+        .unwrap();
+    assert_eq!(listed.status().as_u16(), 200, "{}", listed.into_body().read_to_string().unwrap());
 
     // The decision is written to the store within the audit writer's linger (half a second).
     let deadline = Instant::now() + Duration::from_secs(20);
     let (text, parsed) = loop {
         let (text, parsed) = metrics(&client, &server, &operator);
-        if parsed.get("canhgiac_screen_audit_stored_total") == Some(&1.0) || Instant::now() > deadline {
+        let settled = parsed.get("canhgiac_screen_audit_stored_total") == Some(&1.0)
+            && parsed.get("canhgiac_index_updates_backlog") == Some(&0.0);
+        if settled || Instant::now() > deadline {
             break (text, parsed);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -130,12 +139,19 @@ fn metrics_count_requests_decisions_and_verdicts_for_the_platform_only() {
     assert!(value("canhgiac_http_connections_accepted_total") >= 1.0);
     assert!(value("canhgiac_http_connections_open") >= 1.0);
     assert!(value("canhgiac_index_contacts") > 0.0, "the trust directory's contacts at least");
+    assert_eq!(value("canhgiac_index_updates_backlog"), 0.0);
+    assert!(value("canhgiac_index_updates_total") >= 1.0, "the listed phone");
+    assert_eq!(value("canhgiac_index_updates_failed_total"), 0.0);
+    assert!(value("canhgiac_index_whole_store_read_timestamp_seconds") > 1.7e9, "built at the start");
+    assert_eq!(value(r#"canhgiac_http_requests_total{method="POST",route="/v1/partner/listings",status="200"}"#), 1.0);
     assert!(value("process_resident_memory_bytes") > 1e6);
     assert!(value("process_open_fds") > 0.0);
     assert!(text.contains(r#"canhgiac_screen_rules_info{version=""#), "{text}");
 
     // Nothing a request carried: no phone number, account, key or message text.
-    for carried in phones.iter().copied().chain(["0011004123456", "21100001234", "xacthuc", "M-1", &bank, &operator]) {
+    for carried in
+        phones.iter().copied().chain(["0011004123456", "21100001234", "0911222333", "xacthuc", "M-1", &bank, &operator])
+    {
         assert!(!text.contains(carried), "{carried} is in the metrics");
     }
     assert_eq!(value(r#"canhgiac_http_requests_total{method="other",route="/v1/check",status="405"}"#), 1.0);

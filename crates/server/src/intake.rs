@@ -100,6 +100,11 @@ impl Intake {
         self
     }
 
+    /// The updater that keeps the index up with this intake's writes, when the server runs one.
+    pub(crate) fn index_updates(&self) -> Option<&crate::reputation::IndexUpdates> {
+        self.index_updates.as_ref()
+    }
+
     fn contacts_changed(&self, contacts: impl IntoIterator<Item = (IdentifierKind, String)>) {
         if let Some(updates) = &self.index_updates {
             updates.contacts_changed(contacts.into_iter().collect());

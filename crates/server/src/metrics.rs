@@ -237,7 +237,7 @@ impl Collector for PlatformCollector {
             "Request-log lines dropped because standard error did not keep up.",
             crate::access_log::dropped_lines(),
         )?;
-        encode_index(&mut encoder, self.state.index())?;
+        encode_index(&mut encoder, &self.state)?;
         encode_analyzer(&mut encoder)?;
         if let Some(screening) = self.state.screening() {
             screening.encode_metrics(&mut encoder)?;
@@ -297,16 +297,42 @@ fn encode_http(encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
     Ok(())
 }
 
-fn encode_index(
-    encoder: &mut DescriptorEncoder,
-    index: &canhgiac_index::ReputationIndex,
-) -> Result<(), std::fmt::Error> {
+fn encode_index(encoder: &mut DescriptorEncoder, state: &AppState) -> Result<(), std::fmt::Error> {
+    let index = state.index();
     gauge(encoder, "canhgiac_index_contacts", "Contacts in the reputation index.", index.len() as i64)?;
     gauge(
         encoder,
         "canhgiac_index_version",
         "The reputation index's version: it grows with every change published to readers.",
         i64::try_from(index.version()).unwrap_or(i64::MAX),
+    )?;
+    let Some(updates) = state.intake().ok().and_then(|intake| intake.index_updates()) else { return Ok(()) };
+    let progress = updates.progress();
+    let sent = progress.sent.load(Ordering::Relaxed);
+    let settled = progress.settled.load(Ordering::Relaxed);
+    gauge(
+        encoder,
+        "canhgiac_index_updates_backlog",
+        "Contacts changed by reports, listings and appeals and not yet updated in the index.",
+        i64::try_from(sent.saturating_sub(settled)).unwrap_or(i64::MAX),
+    )?;
+    counter(
+        encoder,
+        "canhgiac_index_updates",
+        "Contacts changed by reports, listings and appeals that the index's updater has taken (applied or given up).",
+        settled,
+    )?;
+    counter(
+        encoder,
+        "canhgiac_index_updates_failed",
+        "Contacts left as they were in the index because the store could not be read (until the next refresh).",
+        progress.failed.load(Ordering::Relaxed),
+    )?;
+    gauge_f64(
+        encoder,
+        "canhgiac_index_whole_store_read_timestamp_seconds",
+        "When the index was last built or refreshed from the whole store (hourly), in Unix seconds.",
+        progress.whole_store_read_at.load(Ordering::Relaxed) as f64 / 1000.0,
     )
 }
 

@@ -13,6 +13,7 @@ use canhgiac_store::Store;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -119,14 +120,34 @@ pub async fn index_for_checks(
 #[derive(Debug, Clone)]
 pub struct IndexUpdates {
     sender: mpsc::UnboundedSender<Vec<(IdentifierKind, String)>>,
+    progress: Arc<IndexUpdateProgress>,
+}
+
+/// How far the updater is behind the writes, for the operators' metrics (`crate::metrics`).
+#[derive(Debug, Default)]
+pub(crate) struct IndexUpdateProgress {
+    /// Contacts sent by writes (a contact changed twice counts twice), and of them settled: applied to the index,
+    /// or given up (`failed`: they stay as they were until the next refresh).
+    pub(crate) sent: AtomicU64,
+    pub(crate) settled: AtomicU64,
+    pub(crate) failed: AtomicU64,
+    /// When the index was last built or refreshed from the whole store, in Unix milliseconds.
+    pub(crate) whole_store_read_at: AtomicI64,
 }
 
 impl IndexUpdates {
     pub fn contacts_changed(&self, contacts: Vec<(IdentifierKind, String)>) {
         if !contacts.is_empty() {
+            let count = contacts.len() as u64;
             // A closed channel means the server is stopping: the next start rebuilds from the store.
-            let _ = self.sender.send(contacts);
+            if self.sender.send(contacts).is_ok() {
+                self.progress.sent.fetch_add(count, Ordering::Relaxed);
+            }
         }
+    }
+
+    pub(crate) fn progress(&self) -> &IndexUpdateProgress {
+        &self.progress
     }
 }
 
@@ -135,22 +156,33 @@ pub fn spawn_index_updater(store: Arc<dyn Store>, index: Arc<ReputationIndex>) -
     let (sender, mut receiver) = mpsc::unbounded_channel::<Vec<(IdentifierKind, String)>>();
     let updater_index = index.clone();
     let refresh_store = store.clone();
+    // The index was built from the whole store just before.
+    let progress =
+        Arc::new(IndexUpdateProgress { whole_store_read_at: AtomicI64::new(now_millis()), ..Default::default() });
+    let updater_progress = progress.clone();
     tokio::spawn(async move {
         while let Some(first) = receiver.recv().await {
             // Everything waiting goes in one batch: one read of the store and one publication per shard.
+            let mut taken = first.len() as u64;
             let mut changed: BTreeMap<String, IdentifierKind> = BTreeMap::new();
             for (kind, canonical) in first {
                 changed.insert(canonical, kind);
             }
             while changed.len() < 5_000 {
                 match receiver.try_recv() {
-                    Ok(more) => changed.extend(more.into_iter().map(|(kind, canonical)| (canonical, kind))),
+                    Ok(more) => {
+                        taken += more.len() as u64;
+                        changed.extend(more.into_iter().map(|(kind, canonical)| (canonical, kind)));
+                    }
                     Err(_) => break,
                 }
             }
-            apply(&*store, &updater_index, changed).await;
+            let given_up = apply(&*store, &updater_index, changed).await;
+            updater_progress.failed.fetch_add(given_up as u64, Ordering::Relaxed);
+            updater_progress.settled.fetch_add(taken, Ordering::Relaxed);
         }
     });
+    let refresh_progress = progress.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(REFRESH_EVERY);
         every.tick().await;
@@ -172,12 +204,15 @@ pub fn spawn_index_updater(store: Arc<dyn Store>, index: Arc<ReputationIndex>) -
             }
             #[cfg(not(unix))]
             every.tick().await;
-            if let Err(error) = refresh(&*refresh_store, &index).await {
-                tracing::warn!(code = error.code.as_str(), "refreshing the reputation index failed; next time");
+            match refresh(&*refresh_store, &index).await {
+                Ok(()) => refresh_progress.whole_store_read_at.store(now_millis(), Ordering::Relaxed),
+                Err(error) => {
+                    tracing::warn!(code = error.code.as_str(), "refreshing the reputation index failed; next time")
+                }
             }
         }
     });
-    IndexUpdates { sender }
+    IndexUpdates { sender, progress }
 }
 
 /// Re-reads every contact from the store, replaces those that changed (imports by another process), then judges
@@ -209,7 +244,9 @@ pub async fn refresh(store: &dyn Store, index: &Arc<ReputationIndex>) -> Result<
     Ok(())
 }
 
-async fn apply(store: &dyn Store, index: &Arc<ReputationIndex>, changed: BTreeMap<String, IdentifierKind>) {
+/// Applies `changed` to the index from the store; the number of contacts given up (left as they were) when the
+/// store could not be read.
+async fn apply(store: &dyn Store, index: &Arc<ReputationIndex>, changed: BTreeMap<String, IdentifierKind>) -> usize {
     let canonicals: Vec<String> = changed.keys().cloned().collect();
     let mut attempt = 0u32;
     let records = loop {
@@ -226,7 +263,7 @@ async fn apply(store: &dyn Store, index: &Arc<ReputationIndex>, changed: BTreeMa
                     contacts = canonicals.len(),
                     "reading signals for the index failed; these contacts stay as they were until the next start"
                 );
-                return;
+                return canonicals.len();
             }
         }
     };
@@ -246,4 +283,5 @@ async fn apply(store: &dyn Store, index: &Arc<ReputationIndex>, changed: BTreeMa
         .collect();
     let index = index.clone();
     let _ = tokio::task::spawn_blocking(move || index.upsert(records, now_millis())).await;
+    0
 }
