@@ -15,7 +15,7 @@
 use crate::AppState;
 use parking_lot::RwLock;
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeGaugeValue, EncodeMetric};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
@@ -328,7 +328,7 @@ fn encode_index(encoder: &mut DescriptorEncoder, state: &AppState) -> Result<(),
         "Contacts left as they were in the index because the store could not be read (until the next refresh).",
         progress.failed.load(Ordering::Relaxed),
     )?;
-    gauge_f64(
+    gauge(
         encoder,
         "canhgiac_index_whole_store_read_timestamp_seconds",
         "When the index was last built or refreshed from the whole store (hourly), in Unix seconds.",
@@ -350,7 +350,7 @@ fn encode_analyzer(encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Erro
 }
 
 fn encode_process(encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
-    gauge_f64(encoder, "process_start_time_seconds", "When the server started, in Unix seconds.", *STARTED_AT)?;
+    gauge(encoder, "process_start_time_seconds", "When the server started, in Unix seconds.", *STARTED_AT)?;
     if let Some(bytes) = resident_memory_bytes() {
         gauge(encoder, "process_resident_memory_bytes", "Resident memory of the process.", bytes)?;
     }
@@ -368,6 +368,16 @@ fn resident_memory_bytes() -> Option<i64> {
     Some(pages * 4096)
 }
 
+/// Writes one metric without labels.
+fn unlabelled(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    metric: impl EncodeMetric,
+) -> Result<(), std::fmt::Error> {
+    metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
+}
+
 /// Writes one counter without labels.
 pub(crate) fn counter(
     encoder: &mut DescriptorEncoder,
@@ -375,24 +385,17 @@ pub(crate) fn counter(
     help: &str,
     value: u64,
 ) -> Result<(), std::fmt::Error> {
-    let counter = ConstCounter::new(value);
-    counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)
+    unlabelled(encoder, name, help, ConstCounter::new(value))
 }
 
-/// Writes one gauge without labels.
-pub(crate) fn gauge(
+/// Writes one gauge without labels (whole, or a number of seconds).
+pub(crate) fn gauge<Value: EncodeGaugeValue + Send + Sync + std::fmt::Debug>(
     encoder: &mut DescriptorEncoder,
     name: &str,
     help: &str,
-    value: i64,
+    value: Value,
 ) -> Result<(), std::fmt::Error> {
-    let gauge = ConstGauge::new(value);
-    gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)
-}
-
-fn gauge_f64(encoder: &mut DescriptorEncoder, name: &str, help: &str, value: f64) -> Result<(), std::fmt::Error> {
-    let gauge = ConstGauge::new(value);
-    gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)
+    unlabelled(encoder, name, help, ConstGauge::new(value))
 }
 
 #[cfg(test)]
