@@ -168,3 +168,30 @@ fn brew(server: &Server) -> u16 {
     stream.read_to_string(&mut answer).unwrap();
     answer.split(' ').nth(1).and_then(|status| status.parse().ok()).unwrap_or(0)
 }
+
+/// `/readyz` says whether the store answers: 200 while it does, 503 `unavailable` (field `store`) once the
+/// PostgreSQL server behind it is stopped, while `/healthz` still says the process serves.
+#[test]
+fn readiness_follows_the_store() {
+    let cluster = canhgiac_testkit::PostgresCluster::start().unwrap_or_else(|error| panic!("{error}"));
+    let database = cluster.create_database("readiness_follows_the_store").unwrap_or_else(|error| panic!("{error}"));
+    let temp = tempfile::tempdir().unwrap();
+    let place = Place::new(temp.path().join("data"), Some(database.url()));
+    let server = Server::start(&place, &temp.path().join("server.log"), "info");
+    let client = agent(Duration::from_secs(20));
+
+    let ready = get(&client, &server.url("/readyz"), &[]).unwrap();
+    assert_eq!(ready.status, 200, "{}", ready.text);
+    assert_eq!(ready.json["status"], "ready");
+    assert_eq!(ready.json["store"], "postgres");
+    assert!(ready.json["schema_version"].as_u64().is_some_and(|version| version >= 1), "{}", ready.text);
+    assert!(ready.json["index_contacts"].as_u64().is_some_and(|contacts| contacts > 0), "{}", ready.text);
+
+    cluster.stop().unwrap();
+    let started = Instant::now();
+    let refused = get(&client, &server.url("/readyz"), &[]).unwrap();
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    assert_eq!((refused.json["code"].as_str(), refused.json["field"].as_str()), (Some("unavailable"), Some("store")));
+    assert!(started.elapsed() < Duration::from_secs(10), "answered in {:?}", started.elapsed());
+    assert_eq!(get(&client, &server.url("/healthz"), &[]).unwrap().status, 200, "the process still serves");
+}

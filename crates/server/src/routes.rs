@@ -21,6 +21,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let limits = state.limits();
     let small = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(crate::openapi::openapi_document).layer(compress_large_answers()))
         .route("/v1/identifiers/parse", post(parse_identifier))
@@ -59,6 +60,40 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 
 async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+/// How long `/readyz` waits for the store.
+const READY_STORE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// `GET /readyz`: whether this server can take traffic (for a load balancer or an orchestrator's readiness probe):
+/// its store answers a query within [`READY_STORE_WAIT`]. `/healthz` says only that the process serves.
+async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let store = state.intake()?.store();
+    let schema_version = match tokio::time::timeout(READY_STORE_WAIT, store.schema_version()).await {
+        Ok(Ok(version)) => version,
+        Ok(Err(error)) => {
+            return Err(canhgiac_core::Error::new(
+                canhgiac_core::ErrorCode::Unavailable,
+                format!("the store does not answer: {}", error.message),
+            )
+            .with_field("store")
+            .into());
+        }
+        Err(_) => {
+            return Err(canhgiac_core::Error::new(
+                canhgiac_core::ErrorCode::Unavailable,
+                format!("the store did not answer within {} s", READY_STORE_WAIT.as_secs()),
+            )
+            .with_field("store")
+            .into());
+        }
+    };
+    Ok(Json(json!({
+        "status": "ready",
+        "store": store.backend().as_str(),
+        "schema_version": schema_version,
+        "index_contacts": state.index().len(),
+    })))
 }
 
 /// `GET /metrics` (a key of the platform's organisation): the operators' metrics, for Prometheus.

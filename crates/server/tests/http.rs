@@ -78,6 +78,13 @@ async fn healthz_answers_ok_and_the_version() {
     assert_eq!(answer.body, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}));
 }
 
+#[tokio::test]
+async fn a_server_without_a_store_is_alive_but_not_ready() {
+    let answer = send(app(), get_req("/readyz")).await;
+    assert_error(&answer, 503, "unavailable", None);
+    assert_eq!(send(app(), get_req("/healthz")).await.status, StatusCode::OK);
+}
+
 // ---- the error shape for everything axum or tower-http would answer in plain text ----
 
 #[tokio::test]
