@@ -40,8 +40,9 @@ const STATUS_SLOTS: usize = 500;
 /// Methods kept as they are; any other counts as `other`, so that a client cannot make new series without end.
 const STANDARD_METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
 
-/// Copies of a route's counts, one per few threads: two worker threads adding to the same cache line took turns
-/// owning it on every look-up (A/B in bench/RESULTS.md, issue 4). A thread adds to its own; a scrape adds them up.
+/// Copies of a route's counts, one per few threads, so that the two workers answering look-ups do not take turns
+/// owning one cache line on each (a cost no instruction count shows; the wall-clock A/B in bench/RESULTS.md, issue
+/// 4's seventeenth run, could not tell either version from none). A thread adds to its own; a scrape adds them up.
 const STRIPES: usize = 8;
 
 /// The latency part of one stripe, a cache line apart from the others.
