@@ -23,7 +23,7 @@ pub struct ScreenArgs {
     /// Where to write the decisions (id,decision,level,score,reasons); `-` for standard output.
     #[arg(long, value_name = "FILE", required_unless_present = "check_rules")]
     output: Option<PathBuf>,
-    /// The rules to use (default: <data dir>/screening_rules.toml when present, else the shipped rules).
+    /// The rules to use (default: screening_rules.toml in the data directory when present, else the shipped rules).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
     /// Only check this rules file and say what it holds.
@@ -32,7 +32,7 @@ pub struct ScreenArgs {
     /// Judge payees with the reputation index built from the data directory's store.
     #[arg(long)]
     with_index: bool,
-    /// The organisation whose policy applies (its name in the rules file's [policies]).
+    /// The organisation whose policy applies (its name in the rules file's policies table).
     #[arg(long, value_name = "NAME", default_value = "default")]
     org: String,
     #[command(flatten)]
