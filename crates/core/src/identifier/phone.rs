@@ -21,7 +21,7 @@ pub enum PhoneType {
     Premium,
     ShortCode,
     Voip,
-    /// Special numbers of libphonenumber's "UAN" class ([17]99xxxx), and the 069 numbers of the
+    /// Special numbers of libphonenumber's "UAN" class (`[17]99xxxx`), and the 069 numbers of the
     /// Ministry of Public Security.
     Special,
     /// A number outside Vietnam; its type is not classified.
