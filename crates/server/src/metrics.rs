@@ -13,6 +13,7 @@
 //! text when scraped.
 
 use crate::AppState;
+use canhgiac_analyzer::analyze::MessageVerdict;
 use parking_lot::RwLock;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeGaugeValue, EncodeMetric};
@@ -177,18 +178,14 @@ impl Drop for OpenConnection {
     }
 }
 
-/// The analyzer's verdicts given by `POST /v1/analyze`: safe, suspicious, scam.
-static ANALYZE_VERDICTS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
-const ANALYZE_VERDICT_NAMES: [&str; 3] = ["safe", "suspicious", "scam"];
+/// The analyzer's verdicts given by `POST /v1/analyze`, counted in the order of [`ANALYZE_VERDICTS`].
+static ANALYZE_VERDICT_COUNTS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
+const ANALYZE_VERDICTS: [MessageVerdict; 3] = [MessageVerdict::Safe, MessageVerdict::Suspicious, MessageVerdict::Scam];
 
-pub(crate) fn record_analyze_verdict(verdict: canhgiac_analyzer::analyze::MessageVerdict) {
-    use canhgiac_analyzer::analyze::MessageVerdict;
-    let slot = match verdict {
-        MessageVerdict::Safe => 0,
-        MessageVerdict::Suspicious => 1,
-        MessageVerdict::Scam => 2,
-    };
-    ANALYZE_VERDICTS[slot].fetch_add(1, Ordering::Relaxed);
+pub(crate) fn record_analyze_verdict(verdict: MessageVerdict) {
+    if let Some(slot) = ANALYZE_VERDICTS.iter().position(|counted| *counted == verdict) {
+        ANALYZE_VERDICT_COUNTS[slot].fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// When the server started, in Unix seconds: when it began to open its store (or to serve, for a server given its
@@ -344,8 +341,9 @@ fn encode_analyzer(encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Erro
         None,
         MetricType::Counter,
     )?;
-    for (name, count) in ANALYZE_VERDICT_NAMES.iter().zip(&ANALYZE_VERDICTS) {
-        ConstCounter::new(count.load(Ordering::Relaxed)).encode(metric.encode_family(&[("verdict", *name)])?)?;
+    for (verdict, count) in ANALYZE_VERDICTS.iter().zip(&ANALYZE_VERDICT_COUNTS) {
+        let labels = [("verdict", verdict.as_str())];
+        ConstCounter::new(count.load(Ordering::Relaxed)).encode(metric.encode_family(&labels)?)?;
     }
     Ok(())
 }
