@@ -115,13 +115,63 @@ pub fn judge_domain_default(host_or_url: &str) -> Option<LookalikeFinding> {
 
 /// [`judge_domain`] against a directory's brands, with the brands' keys gathered once per directory: the fast
 /// path for a server judging every link it is asked about.
+/// A host judged lately is answered from the directory's memo.
 pub fn judge_domain_in(host_or_url: &str, directory: &crate::trust::TrustDirectory) -> Option<LookalikeFinding> {
+    directory.lookalike_memo().judgement(host_or_url, || judge_domain_in_afresh(host_or_url, directory))
+}
+
+/// [`judge_domain_in`] without the memo, judged afresh every time: for timing the judgement itself.
+pub fn judge_domain_in_afresh(host_or_url: &str, directory: &crate::trust::TrustDirectory) -> Option<LookalikeFinding> {
     judge_with_keys(&parse_host(host_or_url)?, directory.protected_brands(), directory.lookalike_keys())
 }
 
 /// [`judge_domain_in`] for a domain already parsed (the check of a domain has parsed it once).
 pub fn judge_parsed_domain_in(domain: &Domain, directory: &crate::trust::TrustDirectory) -> Option<LookalikeFinding> {
-    judge_with_keys(domain, directory.protected_brands(), directory.lookalike_keys())
+    directory.lookalike_memo().judgement(domain.canonical(), || {
+        judge_with_keys(domain, directory.protected_brands(), directory.lookalike_keys())
+    })
+}
+
+/// How many hosts' judgements a trust directory remembers: about 3 MiB at most (a key of 20-40 bytes and the
+/// cache's own bookkeeping per host; a finding, for the few hosts that have one, a few hundred bytes more).
+pub const JUDGEMENT_MEMO_HOSTS: usize = 32_768;
+
+/// The latest judgements of [`judge_domain_in`], by the text judged (a host or a link), bounded by
+/// [`JUDGEMENT_MEMO_HOSTS`]. `quick_cache` keeps the hosts asked about again and lets one-off hosts go first
+/// (S3-FIFO), so a flood of new hosts does not push out the ones that repeat. It belongs to one directory: a
+/// directory is never changed, an edited one is a new directory with an empty memo.
+pub(crate) struct JudgementMemo {
+    judgements: quick_cache::sync::Cache<Box<str>, Option<std::sync::Arc<LookalikeFinding>>>,
+}
+
+impl JudgementMemo {
+    fn judgement(&self, judged: &str, judge: impl FnOnce() -> Option<LookalikeFinding>) -> Option<LookalikeFinding> {
+        if let Some(remembered) = self.judgements.get(judged) {
+            return remembered.as_deref().cloned();
+        }
+        let finding = judge();
+        self.judgements.insert(judged.into(), finding.clone().map(std::sync::Arc::new));
+        finding
+    }
+}
+
+impl Default for JudgementMemo {
+    fn default() -> Self {
+        JudgementMemo { judgements: quick_cache::sync::Cache::new(JUDGEMENT_MEMO_HOSTS) }
+    }
+}
+
+/// A copy of a directory starts with an empty memo: what it remembers is a cache, not part of the directory.
+impl Clone for JudgementMemo {
+    fn clone(&self) -> Self {
+        JudgementMemo::default()
+    }
+}
+
+impl std::fmt::Debug for JudgementMemo {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("JudgementMemo").field("hosts", &self.judgements.len()).finish()
+    }
 }
 
 /// [`judge_domain`] for a domain already parsed.
@@ -1838,5 +1888,44 @@ mod tests {
         assert_eq!(typo.reasons[0].code, "edit_distance");
         assert!(judged("dichvucong.hanoi.gov.vn").is_none());
         assert!(judged("agribank.ph").is_none(), "a namesake abroad needs more than the name");
+    }
+
+    /// The memo answers as the judgement does: the first time, again, after more hosts than it holds have pushed
+    /// it out, and in a copy of the directory (which starts empty).
+    #[test]
+    fn the_memo_answers_as_the_judgement() {
+        let directory = crate::trust::trust_directory();
+        let hosts = [
+            "vietcombank-xacthuc.com",
+            "https://vietcombank.com.vn.secure-login.xyz/ib",
+            "vcbdigibank-vn.top",
+            "dichvucong-gov.vn.xyz",
+            "vietc\u{43e}mbank.com",
+            "vietcombank.com.vn",
+            "shopee.vn",
+            "not a domain",
+            "",
+            "example.org",
+        ];
+        let afresh: Vec<_> = hosts.iter().map(|host| judge_domain_in_afresh(host, directory)).collect();
+        assert!(afresh.iter().filter(|finding| finding.is_some()).count() >= 4, "{afresh:?}");
+        for _ in 0..2 {
+            let remembered: Vec<_> = hosts.iter().map(|host| judge_domain_in(host, directory)).collect();
+            assert_eq!(remembered, afresh);
+        }
+        let copy = directory.clone();
+        assert!(format!("{:?}", copy.lookalike_memo()).contains("hosts: 0"), "{:?}", copy.lookalike_memo());
+        let in_copy: Vec<_> = hosts.iter().map(|host| judge_domain_in(host, &copy)).collect();
+        assert_eq!(in_copy, afresh);
+        // More hosts than the memo holds, then the same questions.
+        for number in 0..JUDGEMENT_MEMO_HOSTS + 1_000 {
+            judge_domain_in(&format!("vcb-xacthuc{number}.top"), &copy);
+        }
+        assert!(copy.lookalike_memo().judgements.len() <= JUDGEMENT_MEMO_HOSTS);
+        let after: Vec<_> = hosts.iter().map(|host| judge_domain_in(host, &copy)).collect();
+        assert_eq!(after, afresh);
+        let parsed = Domain::parse("vietcombank-xacthuc.com").unwrap();
+        assert_eq!(judge_parsed_domain_in(&parsed, &copy), afresh[0]);
+        assert_eq!(judge_parsed_domain_in(&parsed, &copy), afresh[0]);
     }
 }

@@ -216,6 +216,9 @@ pub struct TrustDirectory {
     official_parts: HashMap<String, usize, foldhash::fast::RandomState>,
     /// The brands' keys as the look-alike detector needs them, gathered on first use.
     lookalike_keys: std::sync::OnceLock<crate::lookalike::Keys>,
+    /// The look-alike judgements of hosts judged lately: hosts repeat (a campaign's link in thousands of SMS, the
+    /// sites a browser visits) and a judgement is a pure function of the host and this directory.
+    lookalike_memo: crate::lookalike::JudgementMemo,
 }
 
 /// The compiled-in seed directory.
@@ -277,6 +280,7 @@ impl TrustDirectory {
             brands,
             official_parts,
             lookalike_keys: std::sync::OnceLock::new(),
+            lookalike_memo: crate::lookalike::JudgementMemo::default(),
         })
     }
 
@@ -304,6 +308,10 @@ impl TrustDirectory {
 
     pub(crate) fn lookalike_keys(&self) -> &crate::lookalike::Keys {
         self.lookalike_keys.get_or_init(|| crate::lookalike::keys_of(&self.brands))
+    }
+
+    pub(crate) fn lookalike_memo(&self) -> &crate::lookalike::JudgementMemo {
+        &self.lookalike_memo
     }
 
     /// One brand per organisation, in the directory's order.
