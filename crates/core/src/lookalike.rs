@@ -132,32 +132,73 @@ pub fn judge_parsed_domain_in(domain: &Domain, directory: &crate::trust::TrustDi
     })
 }
 
-/// How many hosts' judgements a trust directory remembers: about 3 MiB at most (a key of 20-40 bytes and the
-/// cache's own bookkeeping per host; a finding, for the few hosts that have one, a few hundred bytes more).
-pub const JUDGEMENT_MEMO_HOSTS: usize = 32_768;
+/// How much a trust directory's memo may hold, in bytes as [`RememberedWeight`] counts them (the text, the finding's
+/// strings and a fixed share for the bookkeeping): about 60,000 hosts of 30 bytes with no finding, or about 9,000
+/// with one.
+pub const JUDGEMENT_MEMO_BYTES: u64 = 8 << 20;
+
+/// The longest text the memo keeps: the longest host name DNS allows.
+const MAX_REMEMBERED_BYTES: usize = 253;
 
 /// The latest judgements of [`judge_domain_in`], by the text judged (a host or a link), bounded by
-/// [`JUDGEMENT_MEMO_HOSTS`]. `quick_cache` keeps the hosts asked about again and lets one-off hosts go first
+/// [`JUDGEMENT_MEMO_BYTES`]. `quick_cache` keeps the hosts asked about again and lets one-off hosts go first
 /// (S3-FIFO), so a flood of new hosts does not push out the ones that repeat. It belongs to one directory: a
 /// directory is never changed, an edited one is a new directory with an empty memo.
 pub(crate) struct JudgementMemo {
-    judgements: quick_cache::sync::Cache<Box<str>, Option<std::sync::Arc<LookalikeFinding>>>,
+    judgements: quick_cache::sync::Cache<Box<str>, Remembered, RememberedWeight>,
+}
+
+#[derive(Clone)]
+struct Remembered {
+    finding: Option<std::sync::Arc<LookalikeFinding>>,
+    /// The entry's weight, counted once when it is remembered.
+    bytes: u32,
+}
+
+/// An entry's weight in bytes: what its text and finding hold on the heap, and about 100 bytes for the key's and
+/// the value's own fields and the cache's bookkeeping.
+#[derive(Clone)]
+struct RememberedWeight;
+
+impl quick_cache::Weighter<Box<str>, Remembered> for RememberedWeight {
+    fn weight(&self, judged: &Box<str>, remembered: &Remembered) -> u64 {
+        judged.len() as u64 + u64::from(remembered.bytes)
+    }
 }
 
 impl JudgementMemo {
     fn judgement(&self, judged: &str, judge: impl FnOnce() -> Option<LookalikeFinding>) -> Option<LookalikeFinding> {
+        // A host is at most 253 bytes; a longer text (a whole link) is judged afresh.
+        if judged.len() > MAX_REMEMBERED_BYTES {
+            return judge();
+        }
         if let Some(remembered) = self.judgements.get(judged) {
-            return remembered.as_deref().cloned();
+            return remembered.finding.as_deref().cloned();
         }
         let finding = judge();
-        self.judgements.insert(judged.into(), finding.clone().map(std::sync::Arc::new));
+        let finding_bytes = finding.as_ref().map_or(0, |finding| {
+            let reasons: usize = finding
+                .reasons
+                .iter()
+                .map(|reason| reason.vi.len() + reason.en.len() + size_of::<LookalikeReason>())
+                .sum();
+            size_of::<LookalikeFinding>()
+                + finding.host.len()
+                + finding.brand.len()
+                + finding.official_domain.as_ref().map_or(0, String::len)
+                + reasons
+        });
+        let bytes = u32::try_from(100 + finding_bytes).unwrap_or(u32::MAX);
+        self.judgements.insert(judged.into(), Remembered { finding: finding.clone().map(std::sync::Arc::new), bytes });
         finding
     }
 }
 
 impl Default for JudgementMemo {
     fn default() -> Self {
-        JudgementMemo { judgements: quick_cache::sync::Cache::new(JUDGEMENT_MEMO_HOSTS) }
+        JudgementMemo {
+            judgements: quick_cache::sync::Cache::with_weighter(32_768, JUDGEMENT_MEMO_BYTES, RememberedWeight),
+        }
     }
 }
 
@@ -1917,11 +1958,13 @@ mod tests {
         assert!(format!("{:?}", copy.lookalike_memo()).contains("hosts: 0"), "{:?}", copy.lookalike_memo());
         let in_copy: Vec<_> = hosts.iter().map(|host| judge_domain_in(host, &copy)).collect();
         assert_eq!(in_copy, afresh);
-        // More hosts than the memo holds, then the same questions.
-        for number in 0..JUDGEMENT_MEMO_HOSTS + 1_000 {
-            judge_domain_in(&format!("vcb-xacthuc{number}.top"), &copy);
+        // More hosts than the memo holds (each a look-alike, so with a finding), then the same questions.
+        for number in 0..20_000 {
+            assert!(judge_domain_in(&format!("vcb-xacthuc{number}.top"), &copy).is_some());
         }
-        assert!(copy.lookalike_memo().judgements.len() <= JUDGEMENT_MEMO_HOSTS);
+        let memo = &copy.lookalike_memo().judgements;
+        assert!(memo.weight() <= JUDGEMENT_MEMO_BYTES, "{} bytes", memo.weight());
+        assert!(memo.len() < 20_000, "{} hosts", memo.len());
         let after: Vec<_> = hosts.iter().map(|host| judge_domain_in(host, &copy)).collect();
         assert_eq!(after, afresh);
         let parsed = Domain::parse("vietcombank-xacthuc.com").unwrap();
