@@ -114,8 +114,8 @@ pub fn judge_domain_default(host_or_url: &str) -> Option<LookalikeFinding> {
 }
 
 /// [`judge_domain`] against a directory's brands, with the brands' keys gathered once per directory: the fast
-/// path for a server judging every link it is asked about.
-/// A host judged lately is answered from the directory's memo.
+/// path for a server judging every link it is asked about. A host judged lately is answered from the directory's
+/// memo ([`JUDGEMENT_MEMO_BYTES`]).
 pub fn judge_domain_in(host_or_url: &str, directory: &crate::trust::TrustDirectory) -> Option<LookalikeFinding> {
     directory.lookalike_memo().judgement(host_or_url, || judge_domain_in_afresh(host_or_url, directory))
 }
