@@ -133,8 +133,9 @@ pub(crate) fn check_response(state: &AppState, query: Option<&str>) -> Result<Re
 pub(crate) const CHECK_CACHE_CONTROL: &str = "private, max-age=60";
 
 /// The JSON body of `GET /v1/check`'s answer for its query string, or the error the look-up is answered with. The
-/// look-ups answered on the connection before hyper (`crate::lookup_connection`) use it directly.
-pub(crate) fn check_json(state: &AppState, query: Option<&str>) -> Result<Vec<u8>, ApiError> {
+/// look-ups answered on the connection before hyper (`crate::lookup_connection`) use it directly, and so does
+/// `bench/examples/lookup_loop_probe.rs` (what a look-up costs on another event loop).
+pub fn check_json(state: &AppState, query: Option<&str>) -> Result<Vec<u8>, ApiError> {
     let Some(value) = query_value(query)?.filter(|q| !q.trim().is_empty()) else {
         return Err(Error::new(
             ErrorCode::EmptyInput,
