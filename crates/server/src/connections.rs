@@ -16,7 +16,8 @@
 //! of an answer for [`crate::HttpLimits::write_stall_timeout`] (hyper's writes go through `HandedOffStream`).
 
 use crate::app::App;
-use crate::lookup_connection::{self, HandedOffStream, LookupsEnded};
+use crate::lookup_connection::{self, Begun, HandedOffStream, LookupsEnded};
+use crate::lookup_loops::LookupLoops;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
@@ -24,8 +25,8 @@ use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 /// Serves `app` on `listener` until `shutdown` resolves; then stops accepting, asks every connection to finish its
 /// request in flight and close, and returns once all have closed.
@@ -43,6 +44,16 @@ pub(crate) async fn serve_connections(listener: TcpListener, app: App, shutdown:
     let (stop_sender, stop_receiver) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
     let mut warned_full = false;
+    let mut loops = match limits.lookup_threads {
+        0 => None,
+        threads => match LookupLoops::start(threads, tokio::runtime::Handle::current(), limits) {
+            Ok(loops) => Some(loops),
+            Err(error) => {
+                tracing::warn!(%error, "cannot start the look-up loops: look-ups are answered on the runtime");
+                None
+            }
+        },
+    };
     loop {
         let permit = match open_connections.clone().try_acquire_owned() {
             Ok(permit) => permit,
@@ -70,36 +81,72 @@ pub(crate) async fn serve_connections(listener: TcpListener, app: App, shutdown:
         if open_connections.available_permits() > max_connections / 2 {
             warned_full = false;
         }
-        let app = app.for_peer(peer);
-        let http = Arc::clone(&http);
-        let stop = stop_sender.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let _open = crate::metrics::OpenConnection::opened();
-            let mut stream = stream;
-            let mut stopped = std::pin::pin!(stop.closed());
-            // Anonymous look-ups are answered before hyper; the connection is hyper's from its first other request.
-            let unread = match lookup_connection::answer_lookups(&mut stream, &app, stopped.as_mut()).await {
-                LookupsEnded::Closed => return,
-                LookupsEnded::HandedOff(unread) => unread,
-            };
-            let stream = TokioIo::new(HandedOffStream::new(unread, stream, app.limits().write_stall_timeout));
-            let mut connection = std::pin::pin!(http.serve_connection(stream, ConnectionService { app }));
-            tokio::select! {
-                // A connection's end, with or without an error (the peer left, a bad request head, a timeout), is
-                // the client's business: hyper has answered what could be answered.
-                _ = connection.as_mut() => {}
-                () = stopped => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
-                }
+        let connection = Connection {
+            app: app.for_peer(peer),
+            http: Arc::clone(&http),
+            stop: stop_sender.clone(),
+            _permit: permit,
+            _open: crate::metrics::OpenConnection::opened(),
+        };
+        match loops.as_mut() {
+            Some(loops) => loops.hand(stream, connection),
+            None => {
+                tokio::spawn(connection.serve(stream, Begun::new()));
             }
-        });
+        }
     }
     drop(listener);
     drop(stop_receiver);
+    if let Some(loops) = &loops {
+        loops.stop();
+    }
     // Every connection holds a permit until it has closed.
     let _all_closed = open_connections.acquire_many(max_connections as u32).await;
+}
+
+/// An accepted connection and what serving it takes, wherever it is served: on a look-up loop, then (or from the
+/// start) on the runtime.
+pub(crate) struct Connection {
+    app: App,
+    http: Arc<hyper::server::conn::http1::Builder>,
+    /// Connections wait on `closed()` of this sender: the server is stopping.
+    stop: watch::Sender<()>,
+    _permit: OwnedSemaphorePermit,
+    _open: crate::metrics::OpenConnection,
+}
+
+impl Connection {
+    pub(crate) fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Whether the server is stopping.
+    pub(crate) fn stopping(&self) -> bool {
+        self.stop.is_closed()
+    }
+
+    /// Serves the connection on the runtime from where `begun` says it stands: look-ups answered before hyper,
+    /// then hyper from the first other request.
+    pub(crate) async fn serve(self, mut stream: TcpStream, begun: Begun) {
+        let Connection { app, http, stop, _permit, _open } = self;
+        let mut stopped = std::pin::pin!(stop.closed());
+        // Anonymous look-ups are answered before hyper; the connection is hyper's from its first other request.
+        let unread = match lookup_connection::answer_lookups(&mut stream, &app, stopped.as_mut(), begun).await {
+            LookupsEnded::Closed => return,
+            LookupsEnded::HandedOff(unread) => unread,
+        };
+        let stream = TokioIo::new(HandedOffStream::new(unread, stream, app.limits().write_stall_timeout));
+        let mut connection = std::pin::pin!(http.serve_connection(stream, ConnectionService { app }));
+        tokio::select! {
+            // A connection's end, with or without an error (the peer left, a bad request head, a timeout), is
+            // the client's business: hyper has answered what could be answered.
+            _ = connection.as_mut() => {}
+            () = stopped => {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+        }
+    }
 }
 
 /// What an accept error means: one about the connection (the peer gave up while it waited) is no reason to pause;

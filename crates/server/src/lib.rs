@@ -17,6 +17,7 @@ mod error;
 pub mod intake;
 mod json;
 mod lookup_connection;
+mod lookup_loops;
 mod metrics;
 mod middleware;
 mod openapi;

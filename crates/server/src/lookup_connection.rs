@@ -40,7 +40,7 @@ const MAX_HEADERS: usize = 32;
 /// What a connection reads at a time while its heads are short.
 const READ_CHUNK_BYTES: usize = 4096;
 /// Answers to look-ups sent together are written out once they pass this size.
-const MAX_ANSWER_BYTES_HELD: usize = 64 * 1024;
+pub(crate) const MAX_ANSWER_BYTES_HELD: usize = 64 * 1024;
 
 /// How [`answer_lookups`] left the connection.
 pub(crate) enum LookupsEnded {
@@ -51,21 +51,47 @@ pub(crate) enum LookupsEnded {
     HandedOff(Vec<u8>),
 }
 
+/// Where a connection stands when the runtime takes it over from a look-up loop (`crate::lookup_loops`).
+#[derive(Debug)]
+pub(crate) struct Begun {
+    /// Bytes read and not yet answered.
+    pub(crate) unread: Vec<u8>,
+    /// Answers the loop could not write at once: written first.
+    pub(crate) unwritten: Vec<u8>,
+    /// When the head now awaited began to be awaited.
+    pub(crate) head_awaited_since: Instant,
+}
+
+impl Begun {
+    /// A connection just accepted.
+    pub(crate) fn new() -> Begun {
+        Begun {
+            unread: Vec::with_capacity(READ_CHUNK_BYTES),
+            unwritten: Vec::new(),
+            head_awaited_since: Instant::now(),
+        }
+    }
+}
+
 /// Answers the anonymous look-ups that `stream` sends, in order, until it sends something else, closes, or
-/// `stopped` resolves while no request is complete.
+/// `stopped` resolves while no request is complete; `begun` is what happened on the connection before.
 pub(crate) async fn answer_lookups(
     stream: &mut TcpStream,
     app: &App,
     mut stopped: Pin<&mut impl Future<Output = ()>>,
+    begun: Begun,
 ) -> LookupsEnded {
     let limits = app.limits();
     let max_head_bytes = limits.request_head_buffer_bytes();
     let head_time = limits.header_read_timeout;
     let write_limit = limits.write_stall_timeout;
-    let mut unread: Vec<u8> = Vec::with_capacity(READ_CHUNK_BYTES);
+    let Begun { mut unread, unwritten, head_awaited_since } = begun;
+    if !write_answers(stream, &unwritten, write_limit).await {
+        return LookupsEnded::Closed;
+    }
     let mut answers: Vec<u8> = Vec::new();
     // When the head now awaited began to be awaited: the connection's start, then the end of each answer.
-    let mut head_awaited_since = tokio::time::Instant::now();
+    let mut head_awaited_since = tokio::time::Instant::from_std(head_awaited_since);
     let timer = tokio::time::sleep_until(head_deadline(head_awaited_since, head_time));
     let mut timer = std::pin::pin!(timer);
     // How much of an unfinished head was read when it was last parsed: the next read is parsed again only if it may
@@ -182,7 +208,7 @@ fn may_end_a_head(bytes: &[u8], read_before: usize) -> bool {
 
 /// The first request in a connection's unanswered bytes.
 #[derive(Debug, PartialEq)]
-enum NextRequest<'a> {
+pub(crate) enum NextRequest<'a> {
     /// An anonymous look-up over HTTP/1.1 whose head is `head_bytes` long, with its target's query (`None` without a
     /// `?`), fragment cut off as `http::Uri` cuts it.
     Lookup { head_bytes: usize, query: Option<&'a str> },
@@ -195,7 +221,7 @@ enum NextRequest<'a> {
     Other,
 }
 
-fn next_request(bytes: &[u8]) -> NextRequest<'_> {
+pub(crate) fn next_request(bytes: &[u8]) -> NextRequest<'_> {
     if bytes.is_empty() {
         return NextRequest::Incomplete;
     }
@@ -251,7 +277,7 @@ fn lookup_query(target: &str) -> Option<Option<&str>> {
 
 /// Appends the answer to a look-up: what hyper writes for [`App`]'s answer (status line, `content-type`,
 /// `cache-control` on a verdict, `content-length`, `date`, the JSON), and logs the request.
-fn write_lookup_answer(app: &App, query: Option<&str>, answers: &mut Vec<u8>) {
+pub(crate) fn write_lookup_answer(app: &App, query: Option<&str>, answers: &mut Vec<u8>) {
     let started = Instant::now();
     let answered = std::panic::catch_unwind(AssertUnwindSafe(|| check::check_json(app.state(), query)));
     let (status, body, error_code) = match answered {
@@ -630,7 +656,7 @@ mod tests {
         let other = "POST /v1/identifiers/extract HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\n\r\nab";
         client.write_all(format!("{look_up}{look_up}{other}").as_bytes()).await.unwrap();
         let stopped = std::pin::pin!(std::future::pending::<()>());
-        let ended = answer_lookups(&mut server, &app, stopped).await;
+        let ended = answer_lookups(&mut server, &app, stopped, Begun::new()).await;
         // The POST's head and what of its body was read with it (all of it, when it came in one piece), unanswered.
         let LookupsEnded::HandedOff(unread) = ended else { panic!("not handed on") };
         let unread = String::from_utf8(unread).unwrap();
@@ -646,10 +672,10 @@ mod tests {
         let (mut server, client) = connected().await;
         drop(client);
         let stopped = std::pin::pin!(std::future::pending::<()>());
-        assert!(matches!(answer_lookups(&mut server, &app, stopped).await, LookupsEnded::Closed));
+        assert!(matches!(answer_lookups(&mut server, &app, stopped, Begun::new()).await, LookupsEnded::Closed));
         let (mut server, _client) = connected().await;
         let stopped = std::pin::pin!(std::future::ready(()));
-        assert!(matches!(answer_lookups(&mut server, &app, stopped).await, LookupsEnded::Closed));
+        assert!(matches!(answer_lookups(&mut server, &app, stopped, Begun::new()).await, LookupsEnded::Closed));
     }
 
     #[test]

@@ -90,9 +90,21 @@ pub struct HttpLimits {
     /// Longest an answer may wait to be written while the client reads none of it: the connection is then closed,
     /// so that clients which send requests and never read the answers cannot hold every connection.
     pub write_stall_timeout: Duration,
+    /// Threads answering anonymous look-ups (`GET /v1/check` without a key) on event loops of their own, outside the
+    /// async runtime: a connection stays on one until it sends anything else, or anything unusual happens (an
+    /// answer the client is slow to take, a long or refused head), when the runtime takes it over. 0: look-ups
+    /// are answered on the runtime's workers. A bare loop costs a look-up about a tenth less CPU than the runtime
+    /// (bench/RESULTS.md, issue 4, `bench/transport-probe`).
+    pub lookup_threads: usize,
 }
 
 impl HttpLimits {
+    /// Half the cores, at least one: the rest are the runtime's, for every other route, the store's writes and
+    /// the index's updates.
+    pub fn default_lookup_threads() -> usize {
+        std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1))
+    }
+
     /// What a connection buffers at most for a request's head: `max_request_head_bytes`, but not under the 8 KiB
     /// hyper refuses to go below.
     pub(crate) fn request_head_buffer_bytes(&self) -> usize {
@@ -133,6 +145,7 @@ impl Default for HttpLimits {
             max_request_head_bytes: Self::DEFAULT_MAX_REQUEST_HEAD_BYTES,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             write_stall_timeout: Self::DEFAULT_WRITE_STALL_TIMEOUT,
+            lookup_threads: Self::default_lookup_threads(),
         }
     }
 }

@@ -866,3 +866,50 @@ async fn thousands_of_look_ups_sent_at_once_are_all_answered_in_order() {
     shutdown_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
 }
+
+/// Look-ups answered on the server's own loops (any number of them) and on the runtime (`lookup_threads: 0`) are the
+/// same answers, and a connection goes on to hyper at its first other request, with the look-ups sent before it
+/// answered first and in order; stopping the server closes the connections the loops hold.
+#[tokio::test]
+async fn look_ups_are_answered_alike_on_the_loops_and_on_the_runtime_and_a_connection_moves_on_to_hyper() {
+    let mut answers_by_threads = Vec::new();
+    for lookup_threads in [0, 1, 3] {
+        let (addr, shutdown_tx, server) =
+            serve_with_limits(HttpLimits { lookup_threads, ..HttpLimits::default() }).await;
+        let mut answers = Vec::new();
+        // Several connections, so that each of three loops gets one.
+        for _ in 0..3 {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            let requests = [
+                request_head("GET", "/v1/check?q=0912345678"),
+                request_head("GET", "/v1/check?q=vietcombank-xacthuc.com"),
+                HEALTHZ.to_owned(),
+                request_head("GET", "/v1/check?q=0912345678"),
+            ];
+            stream.write_all(requests.concat().as_bytes()).await.unwrap();
+            for expected in ["+84912345678", "vietcombank-xacthuc.com", "\"status\":\"ok\"", "+84912345678"] {
+                let (head, body) = read_answer(&mut stream).await;
+                assert!(head.starts_with("http/1.1 200"), "{lookup_threads} threads: {head}");
+                assert!(body.contains(expected), "{lookup_threads} threads: {expected} not in {body}");
+                answers.push(body);
+            }
+        }
+        // A connection that only looked up (it stays on a loop), and one that sent half a head.
+        let mut looked_up = TcpStream::connect(addr).await.unwrap();
+        looked_up.write_all(request_head("GET", "/v1/check?q=0912345678").as_bytes()).await.unwrap();
+        let (head, _) = read_answer(&mut looked_up).await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        let mut half = TcpStream::connect(addr).await.unwrap();
+        half.write_all(b"GET /v1/check?q=09123").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        shutdown_tx.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
+        assert!(closed_by_the_server(&mut looked_up).await, "{lookup_threads} threads: the idle connection is closed");
+        assert!(closed_by_the_server(&mut half).await, "{lookup_threads} threads: the half-sent head's connection");
+        answers_by_threads.push(answers);
+    }
+    // The verdicts carry no time that moves between servers: the same bytes whichever way they were answered.
+    assert_eq!(answers_by_threads[0], answers_by_threads[1]);
+    assert_eq!(answers_by_threads[0], answers_by_threads[2]);
+}

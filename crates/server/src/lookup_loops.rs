@@ -1,0 +1,356 @@
+//! Anonymous look-ups answered on event loops of the server's own, outside the async runtime.
+//!
+//! A look-up is nearly all of the server's traffic, and on the runtime its transport (the task, its waker, the
+//! reactor's readiness, the timers) cost about as much CPU as the look-up itself: a bare `mio` loop answered the same
+//! look-ups with 7-25 % more requests a second (bench/RESULTS.md, issue 4, `bench/transport-probe`). So each
+//! accepted connection is handed to one of [`crate::HttpLimits::lookup_threads`] loops, each a thread polling its
+//! connections with `mio`. A loop does only the common case: it reads what a connection sent, answers every complete
+//! anonymous look-up with the bytes [`crate::lookup_connection`] writes (the same parser, answer and request-log
+//! line), and writes the answers at once. At anything else it hands the connection to the runtime, where
+//! [`crate::lookup_connection::answer_lookups`] carries on from the same place ([`Begun`]): a request that is not
+//! a look-up (then hyper's), a head the parser refuses, an unfinished head longer than [`MOST_UNREAD_ON_A_LOOP`],
+//! answers the socket did not take at once. So every limit stays where it was written, on the runtime, and a loop
+//! keeps only one: a connection whose next head does not come within the header-read timeout is closed, as on the
+//! runtime. When the server stops, a loop closes its connections (none of them is in the middle of an answer: a
+//! loop answers and writes in one go).
+
+use crate::HttpLimits;
+use crate::connections::Connection;
+use crate::lookup_connection::{self, Begun, MAX_ANSWER_BYTES_HELD, NextRequest};
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token, Waker};
+use std::io::{self, ErrorKind, Read, Write};
+use std::os::fd::{FromRawFd, IntoRawFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The most a loop holds of a connection's unanswered bytes: a look-up's head is a few hundred bytes; a longer one,
+/// or many sent together, go to the runtime, which reads long heads without parsing them again at every read.
+const MOST_UNREAD_ON_A_LOOP: usize = 16 * 1024;
+/// What a loop reads at a time.
+const READ_BYTES: usize = 8 * 1024;
+/// The token of a loop's waker; connections take the others.
+const WAKER: Token = Token(usize::MAX);
+
+/// The loops, and where the next connection goes.
+pub(crate) struct LookupLoops {
+    loops: Vec<LoopHandle>,
+    next: usize,
+    stopping: Arc<AtomicBool>,
+    runtime: tokio::runtime::Handle,
+}
+
+struct LoopHandle {
+    connections: mpsc::Sender<(std::net::TcpStream, Connection)>,
+    waker: Arc<Waker>,
+}
+
+impl LookupLoops {
+    /// Starts `threads` loops; a connection a loop gives up is served on `runtime`.
+    pub(crate) fn start(threads: usize, runtime: tokio::runtime::Handle, limits: HttpLimits) -> io::Result<Self> {
+        let stopping = Arc::new(AtomicBool::new(false));
+        let mut loops = Vec::with_capacity(threads);
+        for number in 0..threads {
+            let poll = Poll::new()?;
+            let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+            let (sender, receiver) = mpsc::channel();
+            let lookup_loop = LookupLoop {
+                poll,
+                handed: receiver,
+                connections: Vec::new(),
+                free: Vec::new(),
+                stopping: Arc::clone(&stopping),
+                runtime: runtime.clone(),
+                head_time: limits.header_read_timeout,
+            };
+            std::thread::Builder::new().name(format!("lookups-{number}")).spawn(move || lookup_loop.run())?;
+            loops.push(LoopHandle { connections: sender, waker });
+        }
+        Ok(LookupLoops { loops, next: 0, stopping, runtime })
+    }
+
+    /// Hands an accepted connection to the next loop in turn (to the runtime if it cannot be).
+    pub(crate) fn hand(&mut self, stream: tokio::net::TcpStream, connection: Connection) {
+        let Ok(stream) = stream.into_std() else { return };
+        let handle = &self.loops[self.next];
+        self.next = (self.next + 1) % self.loops.len();
+        match handle.connections.send((stream, connection)) {
+            Ok(()) => {
+                let _ = handle.waker.wake();
+            }
+            // The loop is gone (it panicked): the runtime serves the connection.
+            Err(mpsc::SendError((stream, connection))) => {
+                serve_on_runtime(&self.runtime, stream, connection, Begun::new())
+            }
+        }
+    }
+
+    /// Closes every connection the loops hold: the server is stopping.
+    pub(crate) fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        for handle in &self.loops {
+            let _ = handle.waker.wake();
+        }
+    }
+}
+
+impl Drop for LookupLoops {
+    /// The loops end once their connections have closed: they are told at once that no more will come.
+    fn drop(&mut self) {
+        let loops = std::mem::take(&mut self.loops);
+        for LoopHandle { connections, waker } in loops {
+            drop(connections);
+            let _ = waker.wake();
+        }
+    }
+}
+
+/// The runtime takes over a connection from where `begun` says it stands.
+fn serve_on_runtime(
+    runtime: &tokio::runtime::Handle,
+    stream: std::net::TcpStream,
+    connection: Connection,
+    begun: Begun,
+) {
+    runtime.spawn(async move {
+        // Registering with the runtime's reactor fails only when the process is out of resources: the connection
+        // is then closed.
+        if let Ok(stream) = tokio::net::TcpStream::from_std(stream) {
+            connection.serve(stream, begun).await;
+        }
+    });
+}
+
+/// One loop's state, owned by its thread.
+struct LookupLoop {
+    poll: Poll,
+    handed: mpsc::Receiver<(std::net::TcpStream, Connection)>,
+    /// By token; `None` where a connection was.
+    connections: Vec<Option<LoopConnection>>,
+    free: Vec<usize>,
+    stopping: Arc<AtomicBool>,
+    runtime: tokio::runtime::Handle,
+    head_time: Duration,
+}
+
+struct LoopConnection {
+    stream: TcpStream,
+    connection: Connection,
+    unread: Vec<u8>,
+    head_awaited_since: Instant,
+}
+
+/// What a connection's turn on a loop ended with.
+enum Turn {
+    Keep,
+    Close,
+    /// To the runtime, with the answers the socket did not take.
+    HandOver {
+        unwritten: Vec<u8>,
+    },
+}
+
+impl LookupLoop {
+    fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        let mut answers = Vec::with_capacity(MAX_ANSWER_BYTES_HELD);
+        // Connections past their head's time limit are looked for this often: they are closed at most this late.
+        let sweep_every = (self.head_time / 8).clamp(Duration::from_millis(10), Duration::from_millis(250));
+        let mut next_sweep = Instant::now() + sweep_every;
+        loop {
+            let wait = next_sweep.saturating_duration_since(Instant::now());
+            if let Err(error) = self.poll.poll(&mut events, Some(wait))
+                && error.kind() != ErrorKind::Interrupted
+            {
+                tracing::error!(%error, "a look-up loop cannot poll; its connections go to the runtime");
+                self.hand_everything_over();
+                return;
+            }
+            for event in &events {
+                if event.token() != WAKER {
+                    self.take_turn(event.token().0, &mut answers);
+                }
+            }
+            let gone = self.take_new_connections(&mut answers);
+            if self.stopping.load(Ordering::Acquire) {
+                self.close_every_connection();
+            }
+            if gone && self.connections.iter().all(Option::is_none) {
+                return;
+            }
+            let now = Instant::now();
+            if now >= next_sweep {
+                self.close_late_heads(now);
+                next_sweep = now + sweep_every;
+            }
+        }
+    }
+
+    /// Registers the connections handed over since the last turn and answers what they sent already; true when
+    /// the sender is gone (the server has stopped accepting).
+    fn take_new_connections(&mut self, answers: &mut Vec<u8>) -> bool {
+        loop {
+            let (stream, connection) = match self.handed.try_recv() {
+                Ok(handed) => handed,
+                Err(mpsc::TryRecvError::Empty) => return false,
+                Err(mpsc::TryRecvError::Disconnected) => return true,
+            };
+            let mut stream = TcpStream::from_std(stream);
+            let token = self.free.pop().unwrap_or(self.connections.len());
+            if let Err(error) = self.poll.registry().register(&mut stream, Token(token), Interest::READABLE) {
+                tracing::warn!(%error, "a look-up loop cannot take a connection; the runtime serves it");
+                serve_on_runtime(&self.runtime, to_std(stream), connection, Begun::new());
+                self.free.push(token);
+                continue;
+            }
+            let entry = LoopConnection { stream, connection, unread: Vec::new(), head_awaited_since: Instant::now() };
+            if token == self.connections.len() {
+                self.connections.push(Some(entry));
+            } else {
+                self.connections[token] = Some(entry);
+            }
+            // Bytes that came before the registration are announced by it; reading now costs one call at most.
+            self.take_turn(token, answers);
+        }
+    }
+
+    /// Reads what a connection sent and answers it; closes it or hands it to the runtime when its turn says so.
+    fn take_turn(&mut self, token: usize, answers: &mut Vec<u8>) {
+        let Some(Some(entry)) = self.connections.get_mut(token) else { return };
+        answers.clear();
+        match answer_what_was_sent(entry, answers) {
+            Turn::Keep => {}
+            Turn::Close => {
+                self.remove(token);
+            }
+            Turn::HandOver { unwritten } => {
+                if let Some(LoopConnection { mut stream, connection, unread, head_awaited_since }) = self.remove(token)
+                {
+                    let _ = self.poll.registry().deregister(&mut stream);
+                    let begun = Begun { unread, unwritten, head_awaited_since };
+                    serve_on_runtime(&self.runtime, to_std(stream), connection, begun);
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, token: usize) -> Option<LoopConnection> {
+        let entry = self.connections.get_mut(token)?.take()?;
+        self.free.push(token);
+        Some(entry)
+    }
+
+    fn close_every_connection(&mut self) {
+        for token in 0..self.connections.len() {
+            self.remove(token);
+        }
+    }
+
+    /// Closes the connections whose next head has not come within the time limit, as the runtime does.
+    fn close_late_heads(&mut self, now: Instant) {
+        for token in 0..self.connections.len() {
+            let late = self.connections[token]
+                .as_ref()
+                .is_some_and(|entry| now.saturating_duration_since(entry.head_awaited_since) >= self.head_time);
+            if late {
+                self.remove(token);
+            }
+        }
+    }
+
+    /// Gives every connection to the runtime, as it stands.
+    fn hand_everything_over(&mut self) {
+        for token in 0..self.connections.len() {
+            if let Some(LoopConnection { mut stream, connection, unread, head_awaited_since }) = self.remove(token) {
+                let _ = self.poll.registry().deregister(&mut stream);
+                let begun = Begun { unread, unwritten: Vec::new(), head_awaited_since };
+                serve_on_runtime(&self.runtime, to_std(stream), connection, begun);
+            }
+        }
+    }
+}
+
+/// A connection's turn: reads everything it sent (up to [`MOST_UNREAD_ON_A_LOOP`]), answers the complete look-ups
+/// into `answers` and writes them.
+fn answer_what_was_sent(entry: &mut LoopConnection, answers: &mut Vec<u8>) -> Turn {
+    let mut buffer = [0u8; READ_BYTES];
+    loop {
+        match entry.stream.read(&mut buffer) {
+            Ok(0) => return Turn::Close,
+            Ok(read) => {
+                entry.unread.extend_from_slice(&buffer[..read]);
+                if entry.unread.len() > MOST_UNREAD_ON_A_LOOP {
+                    // The rest stays in the socket, for the runtime to read.
+                    return Turn::HandOver { unwritten: Vec::new() };
+                }
+                // A short read emptied the socket: the next bytes will be announced (edge-triggered polling).
+                if read < buffer.len() {
+                    break;
+                }
+            }
+            Err(error) if error.kind() == ErrorKind::WouldBlock => break,
+            Err(error) if error.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return Turn::Close,
+        }
+    }
+    let app = entry.connection.app();
+    let mut answered = 0;
+    let mut hand_over = false;
+    loop {
+        if answers.len() >= MAX_ANSWER_BYTES_HELD {
+            // A client sending many look-ups without reading the answers: the runtime answers the rest as the
+            // client reads, rather than have them pile up here.
+            hand_over = answered < entry.unread.len();
+            break;
+        }
+        match lookup_connection::next_request(&entry.unread[answered..]) {
+            NextRequest::Lookup { head_bytes, query } => {
+                lookup_connection::write_lookup_answer(app, query, answers);
+                answered += head_bytes;
+            }
+            NextRequest::Incomplete => break,
+            NextRequest::Refused(_) | NextRequest::Other => {
+                hand_over = true;
+                break;
+            }
+        }
+    }
+    if answered > 0 {
+        entry.unread.drain(..answered);
+        entry.head_awaited_since = Instant::now();
+    }
+    let written = match write_at_once(&mut entry.stream, answers) {
+        Ok(written) => written,
+        Err(_) => return Turn::Close,
+    };
+    // Answers the socket did not take, or a request this loop does not answer: the runtime carries on.
+    if written < answers.len() || hand_over {
+        return Turn::HandOver { unwritten: answers[written..].to_vec() };
+    }
+    if entry.connection.stopping() {
+        return Turn::Close;
+    }
+    Turn::Keep
+}
+
+/// Writes what the socket takes without waiting; how much that was.
+fn write_at_once(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<usize> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match stream.write(&bytes[written..]) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(count) => written += count,
+            Err(error) if error.kind() == ErrorKind::WouldBlock => break,
+            Err(error) if error.kind() == ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(written)
+}
+
+fn to_std(stream: TcpStream) -> std::net::TcpStream {
+    // SAFETY: the descriptor comes from a stream given up here; the new stream owns it alone.
+    unsafe { std::net::TcpStream::from_raw_fd(stream.into_raw_fd()) }
+}
