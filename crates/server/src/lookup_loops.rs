@@ -155,7 +155,7 @@ enum Turn {
 impl LookupLoop {
     fn run(mut self) {
         let mut events = Events::with_capacity(256);
-        let mut answers = Vec::with_capacity(MAX_ANSWER_BYTES_HELD);
+        let mut scratch = Scratch { answers: Vec::with_capacity(MAX_ANSWER_BYTES_HELD), read: vec![0; READ_BYTES] };
         // Connections past their head's time limit are looked for this often: they are closed at most this late.
         let sweep_every = (self.head_time / 8).clamp(Duration::from_millis(10), Duration::from_millis(250));
         let mut next_sweep = Instant::now() + sweep_every;
@@ -170,10 +170,10 @@ impl LookupLoop {
             }
             for event in &events {
                 if event.token() != WAKER {
-                    self.take_turn(event.token().0, &mut answers);
+                    self.take_turn(event.token().0, &mut scratch);
                 }
             }
-            let gone = self.take_new_connections(&mut answers);
+            let gone = self.take_new_connections(&mut scratch);
             if self.stopping.load(Ordering::Acquire) {
                 self.close_every_connection();
             }
@@ -190,7 +190,7 @@ impl LookupLoop {
 
     /// Registers the connections handed over since the last turn and answers what they sent already; true when
     /// the sender is gone (the server has stopped accepting).
-    fn take_new_connections(&mut self, answers: &mut Vec<u8>) -> bool {
+    fn take_new_connections(&mut self, scratch: &mut Scratch) -> bool {
         loop {
             let (stream, connection) = match self.handed.try_recv() {
                 Ok(handed) => handed,
@@ -212,15 +212,15 @@ impl LookupLoop {
                 self.connections[token] = Some(entry);
             }
             // Bytes that came before the registration are announced by it; reading now costs one call at most.
-            self.take_turn(token, answers);
+            self.take_turn(token, scratch);
         }
     }
 
     /// Reads what a connection sent and answers it; closes it or hands it to the runtime when its turn says so.
-    fn take_turn(&mut self, token: usize, answers: &mut Vec<u8>) {
+    fn take_turn(&mut self, token: usize, scratch: &mut Scratch) {
         let Some(Some(entry)) = self.connections.get_mut(token) else { return };
-        answers.clear();
-        match answer_what_was_sent(entry, answers) {
+        scratch.answers.clear();
+        match answer_what_was_sent(entry, scratch) {
             Turn::Keep => {}
             Turn::Close => {
                 self.remove(token);
@@ -272,12 +272,18 @@ impl LookupLoop {
     }
 }
 
+/// Buffers a loop reuses from one turn to the next (a fresh read buffer is 8 KiB to zero every time).
+struct Scratch {
+    answers: Vec<u8>,
+    read: Vec<u8>,
+}
+
 /// A connection's turn: reads everything it sent (up to [`MOST_UNREAD_ON_A_LOOP`]), answers the complete look-ups
-/// into `answers` and writes them.
-fn answer_what_was_sent(entry: &mut LoopConnection, answers: &mut Vec<u8>) -> Turn {
-    let mut buffer = [0u8; READ_BYTES];
+/// into the scratch answers and writes them.
+fn answer_what_was_sent(entry: &mut LoopConnection, scratch: &mut Scratch) -> Turn {
+    let Scratch { answers, read: buffer } = scratch;
     loop {
-        match entry.stream.read(&mut buffer) {
+        match entry.stream.read(buffer) {
             Ok(0) => return Turn::Close,
             Ok(read) => {
                 entry.unread.extend_from_slice(&buffer[..read]);
