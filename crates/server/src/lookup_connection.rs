@@ -194,7 +194,7 @@ fn head_deadline(since: tokio::time::Instant, limit: std::time::Duration) -> tok
 
 /// Whether the bytes read after the first `read_before` of an unfinished head may end it (a blank line: `\n\n` or
 /// `\n\r\n`, looked for from three bytes before them), as hyper checks before parsing a head again.
-fn may_end_a_head(bytes: &[u8], read_before: usize) -> bool {
+pub(crate) fn may_end_a_head(bytes: &[u8], read_before: usize) -> bool {
     let mut from = read_before.saturating_sub(3).min(bytes.len());
     while let Some(offset) = bytes[from..].iter().position(|&byte| byte == b'\n') {
         let after = &bytes[from + offset + 1..];

@@ -1,8 +1,8 @@
 //! Anonymous look-ups answered on event loops of the server's own, outside the async runtime.
 //!
 //! A look-up is nearly all of the server's traffic, and on the runtime its transport (the task, its waker, the
-//! reactor's readiness, the timers) cost about as much CPU as the look-up itself: a bare `mio` loop answered the same
-//! look-ups with 7-25 % more requests a second (bench/RESULTS.md, issue 4, `bench/transport-probe`). So each
+//! reactor's readiness, the timers) took about 1 µs of the 7.3 µs of CPU a look-up cost: a bare `mio` loop answered
+//! the same look-ups with 7-25 % more requests a second (bench/RESULTS.md, issue 4, `bench/transport-probe`). So each
 //! accepted connection is handed to one of [`crate::HttpLimits::lookup_threads`] loops, each a thread polling its
 //! connections with `mio`. A loop does only the common case: it reads what a connection sent, answers every complete
 //! anonymous look-up with the bytes [`crate::lookup_connection`] writes (the same parser, answer and request-log
@@ -139,6 +139,9 @@ struct LoopConnection {
     stream: TcpStream,
     connection: Connection,
     unread: Vec<u8>,
+    /// How much of an unfinished head was read when it was last parsed: it is parsed again only once a read may
+    /// have ended it (a head sent a byte at a time is not parsed from its start at every byte).
+    unfinished_head_bytes: Option<usize>,
     head_awaited_since: Instant,
 }
 
@@ -202,10 +205,19 @@ impl LookupLoop {
             if let Err(error) = self.poll.registry().register(&mut stream, Token(token), Interest::READABLE) {
                 tracing::warn!(%error, "a look-up loop cannot take a connection; the runtime serves it");
                 serve_on_runtime(&self.runtime, to_std(stream), connection, Begun::new());
-                self.free.push(token);
+                // A token taken from the free list goes back there; a new one was never used.
+                if token < self.connections.len() {
+                    self.free.push(token);
+                }
                 continue;
             }
-            let entry = LoopConnection { stream, connection, unread: Vec::new(), head_awaited_since: Instant::now() };
+            let entry = LoopConnection {
+                stream,
+                connection,
+                unread: Vec::new(),
+                unfinished_head_bytes: None,
+                head_awaited_since: Instant::now(),
+            };
             if token == self.connections.len() {
                 self.connections.push(Some(entry));
             } else {
@@ -226,7 +238,8 @@ impl LookupLoop {
                 self.remove(token);
             }
             Turn::HandOver { unwritten } => {
-                if let Some(LoopConnection { mut stream, connection, unread, head_awaited_since }) = self.remove(token)
+                if let Some(LoopConnection { mut stream, connection, unread, head_awaited_since, .. }) =
+                    self.remove(token)
                 {
                     let _ = self.poll.registry().deregister(&mut stream);
                     let begun = Begun { unread, unwritten, head_awaited_since };
@@ -263,7 +276,8 @@ impl LookupLoop {
     /// Gives every connection to the runtime, as it stands.
     fn hand_everything_over(&mut self) {
         for token in 0..self.connections.len() {
-            if let Some(LoopConnection { mut stream, connection, unread, head_awaited_since }) = self.remove(token) {
+            if let Some(LoopConnection { mut stream, connection, unread, head_awaited_since, .. }) = self.remove(token)
+            {
                 let _ = self.poll.registry().deregister(&mut stream);
                 let begun = Begun { unread, unwritten: Vec::new(), head_awaited_since };
                 serve_on_runtime(&self.runtime, to_std(stream), connection, begun);
@@ -301,6 +315,13 @@ fn answer_what_was_sent(entry: &mut LoopConnection, scratch: &mut Scratch) -> Tu
             Err(_) => return Turn::Close,
         }
     }
+    if let Some(read_before) = entry.unfinished_head_bytes
+        && !lookup_connection::may_end_a_head(&entry.unread, read_before)
+    {
+        entry.unfinished_head_bytes = Some(entry.unread.len());
+        return Turn::Keep;
+    }
+    entry.unfinished_head_bytes = None;
     let app = entry.connection.app();
     let mut answered = 0;
     let mut hand_over = false;
@@ -316,7 +337,10 @@ fn answer_what_was_sent(entry: &mut LoopConnection, scratch: &mut Scratch) -> Tu
                 lookup_connection::write_lookup_answer(app, query, answers);
                 answered += head_bytes;
             }
-            NextRequest::Incomplete => break,
+            NextRequest::Incomplete => {
+                entry.unfinished_head_bytes = Some(entry.unread.len() - answered).filter(|&left| left > 0);
+                break;
+            }
             NextRequest::Refused(_) | NextRequest::Other => {
                 hand_over = true;
                 break;

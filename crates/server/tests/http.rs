@@ -894,6 +894,14 @@ async fn look_ups_are_answered_alike_on_the_loops_and_on_the_runtime_and_a_conne
                 answers.push(body);
             }
         }
+        // A look-up sent a few bytes at a time is answered once its head is whole.
+        let mut pieces = TcpStream::connect(addr).await.unwrap();
+        for piece in request_head("GET", "/v1/check?q=0912345678").as_bytes().chunks(7) {
+            pieces.write_all(piece).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+        let (head, body) = read_answer(&mut pieces).await;
+        assert!(head.starts_with("http/1.1 200") && body.contains("+84912345678"), "{lookup_threads}: {head}");
         // A connection that only looked up (it stays on a loop), and one that sent half a head.
         let mut looked_up = TcpStream::connect(addr).await.unwrap();
         looked_up.write_all(request_head("GET", "/v1/check?q=0912345678").as_bytes()).await.unwrap();
