@@ -13,8 +13,9 @@
 //! protocol sniffing of hyper-util's `auto` builder, whose first read had no timeout. Each connection is read first
 //! by a look-up loop of [`crate::lookup_loops`] (when `HttpLimits::lookup_threads` is not 0), then, from the first
 //! thing a loop does not answer, by [`crate::lookup_connection`], which answers anonymous look-ups itself under the
-//! same two head limits and hands the connection to hyper at its first other request. Both paths close a connection whose client reads none
-//! of an answer for [`crate::HttpLimits::write_stall_timeout`] (hyper's writes go through `HandedOffStream`).
+//! same two head limits and hands the connection to hyper at its first other request. Both paths close a connection
+//! whose client reads none of an answer for [`crate::HttpLimits::write_stall_timeout`] (hyper's writes go through
+//! `HandedOffStream`).
 
 use crate::app::App;
 use crate::lookup_connection::{self, Begun, HandedOffStream, LookupsEnded};
