@@ -33,6 +33,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", env = "CANHGIAC_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+    /// Threads answering anonymous look-ups on event loops of their own (default: half the cores, at least one);
+    /// 0 answers them on the async runtime's workers with everything else.
+    #[arg(long, value_name = "N", env = "CANHGIAC_LOOKUP_THREADS",
+          value_parser = clap::value_parser!(u16).range(0..=1024))]
+    lookup_threads: Option<u16>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -55,6 +60,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
         .saturating_mul(args.max_files.max(1))
         .saturating_add(1 << 20);
     config.limits.max_connections = connections_within_open_file_limit(args.max_connections as usize);
+    if let Some(threads) = args.lookup_threads {
+        config.limits.lookup_threads = usize::from(threads);
+    }
     let result = runtime.block_on(async {
         // Installed before binding, so that a signal sent once the port answers is never missed.
         let shutdown = install_shutdown_signal().map_err(|err| format!("cannot install signal handlers: {err}"))?;

@@ -334,3 +334,46 @@ fn serve_refuses_a_connection_limit_that_is_not_a_positive_number() {
         assert!(stderr.contains("--max-connections") && stderr.contains(bad), "{bad}: {stderr}");
     }
 }
+
+#[test]
+fn serve_answers_look_ups_on_as_many_loops_as_asked_and_refuses_a_count_that_is_not_one() {
+    for (asked, loops) in [("3", 3), ("0", 0)] {
+        let temp = tempfile::tempdir().unwrap();
+        let log = temp.path().join("server.log");
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_canhgiac"));
+        command
+            .args(["serve", "--listen", &addr.to_string(), "--lookup-threads", asked, "--data-dir"])
+            .arg(temp.path().join("data"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let mut server = Server(command.spawn().expect("the binary runs"));
+        assert_eq!(wait_for_health(&mut server, addr, &log)["status"], "ok");
+        // A look-up is answered, on a loop or on the runtime.
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.write_all(b"GET /v1/check?q=0912345678 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("+84912345678"), "{asked}: {answer}");
+        // The loops are threads of their own, named so.
+        let named_lookups = std::fs::read_dir(format!("/proc/{}/task", server.0.id()))
+            .unwrap()
+            .filter_map(|task| std::fs::read_to_string(task.unwrap().path().join("comm")).ok())
+            .filter(|name| name.starts_with("lookups-"))
+            .count();
+        assert_eq!(named_lookups, loops, "--lookup-threads {asked}");
+        // SAFETY: kill(2) on the child's own pid.
+        assert_eq!(unsafe { libc::kill(server.0.id() as libc::pid_t, libc::SIGTERM) }, 0);
+        assert_eq!(wait_for_exit(&mut server, Duration::from_secs(5)).code(), Some(0));
+    }
+    for bad in ["-1", "lots", "5000"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_canhgiac"))
+            .args(["serve", "--listen", "127.0.0.1:0", &format!("--lookup-threads={bad}")])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--lookup-threads") && stderr.contains(bad), "{bad}: {stderr}");
+    }
+}
