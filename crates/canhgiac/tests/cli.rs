@@ -324,14 +324,19 @@ fn serve_raises_its_open_file_limit_and_serves_fewer_connections_when_the_limit_
 
 #[test]
 fn serve_refuses_a_connection_limit_that_is_not_a_positive_number() {
-    for bad in ["0", "-5", "lots"] {
+    assert_serve_refuses("--max-connections", &["0", "-5", "lots"]);
+}
+
+/// `canhgiac serve` exits 2 for each of these values of `option`, naming the option and the value.
+fn assert_serve_refuses(option: &str, values: &[&str]) {
+    for bad in values {
         let output = Command::new(env!("CARGO_BIN_EXE_canhgiac"))
-            .args(["serve", "--listen", "127.0.0.1:0", &format!("--max-connections={bad}")])
+            .args(["serve", "--listen", "127.0.0.1:0", &format!("{option}={bad}")])
             .output()
             .unwrap();
-        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert_eq!(output.status.code(), Some(2), "{option}={bad}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("--max-connections") && stderr.contains(bad), "{bad}: {stderr}");
+        assert!(stderr.contains(option) && stderr.contains(bad), "{option}={bad}: {stderr}");
     }
 }
 
@@ -367,13 +372,5 @@ fn serve_answers_look_ups_on_as_many_loops_as_asked_and_refuses_a_count_that_is_
         assert_eq!(unsafe { libc::kill(server.0.id() as libc::pid_t, libc::SIGTERM) }, 0);
         assert_eq!(wait_for_exit(&mut server, Duration::from_secs(5)).code(), Some(0));
     }
-    for bad in ["-1", "lots", "5000"] {
-        let output = Command::new(env!("CARGO_BIN_EXE_canhgiac"))
-            .args(["serve", "--listen", "127.0.0.1:0", &format!("--lookup-threads={bad}")])
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2), "{bad}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("--lookup-threads") && stderr.contains(bad), "{bad}: {stderr}");
-    }
+    assert_serve_refuses("--lookup-threads", &["-1", "lots", "5000"]);
 }

@@ -122,11 +122,6 @@ impl Connection {
         &self.app
     }
 
-    /// Whether the server is stopping.
-    pub(crate) fn stopping(&self) -> bool {
-        self.stop.is_closed()
-    }
-
     /// Serves the connection on the runtime from where `begun` says it stands: look-ups answered before hyper,
     /// then hyper from the first other request.
     pub(crate) async fn serve(self, mut stream: TcpStream, begun: Begun) {

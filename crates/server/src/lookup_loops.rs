@@ -237,15 +237,16 @@ impl LookupLoop {
             Turn::Close => {
                 self.remove(token);
             }
-            Turn::HandOver { unwritten } => {
-                if let Some(LoopConnection { mut stream, connection, unread, head_awaited_since, .. }) =
-                    self.remove(token)
-                {
-                    let _ = self.poll.registry().deregister(&mut stream);
-                    let begun = Begun { unread, unwritten, head_awaited_since };
-                    serve_on_runtime(&self.runtime, to_std(stream), connection, begun);
-                }
-            }
+            Turn::HandOver { unwritten } => self.hand_over(token, unwritten),
+        }
+    }
+
+    /// Gives a connection to the runtime as it stands, with the answers its socket did not take.
+    fn hand_over(&mut self, token: usize, unwritten: Vec<u8>) {
+        if let Some(LoopConnection { mut stream, connection, unread, head_awaited_since, .. }) = self.remove(token) {
+            let _ = self.poll.registry().deregister(&mut stream);
+            let begun = Begun { unread, unwritten, head_awaited_since };
+            serve_on_runtime(&self.runtime, to_std(stream), connection, begun);
         }
     }
 
@@ -276,12 +277,7 @@ impl LookupLoop {
     /// Gives every connection to the runtime, as it stands.
     fn hand_everything_over(&mut self) {
         for token in 0..self.connections.len() {
-            if let Some(LoopConnection { mut stream, connection, unread, head_awaited_since, .. }) = self.remove(token)
-            {
-                let _ = self.poll.registry().deregister(&mut stream);
-                let begun = Begun { unread, unwritten: Vec::new(), head_awaited_since };
-                serve_on_runtime(&self.runtime, to_std(stream), connection, begun);
-            }
+            self.hand_over(token, Vec::new());
         }
     }
 }
@@ -358,9 +354,6 @@ fn answer_what_was_sent(entry: &mut LoopConnection, scratch: &mut Scratch) -> Tu
     // Answers the socket did not take, or a request this loop does not answer: the runtime carries on.
     if written < answers.len() || hand_over {
         return Turn::HandOver { unwritten: answers[written..].to_vec() };
-    }
-    if entry.connection.stopping() {
-        return Turn::Close;
     }
     Turn::Keep
 }
