@@ -326,6 +326,13 @@ pub(crate) fn appeal_pending_already() -> Error {
     Error::new(ErrorCode::Conflict, "this contact already has a pending appeal").with_field("canonical")
 }
 
+/// A screening decision whose id another transfer's decision already has: not a replay, and nothing of its batch
+/// is stored.
+pub(crate) fn screen_decision_id_taken() -> Error {
+    Error::new(ErrorCode::Conflict, "store a screening decision: its id is taken by another transfer's decision")
+        .with_field("id")
+}
+
 pub(crate) fn internal(context: &str, error: impl std::fmt::Display) -> Error {
     // The message names the operation and the driver's error, which never holds personal data:
     // values travel as bind parameters, never in SQL text.

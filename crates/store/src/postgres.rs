@@ -764,6 +764,16 @@ impl Store for PostgresStore {
                 )
                 .await?;
                 if stored == 0 {
+                    let decided = query_one(
+                        &transaction,
+                        sql::SCREEN_DECISION_EXISTS,
+                        &[&d.organisation_id, &d.transfer_id],
+                        |row| row.boolean(0),
+                    )
+                    .await?;
+                    if decided != Some(true) {
+                        return Err(crate::screen_decision_id_taken());
+                    }
                     outcome.already_stored += 1;
                     continue;
                 }

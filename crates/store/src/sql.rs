@@ -211,12 +211,17 @@ pub fn select_appeals(by: Option<&str>) -> String {
 
 // ---- transfer screening ----
 
-/// Stores a decision unless its (organisation, transfer id) is stored already: then it touches nothing (no row
-/// counted), and an id that clashes with another transfer's decision is still a conflict.
+/// Stores a decision unless it clashes with a stored one; then it touches nothing (no row counted) and the caller
+/// asks `SCREEN_DECISION_EXISTS` whether it was a replay. Every unique key is an arbiter: on PostgreSQL a clash on a
+/// key that is not one (the id, when two calls replay the same decisions at once) is an error, not a skip.
 pub const INSERT_SCREEN_DECISION: &str = "INSERT INTO screen_decisions (id, organisation_id, transfer_id, \
      transfer_at, decided_at, amount, payer, payee, decision, level, score, rules_version, body) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-     ON CONFLICT (organisation_id, transfer_id) DO NOTHING";
+     ON CONFLICT DO NOTHING";
+/// Whether the organisation `$1` already has a decision about its transfer `$2`: tells a replay (nothing inserted,
+/// the transfer decided) from a decision id used for another transfer.
+pub const SCREEN_DECISION_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM screen_decisions WHERE organisation_id = $1 AND transfer_id = $2)";
 pub const SELECT_SCREEN_DECISION: &str = "SELECT id, organisation_id, transfer_id, transfer_at, decided_at, amount, \
      payer, payee, decision, level, score, rules_version, body FROM screen_decisions \
      WHERE organisation_id = $1 AND transfer_id = $2";
