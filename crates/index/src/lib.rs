@@ -331,6 +331,57 @@ impl ReputationIndex {
         })
     }
 
+    /// Brings into the cache what looking up these contacts will read, without answering anything: for a caller
+    /// about to check several contacts one after another (a look-up loop's turn, a request per connection ready),
+    /// whose look-ups would otherwise each wait for their memory reads in a row (the shard, the table's control
+    /// bytes, the entry, the record in the arena: about a tenth of a served look-up's time at 1M contacts, perf).
+    /// The contacts go through those reads [`LOOKUP_GROUP`] at a time, stage by stage, each stage prefetching what
+    /// the next one reads, as [`IndexSnapshot::lookup_many`] does; a shard is loaded afresh at each stage rather
+    /// than held (no reference count to touch), so a change published meanwhile only wastes a fetch.
+    pub fn prefetch_records<'q>(&self, canonicals: impl IntoIterator<Item = &'q str>) {
+        let mut canonicals = canonicals.into_iter();
+        let mut hashes = [0u64; LOOKUP_GROUP];
+        let mut buckets = [None; LOOKUP_GROUP];
+        loop {
+            let mut len = 0;
+            for (slot, canonical) in hashes.iter_mut().zip(canonicals.by_ref()) {
+                *slot = contact_hash(canonical.as_bytes());
+                // Stage 0: the shard's pointer.
+                shard::prefetch((&raw const self.shards[shard_of(*slot)]).addr());
+                len += 1;
+            }
+            if len == 0 {
+                return;
+            }
+            let hashes = &hashes[..len];
+            // Stage 1: the shard itself.
+            for &hash in hashes {
+                let shard = self.shards[shard_of(hash)].load();
+                let address = (&raw const **shard).addr();
+                shard::prefetch(address);
+                shard::prefetch(address + std::mem::size_of::<Shard>() - 1);
+            }
+            // Stage 2: the control bytes; 3: the entry; 4: the record.
+            for &hash in hashes {
+                self.shards[shard_of(hash)].load().view().prefetch(hash);
+            }
+            for (bucket, &hash) in buckets.iter_mut().zip(hashes) {
+                *bucket = match self.shards[shard_of(hash)].load().probe(hash) {
+                    shard::Probe::Bucket(index) => Some(index),
+                    _ => None,
+                };
+            }
+            for (&bucket, &hash) in buckets.iter().zip(hashes) {
+                if let Some(index) = bucket {
+                    self.shards[shard_of(hash)].load().prefetch_record(hash, index);
+                }
+            }
+            if len < LOOKUP_GROUP {
+                return;
+            }
+        }
+    }
+
     /// A view of every shard as it is now, for many look-ups in a row (a batch, a screening run). Taking it costs
     /// one reference count per shard and a 96 KiB array of what batched look-ups need of each shard (about
     /// 135 µs, measured at 1M and 10M contacts: worth it for a thousand look-ups or more); a look-up through it

@@ -91,6 +91,10 @@ impl Clone for Shard {
     }
 }
 
+/// How much of a record's signals [`Shard::prefetch_record`] brings in after its canonical form: most records
+/// with signals fit (a report or a listing packs into a few dozen bytes).
+const RECORD_BYTES_PREFETCHED: usize = 64;
+
 /// hashbrown reads the control bytes in groups of this many from a probe's first bucket (SSE2; 8 elsewhere,
 /// where 16 only prefetches a little more).
 const GROUP_WIDTH: usize = 16;
@@ -325,6 +329,22 @@ impl Shard {
                 Probe::Entry(entry)
             }
             _ => Probe::Find,
+        }
+    }
+
+    /// [`Shard::probe_entry`] for a caller that only warms the cache ([`crate::ReputationIndex::prefetch_records`]):
+    /// if bucket `index` holds the contact's 32-bit hash, prefetches its whole record (canonical form and signals,
+    /// which a check decodes).
+    #[inline]
+    pub fn prefetch_record(&self, hash: u64, index: usize) {
+        if let Some(entry) = self.table.get_bucket(index)
+            && entry.hash == fold(hash)
+        {
+            let start = self.arena.as_ptr().addr() + entry.offset as usize;
+            let end = start + usize::from(entry.canonical_len) + RECORD_BYTES_PREFETCHED;
+            for line in (start & !63..end).step_by(64) {
+                prefetch(line);
+            }
         }
     }
 

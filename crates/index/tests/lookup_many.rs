@@ -1,5 +1,6 @@
 //! Batched look-ups through a snapshot answer exactly as one look-up at a time: hits, misses, duplicates,
-//! forms that are not canonical, empty input, any group size.
+//! forms that are not canonical, empty input, any group size; warming the memory of any contacts
+//! (`prefetch_records`) changes no answer.
 
 use canhgiac_core::identifier::IdentifierKind;
 use canhgiac_core::report::ReportStatus;
@@ -144,7 +145,10 @@ proptest! {
         prop_assert_eq!(grouped::<1>(&snapshot, &queries), expected.clone());
         prop_assert_eq!(grouped::<3>(&snapshot, &queries), expected.clone());
         prop_assert_eq!(grouped::<8>(&snapshot, &queries), expected.clone());
-        prop_assert_eq!(grouped::<32>(&snapshot, &queries), expected);
+        prop_assert_eq!(grouped::<32>(&snapshot, &queries), expected.clone());
+
+        index().prefetch_records(queries.iter().copied());
+        prop_assert_eq!(one_at_a_time(&snapshot, &queries), expected);
     }
 }
 
@@ -181,6 +185,9 @@ fn empty_batches_and_an_empty_index() {
     let snapshot = empty.snapshot();
     let queries = ["+84912345678", "", "vietcombank.com.vn", "https://a.top/x"];
     snapshot.lookup_many(&queries, &mut out);
+    assert_eq!(out, one_at_a_time_in(&empty, &queries));
+    empty.prefetch_records(queries);
+    empty.prefetch_records([]);
     assert_eq!(out, one_at_a_time_in(&empty, &queries));
 }
 

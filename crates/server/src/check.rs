@@ -136,6 +136,13 @@ pub(crate) const CHECK_CACHE_CONTROL: &str = "private, max-age=60";
 /// look-ups answered on the connection before hyper (`crate::lookup_connection`) use it directly, and so does
 /// `bench/examples/lookup_loop_probe.rs` (what a look-up costs on another event loop).
 pub fn check_json(state: &AppState, query: Option<&str>) -> Result<Vec<u8>, ApiError> {
+    Ok(answer_json(state, &contact_asked(query)?))
+}
+
+/// The contact `GET /v1/check` asks about in its query string (the value of `q`, detected), or the error the
+/// look-up is answered with: the first half of [`check_json`], for a caller that looks at the contact before
+/// answering (a look-up loop warms the index's memory for all the contacts of its turn).
+pub fn contact_asked(query: Option<&str>) -> Result<Identifier, ApiError> {
     let Some(value) = query_value(query)?.filter(|q| !q.trim().is_empty()) else {
         return Err(Error::new(
             ErrorCode::EmptyInput,
@@ -144,9 +151,13 @@ pub fn check_json(state: &AppState, query: Option<&str>) -> Result<Vec<u8>, ApiE
         .with_field("q")
         .into());
     };
-    let answer = state.index().check(&detect_value(&value).map_err(|e| e.with_field("q"))?, now_millis());
+    Ok(detect_value(&value).map_err(|e| e.with_field("q"))?)
+}
+
+/// The JSON body of `GET /v1/check`'s answer about a contact: the second half of [`check_json`].
+pub fn answer_json(state: &AppState, contact: &Identifier) -> Vec<u8> {
     // Written straight from the answer by its own JSON writer (the derived serialisation's bytes, faster).
-    Ok(answer.to_json())
+    state.index().check(contact, now_millis()).to_json()
 }
 
 #[derive(Debug, Deserialize)]

@@ -23,6 +23,7 @@ use crate::app::{App, NOT_ANONYMOUS_CHECK_HEADERS};
 use crate::check;
 use crate::error::ApiError;
 use axum::http::StatusCode;
+use canhgiac_core::identifier::Identifier;
 use std::cell::RefCell;
 use std::future::Future;
 use std::io;
@@ -275,15 +276,34 @@ fn lookup_query(target: &str) -> Option<Option<&str>> {
     query.bytes().all(takes).then_some(Some(query))
 }
 
-/// Appends the answer to a look-up: what hyper writes for [`App`]'s answer (status line, `content-type`,
-/// `cache-control` on a verdict, `content-length`, `date`, the JSON), and logs the request.
+/// Appends the answer to a look-up with this query string: what hyper writes for [`App`]'s answer (status line,
+/// `content-type`, `cache-control` on a verdict, `content-length`, `date`, the JSON), and logs the request.
 pub(crate) fn write_lookup_answer(app: &App, query: Option<&str>, answers: &mut Vec<u8>) {
     let started = Instant::now();
-    let answered = std::panic::catch_unwind(AssertUnwindSafe(|| check::check_json(app.state(), query)));
+    write_answer_about(app, contact_asked(query), started, answers);
+}
+
+/// The contact a look-up with this query string asks about, or the error it is answered with (a panic included).
+pub(crate) fn contact_asked(query: Option<&str>) -> Result<Identifier, ApiError> {
+    std::panic::catch_unwind(|| check::contact_asked(query))
+        .unwrap_or_else(|payload| Err(crate::middleware::panic_error(payload)))
+}
+
+/// [`write_lookup_answer`] in two halves: this one answers a look-up about `asked` ([`contact_asked`]), begun at
+/// `started`.
+pub(crate) fn write_answer_about(
+    app: &App,
+    asked: Result<Identifier, ApiError>,
+    started: Instant,
+    answers: &mut Vec<u8>,
+) {
+    let answered = asked.and_then(|contact| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| check::answer_json(app.state(), &contact)))
+            .map_err(crate::middleware::panic_error)
+    });
     let (status, body, error_code) = match answered {
-        Ok(Ok(body)) => (StatusCode::OK, body, None),
-        Ok(Err(error)) => error_answer(error),
-        Err(payload) => error_answer(crate::middleware::panic_error(payload)),
+        Ok(body) => (StatusCode::OK, body, None),
+        Err(error) => error_answer(error),
     };
     let cache_control = (status == StatusCode::OK).then_some(check::CHECK_CACHE_CONTROL);
     append_json_answer(answers, status, cache_control, false, &body);

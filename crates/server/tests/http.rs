@@ -921,3 +921,60 @@ async fn look_ups_are_answered_alike_on_the_loops_and_on_the_runtime_and_a_conne
     assert_eq!(answers_by_threads[0], answers_by_threads[1]);
     assert_eq!(answers_by_threads[0], answers_by_threads[2]);
 }
+
+/// A loop reads every connection that sent something before it answers any (so that their look-ups' memory reads
+/// overlap): each connection still gets the answers to its own look-ups, in order, even when one of them is handed
+/// to the runtime halfway through its answers (more than 64 KiB of them) and another sends something else.
+#[tokio::test]
+async fn connections_read_together_on_a_loop_each_get_their_own_answers_in_order() {
+    let (addr, shutdown_tx, server) =
+        serve_with_limits(HttpLimits { lookup_threads: 1, ..HttpLimits::default() }).await;
+    let phone = |connection: usize, number: usize| format!("0912{connection:02}{number:04}");
+    let canonical = |connection: usize, number: usize| format!("+84912{connection:02}{number:04}");
+    // Connection 0 asks 300 things (15 KiB of heads, more than 64 KiB of answers), connection 3 ends with a health
+    // probe.
+    let asked = |connection: usize| if connection == 0 { 300 } else { 1 + connection % 4 };
+    let mut streams = Vec::new();
+    for connection in 0..8 {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        // Registered on the loop before the bursts below.
+        stream
+            .write_all(request_head("GET", &format!("/v1/check?q={}", phone(connection, 9999))).as_bytes())
+            .await
+            .unwrap();
+        read_answer(&mut stream).await;
+        streams.push(stream);
+    }
+    // Keeps the loop busy (150 look-ups to answer) while the bursts below arrive: they are then read in one turn.
+    let mut busy = TcpStream::connect(addr).await.unwrap();
+    busy.write_all(request_head("GET", "/v1/check?q=0912345678").as_bytes()).await.unwrap();
+    read_answer(&mut busy).await;
+    let pile: String = (0..150).map(|_| request_head("GET", "/v1/check?q=vietcombank-xacthuc.com")).collect();
+    busy.write_all(pile.as_bytes()).await.unwrap();
+    for (connection, stream) in streams.iter_mut().enumerate() {
+        let mut burst: String = (0..asked(connection))
+            .map(|number| request_head("GET", &format!("/v1/check?q={}", phone(connection, number))))
+            .collect();
+        if connection == 3 {
+            burst.push_str(HEALTHZ);
+        }
+        stream.write_all(burst.as_bytes()).await.unwrap();
+    }
+    for (connection, stream) in streams.iter_mut().enumerate() {
+        for number in 0..asked(connection) {
+            let (head, body) = read_answer(stream).await;
+            assert!(head.starts_with("http/1.1 200"), "connection {connection}, look-up {number}: {head}");
+            let expected = format!("\"canonical\":\"{}\"", canonical(connection, number));
+            assert!(body.contains(&expected), "connection {connection}, look-up {number}: {body}");
+        }
+        if connection == 3 {
+            let (head, body) = read_answer(stream).await;
+            assert!(head.starts_with("http/1.1 200") && body.contains("\"status\":\"ok\""), "{head} {body}");
+        }
+    }
+    for _ in 0..150 {
+        assert!(read_answer(&mut busy).await.1.contains("vietcombank-xacthuc.com"));
+    }
+    shutdown_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
+}

@@ -822,12 +822,10 @@ impl Store for SqliteStore {
                     ],
                 )?;
                 if stored == 0 {
-                    let decided = query_one(
-                        c,
-                        sql::SCREEN_DECISION_EXISTS,
-                        params![d.organisation_id, d.transfer_id],
-                        |row| row.boolean(0),
-                    )?;
+                    let decided =
+                        query_one(c, sql::SCREEN_DECISION_EXISTS, params![d.organisation_id, d.transfer_id], |row| {
+                            row.boolean(0)
+                        })?;
                     if decided != Some(true) {
                         return Err(crate::screen_decision_id_taken());
                     }
