@@ -142,7 +142,7 @@ pub fn check_json(state: &AppState, query: Option<&str>) -> Result<Vec<u8>, ApiE
 /// The contact `GET /v1/check` asks about in its query string (the value of `q`, detected), or the error the
 /// look-up is answered with: the first half of [`check_json`], for a caller that looks at the contact before
 /// answering (a look-up loop warms the index's memory for all the contacts of its turn).
-pub fn contact_asked(query: Option<&str>) -> Result<Identifier, ApiError> {
+pub(crate) fn contact_asked(query: Option<&str>) -> Result<Identifier, ApiError> {
     let Some(value) = query_value(query)?.filter(|q| !q.trim().is_empty()) else {
         return Err(Error::new(
             ErrorCode::EmptyInput,
@@ -155,7 +155,7 @@ pub fn contact_asked(query: Option<&str>) -> Result<Identifier, ApiError> {
 }
 
 /// The JSON body of `GET /v1/check`'s answer about a contact: the second half of [`check_json`].
-pub fn answer_json(state: &AppState, contact: &Identifier) -> Vec<u8> {
+pub(crate) fn answer_json(state: &AppState, contact: &Identifier) -> Vec<u8> {
     // Written straight from the answer by its own JSON writer (the derived serialisation's bytes, faster).
     state.index().check(contact, now_millis()).to_json()
 }

@@ -8,11 +8,11 @@
 //! anonymous look-up with the bytes [`crate::lookup_connection`] writes (the same parser, answer and request-log
 //! line), and writes the answers at once. A turn goes in two halves: every connection the poll found ready is read
 //! and its look-ups detected first; then the index's memory for all of them is warmed together
-//! (`ReputationIndex::prefetch_records`, so that their memory reads overlap: 17-22 % more look-ups a second at 1M
-//! contacts, measured) and each connection is answered. At anything else it hands the connection to the runtime, where
-//! [`crate::lookup_connection::answer_lookups`] carries on from the same place ([`Begun`]): a request that is not
-//! a look-up (then hyper's), a head the parser refuses, an unfinished head longer than [`MOST_UNREAD_ON_A_LOOP`],
-//! answers the socket did not take at once. So every limit stays where it was written, on the runtime, and a loop
+//! (`ReputationIndex::prefetch_records`, so that their memory reads overlap: about a fifth more look-ups a second at
+//! 1M contacts, bench/RESULTS.md) and each connection is answered. At anything else it hands the connection to the
+//! runtime, where [`crate::lookup_connection::answer_lookups`] carries on from the same place ([`Begun`]): a
+//! request that is not a look-up (then hyper's), a head the parser refuses, an unfinished head longer than
+//! [`MOST_UNREAD_ON_A_LOOP`], answers the socket did not take at once. So every limit stays where it was written, on the runtime, and a loop
 //! keeps only one: a connection whose next head does not come within the header-read timeout is closed, as on the
 //! runtime. When the server stops, a loop closes its connections (none of them is in the middle of an answer: a
 //! loop answers and writes in one go).
