@@ -12,10 +12,10 @@
 //! 1M contacts, bench/RESULTS.md) and each connection is answered. At anything else it hands the connection to the
 //! runtime, where [`crate::lookup_connection::answer_lookups`] carries on from the same place ([`Begun`]): a
 //! request that is not a look-up (then hyper's), a head the parser refuses, an unfinished head longer than
-//! [`MOST_UNREAD_ON_A_LOOP`], answers the socket did not take at once. So every limit stays where it was written, on the runtime, and a loop
-//! keeps only one: a connection whose next head does not come within the header-read timeout is closed, as on the
-//! runtime. When the server stops, a loop closes its connections (none of them is in the middle of an answer: a
-//! loop answers and writes in one go).
+//! [`MOST_UNREAD_ON_A_LOOP`], answers the socket did not take at once. So every limit stays where it was written, on
+//! the runtime, and a loop keeps only one: a connection whose next head does not come within the header-read timeout is
+//! closed, as on the runtime. When the server stops, a loop closes its connections (none of them is in the middle of an
+//! answer: a loop answers and writes in one go).
 
 use crate::HttpLimits;
 use crate::connections::Connection;
