@@ -14,7 +14,9 @@
 //! What it leaves out, so its figures are a floor for a server built this way, not a server: every request is taken
 //! for a look-up (no hand-off to hyper, no key, no other route), no head or write time limit, no connection limit,
 //! no request log or metrics (the request log measured no difference, issue 4's twentieth run), a write is assumed
-//! to go out whole. `bench/transport-probe` runs it beside `check_server` and Redis.
+//! to go out whole. It looks each look-up up on its own: the shipped loops (`crates/server/src/lookup_loops.rs`)
+//! warm the index for all the look-ups of a turn first, and have answered more than it since (bench/RESULTS.md).
+//! `bench/transport-probe` runs it beside `check_server` and Redis.
 
 #[allow(dead_code)]
 #[path = "support/serving.rs"]
