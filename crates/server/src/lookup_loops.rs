@@ -244,7 +244,13 @@ impl LookupLoop {
     /// it to the runtime, when that is what its turn comes to).
     fn read_what_was_sent(&mut self, token: usize, scratch: &mut Scratch) {
         let Some(Some(entry)) = self.connections.get_mut(token) else { return };
-        match read_and_find_lookups(entry, token, scratch) {
+        let turn = read_and_find_lookups(entry, token, scratch);
+        self.end_turn(token, turn);
+    }
+
+    /// Closes the connection, or hands it to the runtime, when its turn ended so.
+    fn end_turn(&mut self, token: usize, turn: Turn) {
+        match turn {
             Turn::Keep => {}
             Turn::Close => {
                 self.remove(token);
@@ -277,13 +283,7 @@ impl LookupLoop {
             let ended = answer_lookups_found(entry, &turn, lookups.by_ref(), answers);
             // Those left unanswered (handed over with the connection) are not the next connection's.
             lookups.for_each(drop);
-            match ended {
-                Turn::Keep => {}
-                Turn::Close => {
-                    self.remove(turn.token);
-                }
-                Turn::HandOver { unwritten } => self.hand_over(turn.token, unwritten),
-            }
+            self.end_turn(turn.token, ended);
         }
     }
 

@@ -94,14 +94,15 @@ pub struct HttpLimits {
     /// async runtime: a connection stays on one until it sends anything else, or anything unusual happens (an
     /// answer the client is slow to take, a long or refused head), when the runtime takes it over. 0: look-ups
     /// are answered on the runtime's workers. A bare loop costs a look-up about a tenth less CPU than the runtime
-    /// (bench/RESULTS.md, issue 4, `bench/transport-probe`).
+    /// (bench/RESULTS.md, issue 4, `bench/transport-probe`), and a loop warms the index's memory for all the
+    /// look-ups of a turn at once (about a fifth more look-ups a second again).
     pub lookup_threads: usize,
 }
 
 impl HttpLimits {
     /// Half the cores, at least one: the rest are the runtime's, for every other route, the store's writes and
     /// the index's updates.
-    pub fn default_lookup_threads() -> usize {
+    fn default_lookup_threads() -> usize {
         std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1))
     }
 
